@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import { ERROR_CODES, TaskwireError } from '../errors.js';
+import type { Route, RouteTable } from '../contract/route.js';
+import { decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
+import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
+import { closeConnection, openConnection } from '../transport/connection.js';
+import { scripts, type Scripts } from '../transport/scripts.js';
+import { PendingCalls, type PendingCall } from './pending-calls.js';
+import { ReplyInbox } from './reply-inbox.js';
+import { ReplyPubSub } from './reply-pubsub.js';
+import type { CallOptions, ClientOptions } from './types.js';
+
+export const DEFAULTS = {
+  prefix: 'tw',
+  timeoutMs: 30_000,
+  maxPayloadBytes: 4 * 1024 * 1024,
+  replyTtlMs: 60_000,
+  workerTtlMs: 10_000,
+} as const;
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+}
+
+async function safeParse(schema: z.ZodType, value: unknown): Promise<z.ZodSafeParseResult<unknown>> {
+  try {
+    return schema.safeParse(value);
+  } catch {
+    // Schemas with async refinements refuse the sync path.
+    return schema.safeParseAsync(value);
+  }
+}
+
+/**
+ * The call path shared by the in-repo client and generated clients: validate, serialize, size
+ * check, enqueue, and wait for exactly one outcome by the deadline.
+ */
+export class Caller {
+  readonly id = randomUUID();
+  readonly #routes: RouteTable;
+  readonly #prefix: string;
+  readonly #options: ClientOptions;
+  readonly #serializer: Serializer;
+  readonly #commands: Redis;
+  readonly #scripts: Scripts;
+  readonly #pending = new PendingCalls();
+  readonly #keysByQueue = new Map<string, QueueKeys>();
+  #inbox: ReplyInbox | undefined;
+  #blocking: Redis | undefined;
+  #pubsub: ReplyPubSub | undefined;
+  #subscriber: Redis | undefined;
+  #closed = false;
+  #everReady = false;
+
+  constructor(routes: RouteTable, options: ClientOptions) {
+    this.#routes = routes;
+    this.#options = options;
+    this.#prefix = options.prefix ?? DEFAULTS.prefix;
+    this.#serializer = options.serializer ?? superjsonSerializer;
+    for (const route of routes.values()) {
+      if (!this.#keysByQueue.has(route.queue)) this.#keysByQueue.set(route.queue, queueKeys(this.#prefix, route.queue));
+    }
+    this.#commands = openConnection(options.redis, { name: `tw-client-${this.id}` });
+    this.#commands.on('error', () => {
+      // Connection errors surface on the calls they affect (CONNECTION/TIMEOUT); without a
+      // listener ioredis would print every reconnect attempt as an unhandled error event.
+    });
+    this.#commands.on('ready', () => {
+      if (this.#everReady) void this.#sweep();
+      this.#everReady = true;
+    });
+    this.#scripts = scripts(this.#commands);
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  call(path: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      void this.#start(path, input, options, resolve, reject).catch((err: unknown) => {
+        reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, String(err), { cause: err }));
+      });
+    });
+  }
+
+  async #start(
+    path: string,
+    input: unknown,
+    options: CallOptions,
+    resolve: (value: unknown) => void,
+    reject: (err: TaskwireError<string, unknown>) => void,
+  ): Promise<void> {
+    if (this.#closed) return reject(new TaskwireError(ERROR_CODES.CLOSED, 'client is closed'));
+    const route = this.#routes.get(path);
+    if (!route) return reject(new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `unknown task "${path}"`, { data: { task: path } }));
+    if (options.signal?.aborted) return reject(this.#cancelled(path));
+
+    if (route.input) {
+      const parsed = await safeParse(route.input, input);
+      if (!parsed.success) {
+        return reject(
+          new TaskwireError(ERROR_CODES.VALIDATION, `invalid input for ${path}: ${issuesText(parsed.error)}`, {
+            data: { task: path, issues: parsed.error.issues },
+          }),
+        );
+      }
+    }
+
+    const mode: ReplyMode = options.replyMode ?? this.#options.replyMode ?? 'key';
+    const timeoutMs = options.timeoutMs ?? route.timeoutMs ?? this.#options.defaultTimeoutMs ?? DEFAULTS.timeoutMs;
+    if (!(timeoutMs > 0)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `timeoutMs must be positive, got ${timeoutMs}`));
+    const now = Date.now();
+    const id = randomUUID();
+    let payload: unknown;
+    try {
+      payload = this.#serializer.serialize(input);
+    } catch (err) {
+      return reject(new TaskwireError(ERROR_CODES.VALIDATION, `input of ${path} cannot be serialized: ${String(err)}`, { cause: err }));
+    }
+    const raw = encodeCall({
+      id,
+      task: path,
+      input: payload,
+      reply: { mode, client: this.id },
+      deadline: now + timeoutMs,
+      attempt: 1,
+      ...(options.headers ? { headers: options.headers } : {}),
+      fp: route.fingerprint,
+      sentAt: now,
+    });
+    const limit = this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
+    // String length bounds the byte length from below, so the exact count is only needed near the limit.
+    const bytes = raw.length * 3 > limit ? Buffer.byteLength(raw) : raw.length;
+    if (bytes > limit) {
+      return reject(
+        new TaskwireError(ERROR_CODES.PAYLOAD_TOO_LARGE, `call of ${path} is ${bytes} bytes, over the ${limit}-byte limit`, {
+          data: { task: path, bytes, limit },
+        }),
+      );
+    }
+
+    const keys = this.#keysFor(route);
+    const call: PendingCall = { id, route, keys, mode, raw, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
+    let cleanup: (() => void) | undefined;
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => this.#abort(call);
+      signal.addEventListener('abort', onAbort, { once: true });
+      cleanup = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.#pending.add(call, (c) => this.#expire(c), cleanup);
+
+    try {
+      if (mode === 'pubsub') await this.#pubsubReady();
+      else this.#inboxReady().poke();
+      const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
+      const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
+      const res = await this.#scripts.enqueue(keys, raw, ttl);
+      call.enqueued = true;
+      if (res === -1) {
+        this.#pending.reject(
+          id,
+          new TaskwireError(ERROR_CODES.NO_WORKERS, `no live worker serves queue "${route.queue}" (task ${path})`, {
+            data: { task: path, queue: route.queue },
+          }),
+        );
+      }
+    } catch (err) {
+      this.#pending.reject(
+        id,
+        new TaskwireError(ERROR_CODES.CONNECTION, `could not send ${path}: ${(err as Error).message}`, { cause: err, data: { task: path } }),
+      );
+    }
+  }
+
+  #cancelled(path: string): TaskwireError<string, unknown> {
+    return new TaskwireError(ERROR_CODES.CANCELLED, `call of ${path} was cancelled`, { data: { task: path } });
+  }
+
+  #abort(call: PendingCall): void {
+    if (!this.#pending.reject(call.id, this.#cancelled(call.route.path))) return;
+    // Withdraw it if no worker took it yet; a running call finishes and its reply is ignored.
+    this.#commands.lrem(call.keys.wait, 1, call.raw).catch(() => undefined);
+  }
+
+  #expire(call: PendingCall): void {
+    const unreachable = !call.enqueued && this.#commands.status !== 'ready';
+    const err = unreachable
+      ? new TaskwireError(ERROR_CODES.CONNECTION, `Redis unreachable: ${call.route.path} could not be sent before its deadline`, {
+          data: { task: call.route.path },
+        })
+      : new TaskwireError(ERROR_CODES.TIMEOUT, `${call.route.path} got no result within its deadline`, {
+          data: { task: call.route.path, timeoutMs: call.timeoutMs },
+        });
+    this.#pending.reject(call.id, err);
+    // A queued call nobody will wait for is withdrawn; workers also skip calls past their deadline.
+    if (call.enqueued) this.#commands.lrem(call.keys.wait, 1, call.raw).catch(() => undefined);
+  }
+
+  #keysFor(route: Route): QueueKeys {
+    const keys = this.#keysByQueue.get(route.queue);
+    if (!keys) throw new Error(`no keys for queue ${route.queue}`);
+    return keys;
+  }
+
+  #inboxReady(): ReplyInbox {
+    if (!this.#inbox) {
+      this.#blocking = openConnection(this.#options.redis, { name: `tw-client-${this.id}-inbox`, blocking: true });
+      this.#blocking.on('error', () => undefined);
+      this.#inbox = new ReplyInbox({
+        blocking: this.#blocking,
+        commands: this.#commands,
+        clientId: this.id,
+        queues: [...this.#keysByQueue.values()],
+        onReply: (raw) => this.#onReply(raw),
+        hasWaiters: () => this.#pending.keyModeCount > 0,
+      });
+    }
+    return this.#inbox;
+  }
+
+  #pubsubReady(): Promise<void> {
+    if (!this.#pubsub) {
+      this.#subscriber = openConnection(this.#options.redis, { name: `tw-client-${this.id}-sub`, blocking: true });
+      this.#subscriber.on('error', () => undefined);
+      this.#pubsub = new ReplyPubSub(this.#subscriber, replyChannel(this.#prefix, this.id), (raw) => this.#onReply(raw));
+    }
+    return this.#pubsub.ready();
+  }
+
+  /** After a reconnect: results may sit at reply keys whose inbox notice was lost. */
+  async #sweep(): Promise<void> {
+    const keys = this.#pending.values().filter((c) => c.mode === 'key' && c.enqueued).map((c) => c.keys.reply(c.id));
+    if (keys.length && this.#inbox) await this.#inbox.fetch(keys).catch(() => undefined);
+  }
+
+  #onReply(raw: string): void {
+    const decoded = decodeReply(raw);
+    if (!decoded.ok) return; // Not ours to understand; nobody can be told.
+    const reply = decoded.value;
+    const call = this.#pending.get(reply.id);
+    if (!call) return; // Settled already (timeout, cancel) or a duplicate: exactly one outcome.
+    const path = call.route.path;
+    try {
+      if (!reply.ok) {
+        this.#pending.reject(reply.id, replyError(reply, (d) => this.#serializer.deserialize(d)));
+        return;
+      }
+      const output = this.#serializer.deserialize(reply.output);
+      // Same fingerprint: the worker already checked output against this very schema.
+      if (call.route.output && reply.fp !== undefined && reply.fp !== call.route.fingerprint) {
+        const parsed = call.route.output.safeParse(output);
+        if (!parsed.success) {
+          this.#pending.reject(
+            reply.id,
+            new TaskwireError(
+              ERROR_CODES.CONTRACT_MISMATCH,
+              `result of ${path} does not match this client's contract (worker's contract differs): ${issuesText(parsed.error)}`,
+              { data: { task: path, issues: parsed.error.issues, clientFingerprint: call.route.fingerprint, workerFingerprint: reply.fp } },
+            ),
+          );
+          return;
+        }
+      }
+      this.#pending.resolve(reply.id, output);
+    } catch (err) {
+      this.#pending.reject(
+        reply.id,
+        new TaskwireError(ERROR_CODES.PROTOCOL, `reply of ${path} could not be decoded: ${(err as Error).message}`, { cause: err }),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending.rejectAll((c) => new TaskwireError(ERROR_CODES.CLOSED, `client closed while ${c.route.path} was in flight`));
+    this.#inbox?.close();
+    const conns = [this.#commands, this.#blocking, this.#subscriber].filter((c): c is Redis => c !== undefined);
+    // The blocking connection may sit in BLMPOP; disconnecting is the only way to end it at once.
+    this.#blocking?.disconnect(false);
+    await Promise.all(conns.map((c) => closeConnection(c)));
+  }
+}

@@ -1,0 +1,51 @@
+import type { RouterShape } from '../contract/router.js';
+import { routesOf, type RouteTable } from '../contract/route.js';
+import { Caller } from './caller.js';
+import type { CallOptions, Client, ClientHandle, ClientOptions } from './types.js';
+
+type CallFn = (input: unknown, options?: CallOptions) => Promise<unknown>;
+interface Tree {
+  [name: string]: Tree | CallFn;
+}
+
+/**
+ * Builds the nested stub object from dotted task paths. Plain objects, not a Proxy: the shape
+ * is known up front, so typos fail loudly (undefined is not a function) and the object can be
+ * inspected and logged.
+ */
+function buildTree(routes: RouteTable, caller: Caller): Tree {
+  const root: Tree = {};
+  for (const path of routes.keys()) {
+    const parts = path.split('.');
+    let node = root;
+    for (const part of parts.slice(0, -1)) {
+      const next = node[part];
+      if (typeof next === 'function') throw new TypeError(`task path ${path} collides with a task`);
+      node = next ?? (node[part] = {});
+    }
+    const leaf = parts[parts.length - 1];
+    if (leaf === undefined) continue;
+    node[leaf] = (input, options) => caller.call(path, input, options);
+  }
+  return root;
+}
+
+/**
+ * A client over a route table. Generated clients call this with the routes they carry and
+ * name their own interface as C; in-repo code uses createClient(contract) instead.
+ */
+export function createRouteClient<C extends object>(routes: RouteTable, options: ClientOptions): C & ClientHandle {
+  const caller = new Caller(routes, options);
+  const tree = buildTree(routes, caller);
+  Object.defineProperties(tree, {
+    $id: { value: caller.id, enumerable: false },
+    $close: { value: () => caller.close(), enumerable: false },
+    $pending: { get: () => caller.pending, enumerable: false },
+  });
+  return tree as unknown as C & ClientHandle;
+}
+
+/** A typed client for a contract: `await client.tasks.resize(input, { timeoutMs })`. */
+export function createClient<R extends RouterShape>(contract: R, options: ClientOptions): Client<R> {
+  return createRouteClient<Client<R>>(routesOf(contract), options);
+}

@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import type { QueueKeys } from '../wire/keys.js';
+
+/**
+ * Reply mode "key": workers store each result at the call's own reply key (with a TTL) and push
+ * the call id on this client's inbox list of that queue. One blocking connection waits on all
+ * inboxes at once (BLMPOP), so a client multiplexes every in-flight call over two connections,
+ * then fetches the ready results with one pipelined GETDEL per batch.
+ */
+export class ReplyInbox {
+  readonly #blocking: Redis;
+  readonly #commands: Redis;
+  readonly #inboxToKeys = new Map<string, QueueKeys>();
+  readonly #onReply: (raw: string) => void;
+  readonly #hasWaiters: () => boolean;
+  #running = false;
+  #closed = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: {
+    blocking: Redis;
+    commands: Redis;
+    clientId: string;
+    queues: readonly QueueKeys[];
+    onReply: (raw: string) => void;
+    hasWaiters: () => boolean;
+  }) {
+    this.#blocking = options.blocking;
+    this.#commands = options.commands;
+    for (const k of options.queues) this.#inboxToKeys.set(k.inbox(options.clientId), k);
+    this.#onReply = options.onReply;
+    this.#hasWaiters = options.hasWaiters;
+  }
+
+  /** Called when a key-mode call is added; starts or wakes the loop. */
+  poke(): void {
+    if (!this.#running) {
+      this.#running = true;
+      void this.#loop();
+    }
+    this.#wake?.();
+  }
+
+  async #loop(): Promise<void> {
+    const inboxes = [...this.#inboxToKeys.keys()];
+    while (!this.#closed) {
+      if (!this.#hasWaiters()) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+        continue;
+      }
+      try {
+        // A bounded block so a lost wake-up or a silently dead socket costs at most a second.
+        const res = (await this.#blocking.call('BLMPOP', 1, inboxes.length, ...inboxes, 'LEFT', 'COUNT', 1000)) as
+          | [string, string[]]
+          | null;
+        if (!res) continue;
+        const keys = this.#inboxToKeys.get(res[0]);
+        if (keys) await this.fetch(res[1].map((id) => keys.reply(id)));
+      } catch {
+        if (this.#closed) break;
+        // Connection trouble: ioredis reconnects; pending calls are bounded by their deadlines.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  /** Reads and deletes results at the given reply keys (also used to sweep after a reconnect). */
+  async fetch(replyKeys: readonly string[]): Promise<void> {
+    if (replyKeys.length === 0) return;
+    const pipe = this.#commands.pipeline();
+    for (const key of replyKeys) pipe.getdel(key);
+    const results = (await pipe.exec()) ?? [];
+    for (const [err, value] of results) {
+      if (!err && typeof value === 'string') this.#onReply(value);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+}

@@ -1,0 +1,66 @@
+import type { AnyTask } from '../contract/task.js';
+import type { RouterShape } from '../contract/router.js';
+import type { TaskInput, TaskOutput } from '../contract/infer.js';
+import type { RetryPolicy } from '../contract/task.js';
+import type { ReplyMode } from '../wire/envelope.js';
+import type { Serializer } from '../wire/serializer.js';
+import type { RedisSource } from '../transport/connection.js';
+
+export interface ClientOptions {
+  /** A redis:// URL, ioredis options, or an ioredis connection to duplicate. */
+  redis: RedisSource;
+  /** Key prefix shared with the workers. Default "tw". */
+  prefix?: string;
+  /** How results come back unless a call says otherwise. Default "key". */
+  replyMode?: ReplyMode;
+  /** Deadline for calls whose task and call set none. Default 30 s. */
+  defaultTimeoutMs?: number;
+  /** Largest serialized call accepted. Default 4 MiB; workers must allow at least as much. */
+  maxPayloadBytes?: number;
+  /** How long a result waits at its reply key for a caller that reconnects. Default 60 s. */
+  replyTtlMs?: number;
+  /**
+   * What a call does when no worker of its queue sent a heartbeat recently:
+   * "fail" rejects at once with NO_WORKERS (default), "wait" enqueues anyway.
+   */
+  noWorkers?: 'fail' | 'wait';
+  /** A worker silent for this long counts as gone. Must match the workers'. Default 10 s. */
+  workerTtlMs?: number;
+  serializer?: Serializer;
+}
+
+export interface CallOptions {
+  /** Deadline relative to now; overrides the task's and the client's default. */
+  timeoutMs?: number;
+  /** Aborting rejects the call with CANCELLED and withdraws it if still queued. */
+  signal?: AbortSignal;
+  replyMode?: ReplyMode;
+  /** String headers carried to the worker (ctx.headers), e.g. trace context. */
+  headers?: Record<string, string>;
+  /** Overrides the task's retry policy for this call. */
+  retry?: RetryPolicy;
+  noWorkers?: 'fail' | 'wait';
+}
+
+/** A task as the caller sees it: a function returning a promise of the typed output. */
+export type TaskCaller<T extends AnyTask> = (input: TaskInput<T>, options?: CallOptions) => Promise<TaskOutput<T>>;
+
+/** Client methods reserved under `$` so they never collide with task names. */
+export interface ClientHandle {
+  /** Unique id of this client; names its inbox and reply channel. */
+  readonly $id: string;
+  /** Rejects calls still in flight with CLOSED and closes the client's connections. */
+  $close(): Promise<void>;
+  /** Number of calls waiting for a result. */
+  readonly $pending: number;
+}
+
+export type ClientOf<R extends RouterShape> = {
+  readonly [K in Extract<keyof R, string>]: R[K] extends AnyTask
+    ? TaskCaller<R[K]>
+    : R[K] extends RouterShape
+      ? ClientOf<R[K]>
+      : never;
+};
+
+export type Client<R extends RouterShape> = ClientOf<R> & ClientHandle;

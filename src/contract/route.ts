@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import { fingerprintTask } from './fingerprint.js';
+import { listTasks, type RouterShape } from './router.js';
+import type { RetryPolicy } from './task.js';
+
+export const DEFAULT_QUEUE = 'default';
+
+/**
+ * What the runtime needs to call one task. The in-repo client derives routes from the contract;
+ * a generated client carries them as literal data, so both share one call path.
+ */
+export interface Route {
+  readonly path: string;
+  readonly queue: string;
+  readonly timeoutMs: number | undefined;
+  readonly retry: RetryPolicy | undefined;
+  readonly errorCodes: readonly string[];
+  readonly fingerprint: string;
+  /** Used to reject bad arguments before sending; absent means "let the worker decide". */
+  readonly input: z.ZodType | undefined;
+  /** Used to check results against the caller's view of the contract (version skew). */
+  readonly output: z.ZodType | undefined;
+}
+
+export type RouteTable = ReadonlyMap<string, Route>;
+
+export function routesOf(contract: RouterShape): RouteTable {
+  const table = new Map<string, Route>();
+  for (const { path, task } of listTasks(contract)) {
+    table.set(path, {
+      path,
+      queue: task.queue ?? DEFAULT_QUEUE,
+      timeoutMs: task.timeoutMs,
+      retry: task.retry,
+      errorCodes: Object.keys(task.errors),
+      fingerprint: fingerprintTask(task),
+      input: task.input,
+      output: task.output,
+    });
+  }
+  return table;
+}

@@ -1,0 +1,45 @@
+import { isTask, type AnyTask } from './task.js';
+
+export const ROUTER_BRAND = Symbol.for('taskwire.router');
+
+/** The shape of a router: names mapped to tasks or nested routers. */
+export interface RouterShape {
+  readonly [name: string]: AnyTask | RouterShape;
+}
+
+export type Router<S extends RouterShape = RouterShape> = S & { readonly [ROUTER_BRAND]: true };
+
+// No leading `$`: the client reserves `$`-names (`client.$close()`) so they never shadow a task.
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Groups tasks and routers. The result is the same record with a hidden brand, so
+ * `contract.tasks.resize` is the task itself (usable for typed error checks).
+ */
+export function router<const S extends RouterShape>(shape: S): Router<S> {
+  for (const [name, value] of Object.entries(shape)) {
+    // Task paths travel as dotted strings and become property names in generated code.
+    if (!NAME.test(name)) throw new TypeError(`router(): "${name}" is not a valid task or router name`);
+    if (!isTask(value) && !isRouter(value)) {
+      throw new TypeError(`router(): "${name}" is neither a task() nor a router()`);
+    }
+  }
+  const out = { ...shape };
+  Object.defineProperty(out, ROUTER_BRAND, { value: true, enumerable: false });
+  return Object.freeze(out) as Router<S>;
+}
+
+export function isRouter(value: unknown): value is Router {
+  return typeof value === 'object' && value !== null && (value as Record<PropertyKey, unknown>)[ROUTER_BRAND] === true;
+}
+
+/** Every task of a router with its dotted path, in declaration order. */
+export function listTasks(root: RouterShape, prefix = ''): Array<{ path: string; task: AnyTask }> {
+  const out: Array<{ path: string; task: AnyTask }> = [];
+  for (const [name, value] of Object.entries(root)) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    if (isTask(value)) out.push({ path, task: value });
+    else out.push(...listTasks(value, path));
+  }
+  return out;
+}

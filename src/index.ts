@@ -1,0 +1,13 @@
+// The public API of taskwire. Named exports only; anything not listed here is internal.
+export { createClient, createRouteClient } from './client/create-client.js';
+export type { ClientOptions, CallOptions, ClientHandle, Client, ClientOf, TaskCaller } from './client/types.js';
+export { createWorker } from './worker/create-worker.js';
+export type { Worker, WorkerOptions, Handlers, Handler, TaskContext } from './worker/types.js';
+export * from './contract/index.js';
+export { errorFromJSON, toTaskwireError } from './errors.js';
+export { superjsonSerializer } from './wire/serializer.js';
+export type { Serializer } from './wire/serializer.js';
+export type { ReplyMode } from './wire/envelope.js';
+export type { RedisSource } from './transport/connection.js';
+// Re-exported so a generated client needs `taskwire` as its only dependency.
+export { z } from 'zod';

@@ -1,0 +1,51 @@
+--[[
+  Settles a batch of leased calls: writes each reply, retries or dead-letters, and releases the
+  lease. A call whose lease token is gone (reaped and handed to another worker) is skipped
+  whole: its late result is dropped, which is what fences a worker that lost its lease.
+  KEYS[1] active      ZSET token -> lease expiry
+  KEYS[2] bodies      HASH token -> envelope
+  KEYS[3] deliveries  HASH call id -> deliveries
+  KEYS[4] dead        STREAM of dead letters
+  KEYS[5] delayed     ZSET envelope -> time it may run again
+  ARGV[1] inbox ttl in ms
+  ARGV[2] dead-letter stream max length (approximate)
+  ARGV[3..] groups of 8:
+    token, call id,
+    action  'k' reply to key+inbox | 'p' publish | '-' no reply | 'r' retry later
+    target  reply key | channel | '' | delay in ms (for 'r')
+    inbox   inbox list key (for 'k')
+    payload reply envelope | new envelope (for 'r')
+    ttl     reply key ttl in ms
+    dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
+  Returns: array with 1 (settled) or 0 (lease lost, dropped) per call.
+  Reply keys and inbox keys share the queue's hash tag, so all keys live in one slot.
+]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local res = {}
+for i = 3, #ARGV, 8 do
+  local token, id, action = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local target, inbox, payload, ttl, dead = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  if redis.call('ZREM', KEYS[1], token) == 0 then
+    res[#res + 1] = 0
+  else
+    local raw = redis.call('HGET', KEYS[2], token)
+    redis.call('HDEL', KEYS[2], token)
+    if id ~= '' then redis.call('HDEL', KEYS[3], id) end
+    if dead ~= '' then
+      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
+        'envelope', raw or '', 'error', payload, 'at', tostring(now))
+    end
+    if action == 'k' then
+      redis.call('SET', target, payload, 'PX', ttl)
+      redis.call('RPUSH', inbox, id)
+      redis.call('PEXPIRE', inbox, ARGV[1])
+    elseif action == 'p' then
+      redis.call('PUBLISH', target, payload)
+    elseif action == 'r' then
+      redis.call('ZADD', KEYS[5], now + tonumber(target), payload)
+    end
+    res[#res + 1] = 1
+  end
+end
+return res

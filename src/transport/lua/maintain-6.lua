@@ -1,0 +1,53 @@
+--[[
+  Periodic upkeep any worker of a queue runs: heartbeat, then recovery.
+  KEYS[1] active      ZSET token -> lease expiry
+  KEYS[2] bodies      HASH token -> envelope
+  KEYS[3] wait        LIST of envelopes
+  KEYS[4] workers     ZSET worker id -> last heartbeat
+  KEYS[5] delayed     ZSET envelope -> time it may run again
+  KEYS[6] deliveries  HASH call id -> deliveries (unused here; kept so every queue key is declared)
+  ARGV[1] this worker's id
+  ARGV[2] worker ttl in ms (a worker silent that long is dead: its claim list is returned)
+  ARGV[3] max items to move per kind
+  ARGV[4] claim list prefix (followed by a worker id; same hash tag)
+  ARGV[5] '1' to record a heartbeat, '0' to leave (worker closing)
+  Returns: { expired leases requeued, claimed calls recovered, delayed calls promoted }
+  Requeued calls go to the head of the wait list: they have waited longest.
+]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[3])
+if ARGV[5] == '1' then
+  redis.call('ZADD', KEYS[4], now, ARGV[1])
+else
+  redis.call('ZREM', KEYS[4], ARGV[1])
+end
+
+local recovered = 0
+local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, limit)
+for _, w in ipairs(gone) do
+  local claim = ARGV[4] .. w
+  while redis.call('LMOVE', claim, KEYS[3], 'RIGHT', 'LEFT') do recovered = recovered + 1 end
+  redis.call('ZREM', KEYS[4], w)
+end
+
+local requeued = 0
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+for _, token in ipairs(expired) do
+  local raw = redis.call('HGET', KEYS[2], token)
+  redis.call('ZREM', KEYS[1], token)
+  redis.call('HDEL', KEYS[2], token)
+  if raw then
+    redis.call('LPUSH', KEYS[3], raw)
+    requeued = requeued + 1
+  end
+end
+
+local promoted = 0
+local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, limit)
+for _, raw in ipairs(due) do
+  redis.call('ZREM', KEYS[5], raw)
+  redis.call('RPUSH', KEYS[3], raw)
+  promoted = promoted + 1
+end
+return { requeued, recovered, promoted }

@@ -1,0 +1,25 @@
+--[[
+  Hands calls a closing worker did not finish back to the queue, without counting the
+  delivery against them.
+  KEYS[1] active      ZSET token -> lease expiry
+  KEYS[2] bodies      HASH token -> envelope
+  KEYS[3] wait        LIST of envelopes
+  KEYS[4] deliveries  HASH call id -> deliveries
+  ARGV[1..] tokens
+  Returns: how many calls went back.
+]]
+local n = 0
+for i = 1, #ARGV do
+  local token = ARGV[i]
+  if redis.call('ZREM', KEYS[1], token) == 1 then
+    local raw = redis.call('HGET', KEYS[2], token)
+    redis.call('HDEL', KEYS[2], token)
+    if raw then
+      local id = string.match(raw, '^{"v":1,"id":"([^"]+)"')
+      if id then redis.call('HINCRBY', KEYS[4], id, -1) end
+      redis.call('LPUSH', KEYS[3], raw)
+      n = n + 1
+    end
+  end
+end
+return n

@@ -1,0 +1,54 @@
+--[[
+  Takes up to N calls for one worker and leases each under a fresh token.
+  KEYS[1] wait        LIST of envelopes
+  KEYS[2] claim       LIST this worker's claim list (filled by BLMOVE while idle)
+  KEYS[3] active      ZSET token -> lease expiry (ms)
+  KEYS[4] bodies      HASH token -> envelope
+  KEYS[5] deliveries  HASH call id -> deliveries so far
+  KEYS[6] seq         STRING token counter
+  KEYS[7] dead        STREAM of dead letters
+  ARGV[1] max calls to take
+  ARGV[2] lease in ms
+  ARGV[3] max envelope size in bytes (larger ones are dead-lettered unread)
+  ARGV[4] dead-letter stream max length (approximate)
+  Returns: flat array token, envelope, deliveries, token, envelope, deliveries, ...
+  The call id is read with a prefix match, not a JSON parse: envelopes begin {"v":1,"id":"...".
+]]
+local max = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local maxBytes = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+local taken = 0
+
+local function lease_one(raw)
+  if #raw > maxBytes then
+    redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[4], '*', 'reason', 'PAYLOAD_TOO_LARGE',
+      'detail', 'envelope of ' .. #raw .. ' bytes exceeds ' .. maxBytes, 'envelope', raw, 'at', tostring(now))
+    return
+  end
+  local n = 1
+  local id = string.match(raw, '^{"v":1,"id":"([^"]+)"')
+  if id then n = redis.call('HINCRBY', KEYS[5], id, 1) end
+  local token = tostring(redis.call('INCR', KEYS[6]))
+  redis.call('ZADD', KEYS[3], now + lease, token)
+  redis.call('HSET', KEYS[4], token, raw)
+  out[#out + 1] = token
+  out[#out + 1] = raw
+  out[#out + 1] = n
+  taken = taken + 1
+end
+
+while taken < max do
+  local raw = redis.call('LPOP', KEYS[2])
+  if not raw then break end
+  lease_one(raw)
+end
+if taken < max then
+  local items = redis.call('LPOP', KEYS[1], max - taken)
+  if items then
+    for _, raw in ipairs(items) do lease_one(raw) end
+  end
+end
+return out

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { QueueKeys } from '../wire/keys.js';
+
+/**
+ * The typed table of Lua scripts. Each `.lua` file in ./lua is named `<name>-<numberOfKeys>`
+ * and opens with a KEYS/ARGV/returns header. They are registered with ioredis' defineCommand,
+ * which sends EVALSHA and falls back to EVAL on NOSCRIPT per connection (ioredis lib/Script.ts),
+ * so a Redis restart that flushes the script cache needs nothing from us.
+ */
+const FILES = {
+  enqueue: 'enqueue-2.lua',
+  take: 'take-7.lua',
+  complete: 'complete-5.lua',
+  extend: 'extend-1.lua',
+  maintain: 'maintain-6.lua',
+  release: 'release-4.lua',
+} as const;
+
+type ScriptName = keyof typeof FILES;
+type Arg = string | number;
+type Raw = (...args: Arg[]) => Promise<unknown>;
+
+const sources = new Map<ScriptName, { lua: string; numberOfKeys: number }>();
+
+function source(name: ScriptName): { lua: string; numberOfKeys: number } {
+  let s = sources.get(name);
+  if (!s) {
+    const file = FILES[name];
+    const keys = /-(\d+)\.lua$/.exec(file);
+    if (!keys?.[1]) throw new Error(`script file ${file} does not end in -<numberOfKeys>.lua`);
+    s = { lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8'), numberOfKeys: Number(keys[1]) };
+    sources.set(name, s);
+  }
+  return s;
+}
+
+const DEFINED = Symbol('taskwire.scripts');
+
+function raw(redis: Redis, name: ScriptName): Raw {
+  const holder = redis as unknown as Record<PropertyKey, unknown>;
+  if (holder[DEFINED] !== true) {
+    for (const n of Object.keys(FILES) as ScriptName[]) {
+      redis.defineCommand(`tw_${n}`, source(n));
+    }
+    holder[DEFINED] = true;
+  }
+  return (holder[`tw_${name}`] as Raw).bind(redis);
+}
+
+export interface TakenCall {
+  token: string;
+  raw: string;
+  deliveries: number;
+}
+
+/** One settlement in a `complete` batch; see complete-5.lua for the meaning of each field. */
+export interface Settlement {
+  token: string;
+  callId: string;
+  action: 'k' | 'p' | '-' | 'r';
+  target: string;
+  inbox: string;
+  payload: string;
+  ttlMs: number;
+  deadReason: string;
+}
+
+export interface Scripts {
+  enqueue(keys: QueueKeys, raw: string, workerTtlMs: number): Promise<number>;
+  take(keys: QueueKeys, workerId: string, max: number, leaseMs: number, maxBytes: number, deadMaxLen: number): Promise<TakenCall[]>;
+  complete(keys: QueueKeys, items: readonly Settlement[], inboxTtlMs: number, deadMaxLen: number): Promise<number[]>;
+  extend(keys: QueueKeys, leaseMs: number, tokens: readonly string[]): Promise<string[]>;
+  maintain(keys: QueueKeys, workerId: string, workerTtlMs: number, limit: number, alive: boolean): Promise<[number, number, number]>;
+  release(keys: QueueKeys, tokens: readonly string[]): Promise<number>;
+}
+
+export function scripts(redis: Redis): Scripts {
+  return {
+    enqueue: async (k, rawEnvelope, ttl) => Number(await raw(redis, 'enqueue')(k.wait, k.workers, rawEnvelope, ttl)),
+    take: async (k, workerId, max, leaseMs, maxBytes, deadMaxLen) => {
+      const flat = (await raw(redis, 'take')(
+        k.wait, k.claim(workerId), k.active, k.bodies, k.deliveries, k.seq, k.dead,
+        max, leaseMs, maxBytes, deadMaxLen,
+      )) as Array<string | number>;
+      const out: TakenCall[] = [];
+      for (let i = 0; i + 2 < flat.length; i += 3) {
+        out.push({ token: String(flat[i]), raw: String(flat[i + 1]), deliveries: Number(flat[i + 2]) });
+      }
+      return out;
+    },
+    complete: async (k, items, inboxTtlMs, deadMaxLen) => {
+      const args: Arg[] = [inboxTtlMs, deadMaxLen];
+      for (const s of items) {
+        args.push(s.token, s.callId, s.action, s.target, s.inbox, s.payload, s.ttlMs, s.deadReason);
+      }
+      const res = (await raw(redis, 'complete')(k.active, k.bodies, k.deliveries, k.dead, k.delayed, ...args)) as number[];
+      return res.map(Number);
+    },
+    extend: async (k, leaseMs, tokens) => ((await raw(redis, 'extend')(k.active, leaseMs, ...tokens)) as unknown[]).map(String),
+    maintain: async (k, workerId, ttl, limit, alive) => {
+      const r = (await raw(redis, 'maintain')(
+        k.active, k.bodies, k.wait, k.workers, k.delayed, k.deliveries,
+        workerId, ttl, limit, k.claimPrefix, alive ? '1' : '0',
+      )) as number[];
+      return [Number(r[0]), Number(r[1]), Number(r[2])];
+    },
+    release: async (k, tokens) => Number(await raw(redis, 'release')(k.active, k.bodies, k.wait, k.deliveries, ...tokens)),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Every Redis key and channel taskwire uses, built in one place. All keys of one queue share the
+ * hash tag `{<queue>}`, so each Lua script touches a single slot and the layout works unchanged
+ * on Redis Cluster (one queue lives on one shard; spreading a hot task over shards means
+ * several queues, see docs/ARCHITECTURE.md).
+ */
+
+const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export function assertQueueName(queue: string): void {
+  // Braces would break the hash tag; spaces and control bytes make keys unreadable in redis-cli.
+  if (!QUEUE_NAME.test(queue)) {
+    throw new TypeError(`invalid queue name "${queue}": use 1-128 characters of A-Z a-z 0-9 _ . : -`);
+  }
+}
+
+export interface QueueKeys {
+  readonly queue: string;
+  /** Hash-tagged base, `<prefix>:{<queue>}`. */
+  readonly base: string;
+  /** LIST of call envelopes waiting to run (RPUSH in, LPOP out). */
+  readonly wait: string;
+  /** ZSET lease token → lease expiry (ms, Redis clock). */
+  readonly active: string;
+  /** HASH lease token → raw envelope of a running call. */
+  readonly bodies: string;
+  /** HASH call id → deliveries so far. */
+  readonly deliveries: string;
+  /** STRING counter issuing lease tokens. */
+  readonly seq: string;
+  /** STREAM of dead letters (reason, envelope, error, attempts, time). */
+  readonly dead: string;
+  /** ZSET raw envelope → time it may run again (retry backoff). */
+  readonly delayed: string;
+  /** ZSET worker id → last heartbeat (ms, Redis clock). */
+  readonly workers: string;
+  /** Prefix of per-worker claim lists, followed by the worker id. */
+  readonly claimPrefix: string;
+  /** PUB/SUB channel announcing cancelled call ids to the queue's workers. */
+  readonly cancelChannel: string;
+  claim(workerId: string): string;
+  /** STRING result of one call, waiting for its caller (PX ttl). */
+  reply(callId: string): string;
+  /** LIST of call ids whose replies are ready for one client. */
+  inbox(clientId: string): string;
+  /** STRING call id owning an idempotency key. */
+  idempotency(key: string): string;
+}
+
+export function queueKeys(prefix: string, queue: string): QueueKeys {
+  assertQueueName(queue);
+  const base = `${prefix}:{${queue}}`;
+  return {
+    queue,
+    base,
+    wait: `${base}:wait`,
+    active: `${base}:active`,
+    bodies: `${base}:bodies`,
+    deliveries: `${base}:deliveries`,
+    seq: `${base}:seq`,
+    dead: `${base}:dead`,
+    delayed: `${base}:delayed`,
+    workers: `${base}:workers`,
+    claimPrefix: `${base}:claim:`,
+    cancelChannel: `${base}:cancel`,
+    claim: (workerId) => `${base}:claim:${workerId}`,
+    reply: (callId) => `${base}:reply:${callId}`,
+    inbox: (clientId) => `${base}:inbox:${clientId}`,
+    idempotency: (key) => `${base}:idem:${key}`,
+  };
+}
+
+/** PUB/SUB channel on which workers publish replies for one client (pub/sub reply mode). */
+export function replyChannel(prefix: string, clientId: string): string {
+  return `${prefix}:reply:${clientId}`;
+}

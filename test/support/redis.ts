@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+
+/** The URL of the run's Redis (private server, or REDIS_URL). */
+export function redisUrl(): string {
+  return inject('redisUrl');
+}
+
+/** A fresh key prefix per test: tests only ever touch keys they created. */
+export function randomPrefix(): string {
+  return `twtest-${randomBytes(6).toString('hex')}`;
+}
+
+/** A plain connection for assertions, and a cleanup that deletes every key under the prefix. */
+export function inspector(prefix: string, url = redisUrl()): { redis: Redis; cleanup(): Promise<void> } {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  return {
+    redis,
+    async cleanup() {
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) await redis.del(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
