@@ -129,6 +129,7 @@ export class Caller {
       deadline: now + timeoutMs,
       attempt: 1,
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.retry ? { retry: { attempts: options.retry.attempts, backoffMs: options.retry.backoffMs, maxDelayMs: options.retry.maxDelayMs } } : {}),
       fp: route.fingerprint,
       sentAt: now,
     });

@@ -41,6 +41,8 @@ export interface CallEnvelope {
   sentAt: number;
   /** Idempotency key, if the caller gave one. */
   idem?: string;
+  /** Per-call retry policy; overrides the task's. */
+  retry?: { attempts: number; backoffMs?: number; maxDelayMs?: number };
 }
 
 export interface OkReply {
@@ -76,6 +78,9 @@ const callSchema = z.object({
   fp: z.string().max(128).optional(),
   sentAt: z.number().finite(),
   idem: z.string().max(512).optional(),
+  retry: z
+    .object({ attempts: z.number().int().min(1).max(100), backoffMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() })
+    .optional(),
 });
 
 const serializedErrorSchema = z.object({

@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { ERROR_CODES, TaskError, TaskwireError } from '../errors.js';
+import { fingerprintTask } from '../contract/fingerprint.js';
+import { listTasks, type RouterShape } from '../contract/router.js';
+import { DEFAULT_QUEUE } from '../contract/route.js';
+import { decodeCall, encodeCall, encodeReply, type CallEnvelope, type ReplyTarget } from '../wire/envelope.js';
+import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import { superjsonSerializer } from '../wire/serializer.js';
+import { closeConnection, openConnection } from '../transport/connection.js';
+import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
+import { Fetcher } from './fetcher.js';
+import { LeaseKeeper } from './lease.js';
+import { Replier } from './replier.js';
+import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
+import { Slots } from './slots.js';
+import type { Handler, Handlers, TaskContext, Worker, WorkerOptions, WorkerStats } from './types.js';
+
+const DEFAULTS = {
+  prefix: 'tw',
+  concurrency: 16,
+  leaseMs: 30_000,
+  maintenanceIntervalMs: 1_000,
+  workerTtlMs: 10_000,
+  maxDeliveries: 5,
+  maxPayloadBytes: 4 * 1024 * 1024,
+  replyTtlMs: 60_000,
+  deadlineGraceMs: 5_000,
+  deadLetterMaxLen: 10_000,
+  drainTimeoutMs: 10_000,
+} as const;
+
+/** Inbox lists outlive their last reply by this much, then vanish with a client that is gone. */
+const INBOX_TTL_MS = 5 * 60_000;
+
+function handlerAt(handlers: unknown, path: string): Handler<never> | undefined {
+  let node: unknown = handlers;
+  for (const part of path.split('.')) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return typeof node === 'function' ? (node as Handler<never>) : undefined;
+}
+
+const consoleLogger = {
+  warn: (message: string, detail?: Record<string, unknown>) => console.warn(message, detail ?? ''),
+  error: (message: string, detail?: Record<string, unknown>) => console.error(message, detail ?? ''),
+};
+
+/**
+ * A worker serving a contract: takes calls from the contract's queues, runs the handlers with
+ * `concurrency` slots, and replies. See docs/ARCHITECTURE.md for the path of one call.
+ */
+export function createWorker<R extends RouterShape>(contract: R, handlers: Handlers<R>, options: WorkerOptions): Worker {
+  const o = { ...DEFAULTS, ...options };
+  const logger = options.logger ?? consoleLogger;
+  const serializer = options.serializer ?? superjsonSerializer;
+  const id = randomUUID();
+  const stats: WorkerStats = { taken: 0, started: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0, expired: 0, fenced: 0 };
+
+  const entries = new Map<string, TaskEntry>();
+  for (const { path, task } of listTasks(contract)) {
+    const handler = handlerAt(handlers, path);
+    // The types demand every handler; this guards plain-JS callers and casts.
+    if (!handler) throw new TypeError(`createWorker(): no handler for task "${path}"`);
+    entries.set(path, { path, task, handler: handler as Handler<never> as TaskEntry['handler'], fingerprint: fingerprintTask(task) });
+  }
+  const queueNames = options.queues ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];
+  const queues = queueNames.map((q) => queueKeys(o.prefix, q));
+
+  let commands: Redis | undefined;
+  const blockings: Redis[] = [];
+  let fetchers: Fetcher[] = [];
+  let replier: Replier | undefined;
+  let maintenance: NodeJS.Timeout | undefined;
+  let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
+  const slots = new Slots(o.concurrency);
+  const running = new Map<string, { keys: QueueKeys; controller: AbortController }>();
+  const handling = new Set<Promise<void>>();
+  const leases = new LeaseKeeper({
+    leaseMs: o.leaseMs,
+    graceMs: o.deadlineGraceMs,
+    extend: (keys, tokens) => loadScripts(conn()).extend(keys, o.leaseMs, tokens),
+    onLost: (token) => running.get(token)?.controller.abort(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
+    onError: (err) => logger.warn('taskwire: lease renewal failed', { error: String(err) }),
+  });
+
+  function conn(): Redis {
+    if (!commands) throw new Error('worker is not started');
+    return commands;
+  }
+
+  function replyFields(keys: QueueKeys, callId: string, reply: ReplyTarget | undefined): Pick<Settlement, 'action' | 'target' | 'inbox'> {
+    if (!reply) return { action: '-', target: '', inbox: '' };
+    if (reply.mode === 'pubsub') return { action: 'p', target: replyChannel(o.prefix, reply.client), inbox: '' };
+    return { action: 'k', target: keys.reply(callId), inbox: keys.inbox(reply.client) };
+  }
+
+  /** Settles with retries while Redis is away: a computed result is worth keeping until the lease ends. */
+  async function settle(keys: QueueKeys, item: Settlement): Promise<void> {
+    const giveUp = Date.now() + o.leaseMs;
+    for (;;) {
+      try {
+        const settled = await (replier as Replier).settle(keys, item);
+        if (!settled) stats.fenced++;
+        return;
+      } catch (err) {
+        if (Date.now() > giveUp || state === 'closed') {
+          logger.error('taskwire: could not settle a call; it will be redelivered after its lease', { callId: item.callId, error: String(err) });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  function errorSettlement(keys: QueueKeys, token: string, callId: string, reply: ReplyTarget | undefined, fp: string | undefined, error: TaskwireError<string, unknown>, deadReason = ''): Settlement {
+    const json = error.toJSON();
+    const payload = encodeReply({
+      id: callId,
+      ok: false,
+      error: json.data === undefined ? json : { ...json, data: serializer.serialize(json.data) },
+      ...(fp ? { fp } : {}),
+    });
+    return { token, callId, ...replyFields(keys, callId, reply), payload, ttlMs: o.replyTtlMs, deadReason };
+  }
+
+  async function handle(keys: QueueKeys, taken: TakenCall): Promise<void> {
+    const decoded = decodeCall(taken.raw);
+    if (!decoded.ok) {
+      // Garbage: set aside with the reason; tell the caller when the message still names one.
+      logger.warn('taskwire: malformed message set aside', { queue: keys.queue, reason: decoded.reason });
+      stats.deadLettered++;
+      const err = new TaskwireError(ERROR_CODES.PROTOCOL, `malformed call: ${decoded.reason}`);
+      return settle(keys, errorSettlement(keys, taken.token, decoded.id ?? '', decoded.reply, undefined, err, `PROTOCOL: ${decoded.reason}`));
+    }
+    const env = decoded.value;
+    const entry = entries.get(env.task);
+    if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.queue) {
+      stats.deadLettered++;
+      const err = new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `no task "${env.task}" on queue "${keys.queue}"`, { data: { task: env.task } });
+      return settle(keys, errorSettlement(keys, taken.token, env.id, env.reply, undefined, err, 'UNKNOWN_TASK'));
+    }
+    if (taken.deliveries > o.maxDeliveries) {
+      stats.deadLettered++;
+      const err = new TaskwireError(ERROR_CODES.DEAD_LETTERED, `${env.task} was delivered ${taken.deliveries - 1} times without finishing`, {
+        data: { task: env.task, deliveries: taken.deliveries - 1 },
+      });
+      return settle(keys, errorSettlement(keys, taken.token, env.id, env.reply, entry.fingerprint, err, 'MAX_DELIVERIES'));
+    }
+    if (Date.now() >= env.deadline) {
+      // The caller already got TIMEOUT; running now would only waste work (and side effects).
+      stats.expired++;
+      return settle(keys, { token: taken.token, callId: env.id, action: '-', target: '', inbox: '', payload: '', ttlMs: 0, deadReason: '' });
+    }
+    const outcome = await execute(keys, taken, env, entry);
+    if (outcome.ok) {
+      stats.succeeded++;
+      const payload = encodeReply({ id: env.id, ok: true, output: serializer.serialize(outcome.output), fp: entry.fingerprint });
+      return settle(keys, { token: taken.token, callId: env.id, ...replyFields(keys, env.id, env.reply), payload, ttlMs: o.replyTtlMs, deadReason: '' });
+    }
+    stats.failed++;
+    const policy = env.retry ?? entry.task.retry;
+    if (outcome.retryable && policy && env.attempt < policy.attempts) {
+      const delay = retryDelay(policy, env.attempt);
+      if (Date.now() + delay < env.deadline) {
+        stats.retried++;
+        const next = encodeCall({ ...env, attempt: env.attempt + 1 });
+        return settle(keys, { token: taken.token, callId: env.id, action: 'r', target: String(delay), inbox: '', payload: next, ttlMs: 0, deadReason: '' });
+      }
+    }
+    const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable;
+    if (exhausted) stats.deadLettered++;
+    return settle(keys, errorSettlement(keys, taken.token, env.id, env.reply, entry.fingerprint, outcome.error, exhausted ? 'ATTEMPTS_EXHAUSTED' : ''));
+  }
+
+  async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {
+    const input = await parseInput(entry, env, serializer);
+    if (!('input' in input)) return input;
+    const controller = new AbortController();
+    const deadlineTimer = setTimeout(
+      () => controller.abort(new TaskwireError(ERROR_CODES.TIMEOUT, `${env.task} passed its deadline`)),
+      Math.max(0, env.deadline - Date.now()),
+    );
+    const ctx: TaskContext = {
+      callId: env.id,
+      task: env.task,
+      attempt: env.attempt,
+      deliveries: taken.deliveries,
+      deadline: env.deadline,
+      signal: controller.signal,
+      headers: env.headers ?? {},
+      error: (code, data, opts) => new TaskError(code, data as never, opts?.message, opts?.retryable === undefined ? {} : { retryable: opts.retryable }),
+    };
+    stats.started++;
+    leases.track(keys, taken.token, env.deadline);
+    running.set(taken.token, { keys, controller });
+    try {
+      return await runHandler(entry, input.input, ctx, logger);
+    } finally {
+      clearTimeout(deadlineTimer);
+      leases.untrack(taken.token);
+      running.delete(taken.token);
+    }
+  }
+
+  async function maintain(): Promise<void> {
+    const s = loadScripts(conn());
+    await Promise.all(queues.map((k) => s.maintain(k, id, o.workerTtlMs, 1000, state === 'running')));
+  }
+
+  return {
+    id,
+    stats,
+    get running() {
+      return running.size;
+    },
+    async start() {
+      if (state !== 'idle') throw new Error(`worker cannot start: it is ${state}`);
+      state = 'running';
+      commands = openConnection(options.redis, { name: `tw-worker-${id}` });
+      commands.on('error', () => undefined);
+      const s = loadScripts(commands);
+      replier = new Replier(s, INBOX_TTL_MS, o.deadLetterMaxLen);
+      // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
+      await maintain();
+      maintenance = setInterval(() => {
+        maintain().catch((err: unknown) => logger.warn('taskwire: maintenance failed', { error: String(err) }));
+      }, o.maintenanceIntervalMs);
+      leases.start();
+      fetchers = queues.map((keys) => {
+        const blocking = openConnection(options.redis, { name: `tw-worker-${id}-${keys.queue}`, blocking: true });
+        blocking.on('error', () => undefined);
+        blockings.push(blocking);
+        return new Fetcher({
+          keys,
+          workerId: id,
+          scripts: s,
+          blocking,
+          slots,
+          leaseMs: o.leaseMs,
+          maxPayloadBytes: o.maxPayloadBytes,
+          deadLetterMaxLen: o.deadLetterMaxLen,
+          onCall: (call) => {
+            stats.taken++;
+            const p: Promise<void> = handle(keys, call)
+              .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
+              .finally(() => {
+                handling.delete(p);
+                slots.release();
+              });
+            handling.add(p);
+          },
+          onError: (err) => logger.warn('taskwire: taking calls failed; retrying', { queue: keys.queue, error: String(err) }),
+        });
+      });
+      for (const f of fetchers) f.start();
+    },
+    async close(closeOptions = {}) {
+      if (state === 'closed' || state === 'closing' || state === 'idle') {
+        state = 'closed';
+        return;
+      }
+      state = 'closing';
+      // Stop taking: BLMOVE may be parked for up to a second; cutting its connection ends it now.
+      for (const b of blockings) b.disconnect(false);
+      slots.wakeAll();
+      await Promise.all(fetchers.map((f) => f.stop()));
+      const drainMs = closeOptions.drainTimeoutMs ?? o.drainTimeoutMs;
+      await Promise.race([Promise.all([...handling]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
+      // Unfinished calls go back to the queue for another worker; their late results are fenced off.
+      const left = [...running.entries()];
+      for (const [, r] of left) r.controller.abort(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
+      const c = conn();
+      const s = loadScripts(c);
+      for (const keys of queues) {
+        const tokens = left.filter(([, r]) => r.keys === keys).map(([t]) => t);
+        try {
+          if (tokens.length) await s.release(keys, tokens);
+          await (replier as Replier).drain();
+          while (await c.lmove(keys.claim(id), keys.wait, 'RIGHT', 'LEFT')) {
+            // Calls parked in our claim list by a BLMOVE that raced the close go back too.
+          }
+        } catch (err) {
+          logger.warn('taskwire: could not hand calls back on close; the reaper will', { error: String(err) });
+        }
+      }
+      leases.stop();
+      clearInterval(maintenance);
+      state = 'closed';
+      await maintain().catch(() => undefined);
+      await Promise.all([c, ...blockings].map((x) => closeConnection(x)));
+    },
+  };
+}

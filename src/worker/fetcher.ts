@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import type { QueueKeys } from '../wire/keys.js';
+import type { Scripts, TakenCall } from '../transport/scripts.js';
+import type { Slots } from './slots.js';
+
+export interface FetcherOptions {
+  keys: QueueKeys;
+  workerId: string;
+  scripts: Scripts;
+  /** A connection of its own: it spends idle time in BLMOVE. */
+  blocking: Redis;
+  slots: Slots;
+  leaseMs: number;
+  maxPayloadBytes: number;
+  deadLetterMaxLen: number;
+  onCall: (call: TakenCall) => void;
+  onError: (err: unknown) => void;
+}
+
+/** Most calls taken in one round trip; bounded so one worker does not hoard a burst. */
+const MAX_TAKE = 64;
+
+/**
+ * Takes calls for one queue. While the queue has work, `take` leases up to the number of free
+ * slots in one script call. When it is empty, one BLMOVE parks on the wait list and moves the
+ * first arriving call into this worker's claim list, never popping it into thin air: if the
+ * worker dies right then, the reaper hands the claim list back once the heartbeat stops.
+ */
+export class Fetcher {
+  readonly #o: FetcherOptions;
+  #stopped = false;
+  #done: Promise<void> | undefined;
+
+  constructor(options: FetcherOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#done ??= this.#loop();
+  }
+
+  async #loop(): Promise<void> {
+    const o = this.#o;
+    while (!this.#stopped) {
+      await o.slots.whenFree();
+      if (this.#stopped) break;
+      try {
+        const want = Math.min(o.slots.free, MAX_TAKE);
+        const taken = await o.scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen);
+        if (this.#stopped && taken.length === 0) break;
+        if (taken.length > 0) {
+          o.slots.acquire(taken.length);
+          for (const call of taken) o.onCall(call);
+          continue;
+        }
+        // Empty: park until a call arrives (1 s bound so close() and reconnects are noticed).
+        await o.blocking.blmove(o.keys.wait, o.keys.claim(o.workerId), 'LEFT', 'RIGHT', 1);
+      } catch (err) {
+        if (this.#stopped) break;
+        o.onError(err);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  /** Stops taking; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#done;
+  }
+}

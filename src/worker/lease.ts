@@ -1,0 +1,67 @@
+import type { QueueKeys } from '../wire/keys.js';
+
+interface Held {
+  keys: QueueKeys;
+  deadline: number;
+}
+
+export interface LeaseKeeperOptions {
+  leaseMs: number;
+  /** How long past its call's deadline a lease may still be renewed. */
+  graceMs: number;
+  extend: (keys: QueueKeys, tokens: string[]) => Promise<string[]>;
+  /** A lease found gone: the reaper gave the call to another worker. */
+  onLost: (token: string) => void;
+  onError: (err: unknown) => void;
+}
+
+/**
+ * Renews the leases of running calls every third of the lease, in one script call per queue.
+ * A call whose deadline (plus grace) passed is no longer renewed, so a handler that ignores
+ * ctx.signal cannot hold a call forever.
+ */
+export class LeaseKeeper {
+  readonly #o: LeaseKeeperOptions;
+  readonly #held = new Map<string, Held>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: LeaseKeeperOptions) {
+    this.#o = options;
+  }
+
+  track(keys: QueueKeys, token: string, deadline: number): void {
+    this.#held.set(token, { keys, deadline });
+  }
+
+  untrack(token: string): void {
+    this.#held.delete(token);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.#o.leaseMs / 3)));
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async renew(): Promise<void> {
+    const now = Date.now();
+    const byQueue = new Map<QueueKeys, string[]>();
+    for (const [token, held] of this.#held) {
+      if (now > held.deadline + this.#o.graceMs) continue;
+      let list = byQueue.get(held.keys);
+      if (!list) byQueue.set(held.keys, (list = []));
+      list.push(token);
+    }
+    await Promise.all(
+      [...byQueue].map(async ([keys, tokens]) => {
+        try {
+          for (const token of await this.#o.extend(keys, tokens)) this.#o.onLost(token);
+        } catch (err) {
+          this.#o.onError(err);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import type { QueueKeys } from '../wire/keys.js';
+import type { Scripts, Settlement } from '../transport/scripts.js';
+
+interface Waiting {
+  item: Settlement;
+  done: (settled: boolean) => void;
+  fail: (err: unknown) => void;
+}
+
+const MAX_BATCH = 128;
+
+/**
+ * Writes replies and acknowledgements in batches: everything settled in one tick of the event
+ * loop goes to Redis in one `complete` script call per queue (one round trip for many calls).
+ */
+export class Replier {
+  readonly #scripts: Scripts;
+  readonly #inboxTtlMs: number;
+  readonly #deadMaxLen: number;
+  readonly #queues = new Map<QueueKeys, Waiting[]>();
+  #scheduled = false;
+  readonly #inflight = new Set<Promise<void>>();
+
+  constructor(scripts: Scripts, inboxTtlMs: number, deadMaxLen: number) {
+    this.#scripts = scripts;
+    this.#inboxTtlMs = inboxTtlMs;
+    this.#deadMaxLen = deadMaxLen;
+  }
+
+  /** Resolves true when settled, false when the lease was lost and the result dropped. */
+  settle(keys: QueueKeys, item: Settlement): Promise<boolean> {
+    return new Promise((done, fail) => {
+      let list = this.#queues.get(keys);
+      if (!list) this.#queues.set(keys, (list = []));
+      list.push({ item, done, fail });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    for (const [keys, list] of this.#queues) {
+      this.#queues.delete(keys);
+      for (let i = 0; i < list.length; i += MAX_BATCH) {
+        const batch = list.slice(i, i + MAX_BATCH);
+        const p = this.#scripts
+          .complete(keys, batch.map((w) => w.item), this.#inboxTtlMs, this.#deadMaxLen)
+          .then(
+            (res) => batch.forEach((w, j) => w.done(res[j] === 1)),
+            (err: unknown) => batch.forEach((w) => w.fail(err)),
+          )
+          .finally(() => this.#inflight.delete(p));
+        this.#inflight.add(p);
+      }
+    }
+  }
+
+  /** Waits for every batch already handed over. */
+  async drain(): Promise<void> {
+    while (this.#scheduled || this.#inflight.size) {
+      if (this.#scheduled) await new Promise((r) => setImmediate(r));
+      await Promise.allSettled([...this.#inflight]);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import type { TaskError } from '../errors.js';
+import type { AnyTask } from '../contract/task.js';
+import type { RouterShape } from '../contract/router.js';
+import type { HandlerInput, HandlerOutput, TaskErrorCode, TaskErrorData } from '../contract/infer.js';
+import type { Serializer } from '../wire/serializer.js';
+import type { RedisSource } from '../transport/connection.js';
+
+/** What a handler sees besides its input. */
+export interface TaskContext<T extends AnyTask = AnyTask> {
+  readonly callId: string;
+  /** Dotted task path. */
+  readonly task: string;
+  /** 1 for the first attempt; retries increment it. */
+  readonly attempt: number;
+  /** How many times this attempt was handed to a worker (more than 1 after a crash). */
+  readonly deliveries: number;
+  /** Absolute deadline, ms since epoch; `signal` aborts when it passes. */
+  readonly deadline: number;
+  /** Aborts at the deadline, on cancellation by the caller, on a lost lease, or on close. */
+  readonly signal: AbortSignal;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Builds a declared error to throw: `throw ctx.error('NOT_FOUND', { url })`. */
+  error<C extends TaskErrorCode<T>>(
+    code: C,
+    data: ErrorDataInput<T, C>,
+    options?: { message?: string; retryable?: boolean },
+  ): TaskError<C, TaskErrorData<T, C>>;
+}
+
+type ErrorDataInput<T extends AnyTask, C extends TaskErrorCode<T>> =
+  T['errors'][C] extends z.ZodType ? z.input<T['errors'][C]> : never;
+
+export type Handler<T extends AnyTask> = (
+  input: HandlerInput<T>,
+  ctx: TaskContext<T>,
+) => Promise<HandlerOutput<T>> | HandlerOutput<T>;
+
+/** The implementation of a contract: the same shape, with a handler at each task. */
+export type Handlers<R extends RouterShape> = {
+  [K in Extract<keyof R, string>]: R[K] extends AnyTask ? Handler<R[K]> : R[K] extends RouterShape ? Handlers<R[K]> : never;
+};
+
+export interface WorkerLogger {
+  warn(message: string, detail?: Record<string, unknown>): void;
+  error(message: string, detail?: Record<string, unknown>): void;
+}
+
+export interface WorkerOptions {
+  redis: RedisSource;
+  /** Key prefix shared with clients. Default "tw". */
+  prefix?: string;
+  /** Calls run at once by this worker, over all its queues. Default 16. */
+  concurrency?: number;
+  /** Serve only these queues (default: every queue the contract names). */
+  queues?: readonly string[];
+  /** Visibility timeout of a taken call; renewed every third of it while the handler runs. Default 30 s. */
+  leaseMs?: number;
+  /** How often heartbeat, lease reaping and retry promotion run. Default 1 s. */
+  maintenanceIntervalMs?: number;
+  /** A worker silent this long is gone (its claimed calls are recovered). Default 10 s. */
+  workerTtlMs?: number;
+  /** Deliveries of one attempt before it is dead-lettered (a call that keeps crashing workers). Default 5. */
+  maxDeliveries?: number;
+  /** Larger raw messages are set aside unread. Default 4 MiB; keep ≥ the clients' limit. */
+  maxPayloadBytes?: number;
+  /** How long a result waits at its reply key. Default 60 s. */
+  replyTtlMs?: number;
+  /** How long a lease may outlive its call's deadline when a handler ignores ctx.signal. Default 5 s. */
+  deadlineGraceMs?: number;
+  /** Approximate cap on the dead-letter stream of each queue. Default 10,000. */
+  deadLetterMaxLen?: number;
+  /** Default drain time for close(). Default 10 s. */
+  drainTimeoutMs?: number;
+  serializer?: Serializer;
+  logger?: WorkerLogger;
+}
+
+export interface WorkerStats {
+  /** Calls handed to this worker. */
+  taken: number;
+  /** Handler runs started. */
+  started: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+  /** Calls skipped because their deadline had passed before they started. */
+  expired: number;
+  /** Results dropped because the lease was lost meanwhile (another worker owns the call). */
+  fenced: number;
+}
+
+export interface Worker {
+  readonly id: string;
+  start(): Promise<void>;
+  /** Stops taking calls, lets running ones finish within the drain time, returns the rest. */
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+  readonly stats: Readonly<WorkerStats>;
+  /** Calls running now. */
+  readonly running: number;
+}
