@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, isTaskwireError } from '../../src/index.js';
+import { encodeCall } from '../../src/wire/envelope.js';
+import { queueKeys } from '../../src/wire/keys.js';
+import { contract, setup } from '../support/fixtures.js';
+
+function code(err: unknown): string | undefined {
+  return isTaskwireError(err) ? err.code : undefined;
+}
+
+async function deadLetters(redis: import('ioredis').Redis, key: string): Promise<Array<Record<string, string>>> {
+  const entries = await redis.xrange(key, '-', '+');
+  return entries.map(([, fields]) => {
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i] as string] = fields[i + 1] as string;
+    return out;
+  });
+}
+
+describe('bad input', () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  afterEach(async () => env?.cleanup());
+
+  it('rejects invalid arguments on the client with VALIDATION and sends nothing', async () => {
+    env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });
+    const err = await env.client.tasks.resize({ url: 'not a url', width: -1 }).catch((e: unknown) => e);
+    expect(code(err)).toBe('VALIDATION');
+    const data = (err as { data: { task: string; issues: Array<{ path: unknown[] }> } }).data;
+    expect(data.task).toBe('tasks.resize');
+    expect(data.issues.map((i) => i.path[0]).sort()).toEqual(['url', 'width']);
+    expect(await env.redis.llen(queueKeys(env.prefix, 'images').wait)).toBe(0);
+  });
+
+  it('validates again on the worker: a raw call with bad input gets VALIDATION back', async () => {
+    env = await setup();
+    {
+      const keys = queueKeys(env.prefix, 'default');
+      // Pretend to be an old or foreign caller that skipped validation: push an envelope by hand.
+      const id = 'manual-1';
+      await env.redis.rpush(
+        keys.wait,
+        encodeCall({ id, task: 'math.add', input: { json: { a: 'x', b: 1 } }, reply: { mode: 'key', client: 'c1' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
+      );
+      const [, ids] = (await env.redis.blpop(keys.inbox('c1'), 5)) ?? [];
+      expect(ids).toBe(id);
+      const reply = JSON.parse((await env.redis.get(keys.reply(id))) ?? '{}');
+      expect(reply.ok).toBe(false);
+      expect(reply.error.code).toBe('VALIDATION');
+      expect(reply.error.message).toContain('a');
+    }
+  });
+
+  it('sets garbage aside with a reason and keeps serving good calls behind it', async () => {
+    env = await setup();
+    const keys = queueKeys(env.prefix, 'default');
+    await env.redis.rpush(keys.wait, 'not json at all', '{"v":1,"id":"x"}', '[1,2,3]', '{"v":99,"id":"y","reply":{"mode":"key","client":"c2"}}');
+    expect(await env.client.math.add({ a: 1, b: 2 })).toBe(3);
+    await expect.poll(async () => (await deadLetters(env.redis, keys.dead)).length, { timeout: 5000 }).toBe(4);
+    const dead = await deadLetters(env.redis, keys.dead);
+    expect(dead.every((d) => d['reason']?.startsWith('PROTOCOL'))).toBe(true);
+    expect(dead.map((d) => d['envelope'])).toContain('not json at all');
+    // The message that still named a caller got told.
+    const reply = JSON.parse((await env.redis.get(keys.reply('y'))) ?? '{}');
+    expect(reply.error.code).toBe('PROTOCOL');
+    expect(env.worker.stats.deadLettered).toBe(4);
+  });
+
+  it('answers UNKNOWN_TASK to a call for a task the worker does not have, and dead-letters it', async () => {
+    env = await setup();
+    const keys = queueKeys(env.prefix, 'default');
+    await env.redis.rpush(
+      keys.wait,
+      encodeCall({ id: 'u1', task: 'math.nope', input: { json: {} }, reply: { mode: 'key', client: 'c3' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
+    );
+    await expect.poll(async () => env.redis.get(keys.reply('u1')), { timeout: 5000 }).not.toBeNull();
+    const reply = JSON.parse((await env.redis.get(keys.reply('u1'))) ?? '{}');
+    expect(reply.error.code).toBe('UNKNOWN_TASK');
+    expect((await deadLetters(env.redis, keys.dead))[0]?.['reason']).toBe('UNKNOWN_TASK');
+  });
+
+  it('refuses an oversized call on the client with PAYLOAD_TOO_LARGE before sending', async () => {
+    env = await setup({ client: { maxPayloadBytes: 10_000 } });
+    const err = await env.client.math.echo({ when: new Date(), tags: new Set(['x'.repeat(20_000)]), counts: new Map() }).catch((e: unknown) => e);
+    expect(code(err)).toBe('PAYLOAD_TOO_LARGE');
+    expect((err as { data: { limit: number } }).data.limit).toBe(10_000);
+    expect(await env.redis.llen(queueKeys(env.prefix, 'default').wait)).toBe(0);
+  });
+
+  it('discards an oversized raw message on the worker unread, with the reason', async () => {
+    env = await setup({ worker: { maxPayloadBytes: 1000 } });
+    const keys = queueKeys(env.prefix, 'default');
+    await env.redis.rpush(keys.wait, `{"v":1,"id":"big","pad":"${'x'.repeat(5000)}"}`);
+    expect(await env.client.math.add({ a: 1, b: 1 })).toBe(2);
+    const dead = await deadLetters(env.redis, keys.dead);
+    expect(dead[0]?.['reason']).toBe('PAYLOAD_TOO_LARGE');
+    expect(dead[0]?.['envelope']?.length).toBeGreaterThan(5000);
+  });
+
+  it('rejects a call with TIMEOUT by its deadline when the handler is too slow', async () => {
+    env = await setup();
+    const started = Date.now();
+    const err = await env.client.math.slow({ ms: 5000 }, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(code(err)).toBe('TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(env.client.$pending).toBe(0);
+  });
+
+  it('fails fast with NO_WORKERS when nobody serves the queue', async () => {
+    env = await setup({ startWorker: false });
+    const err = await env.client.math.add({ a: 1, b: 1 }).catch((e: unknown) => e);
+    expect(code(err)).toBe('NO_WORKERS');
+    expect((err as { data: { queue: string } }).data.queue).toBe('default');
+  });
+
+  it('waits for a worker when asked to, and completes once one starts', async () => {
+    env = await setup({ startWorker: false });
+    const call = env.client.math.add({ a: 1, b: 1 }, { noWorkers: 'wait', timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 200));
+    await env.worker.start();
+    expect(await call).toBe(2);
+  });
+
+  it('rejects with CANCELLED at once when aborted and withdraws the queued call', async () => {
+    env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });
+    const ac = new AbortController();
+    const call = env.client.math.add({ a: 1, b: 1 }, { signal: ac.signal });
+    const keys = queueKeys(env.prefix, 'default');
+    await expect.poll(() => env.redis.llen(keys.wait)).toBe(1);
+    ac.abort();
+    expect(code(await call.catch((e: unknown) => e))).toBe('CANCELLED');
+    await expect.poll(() => env.redis.llen(keys.wait)).toBe(0);
+  });
+
+  it('applies a default deadline to calls that set none', async () => {
+    env = await setup({ client: { defaultTimeoutMs: 300 } });
+    const err = await env.client.math.slow({ ms: 3000 }).catch((e: unknown) => e);
+    expect(code(err)).toBe('TIMEOUT');
+    expect((err as { data: { timeoutMs: number } }).data.timeoutMs).toBe(300);
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('fails a call with CONNECTION by its deadline instead of hanging', async () => {
+    // Port 1 on loopback: nothing listens there.
+    const client = createClient(contract, { redis: 'redis://127.0.0.1:1', prefix: 'unreachable' });
+    const started = Date.now();
+    const err = await client.math.add({ a: 1, b: 1 }, { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(code(err)).toBe('CONNECTION');
+    expect(Date.now() - started).toBeLessThan(2000);
+    await client.$close();
+  });
+});
