@@ -11,3 +11,6 @@ export type { ReplyMode } from './wire/envelope.js';
 export type { RedisSource } from './transport/connection.js';
 // Re-exported so a generated client needs `taskwire` as its only dependency.
 export { z } from 'zod';
+export { createAdmin } from './admin/create-admin.js';
+export type { Admin, AdminOptions, QueueCounts } from './admin/create-admin.js';
+export type { DeadLetters, DeadLetter, DeadLetterFilter } from './admin/dead-letters.js';

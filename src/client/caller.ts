@@ -19,6 +19,9 @@ export const DEFAULTS = {
   maxPayloadBytes: 4 * 1024 * 1024,
   replyTtlMs: 60_000,
   workerTtlMs: 10_000,
+  idempotencyTtlMs: 60 * 60_000,
+  /** Must match the workers': inbox lists expire this long after their last reply. */
+  inboxTtlMs: 5 * 60_000,
 } as const;
 
 function issuesText(error: z.ZodError): string {
@@ -132,6 +135,9 @@ export class Caller {
       ...(options.retry ? { retry: { attempts: options.retry.attempts, backoffMs: options.retry.backoffMs, maxDelayMs: options.retry.maxDelayMs } } : {}),
       fp: route.fingerprint,
       sentAt: now,
+      ...(options.idempotencyKey === undefined
+        ? {}
+        : { idem: options.idempotencyKey, idemTtl: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs }),
     });
     const limit = this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
     // String length bounds the byte length from below, so the exact count is only needed near the limit.
@@ -160,7 +166,16 @@ export class Caller {
       else this.#inboxReady().poke();
       const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
       const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
-      const res = await this.#scripts.enqueue(keys, raw, ttl);
+      const res = await this.#scripts.enqueue(keys, {
+        raw,
+        workerTtlMs: ttl,
+        callId: id,
+        idem: options.idempotencyKey === undefined ? '' : keys.idempotency(options.idempotencyKey),
+        idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
+        replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
+        replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
+        inboxTtlMs: DEFAULTS.inboxTtlMs,
+      });
       call.enqueued = true;
       if (res === -1) {
         this.#pending.reject(
@@ -184,8 +199,8 @@ export class Caller {
 
   #abort(call: PendingCall): void {
     if (!this.#pending.reject(call.id, this.#cancelled(call.route.path))) return;
-    // Withdraw it if no worker took it yet; a running call finishes and its reply is ignored.
-    this.#commands.lrem(call.keys.wait, 1, call.raw).catch(() => undefined);
+    // Withdrawn if still queued; otherwise the workers are told and abort the handler's ctx.signal.
+    this.#scripts.cancel(call.keys, call.raw, call.id, call.deadline).catch(() => undefined);
   }
 
   #expire(call: PendingCall): void {

@@ -40,6 +40,13 @@ export interface CallOptions {
   /** Overrides the task's retry policy for this call. */
   retry?: RetryPolicy;
   noWorkers?: 'fail' | 'wait';
+  /**
+   * Calls with the same key (per queue) within `idempotencyTtlMs` run once; every caller gets
+   * that one result, the error included.
+   */
+  idempotencyKey?: string;
+  /** How long the key and its result are kept. Default 1 hour. */
+  idempotencyTtlMs?: number;
 }
 
 /** A task as the caller sees it: a function returning a promise of the typed output. */

@@ -10,12 +10,20 @@ import type { QueueKeys } from '../wire/keys.js';
  */
 const FILES = {
   enqueue: 'enqueue-2.lua',
-  take: 'take-7.lua',
+  take: 'take-8.lua',
   complete: 'complete-5.lua',
   extend: 'extend-1.lua',
   maintain: 'maintain-6.lua',
   release: 'release-4.lua',
+  cancel: 'cancel-3.lua',
+  replay: 'replay-2.lua',
 } as const;
+
+function read(file: string): string {
+  const text = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+  // Redis has no module system for scripts: `-- @include x.lua` pastes a shared helper.
+  return text.replace(/^-- @include (\S+)$/gm, (_, name: string) => read(`include/${name}`));
+}
 
 type ScriptName = keyof typeof FILES;
 type Arg = string | number;
@@ -29,7 +37,7 @@ function source(name: ScriptName): { lua: string; numberOfKeys: number } {
     const file = FILES[name];
     const keys = /-(\d+)\.lua$/.exec(file);
     if (!keys?.[1]) throw new Error(`script file ${file} does not end in -<numberOfKeys>.lua`);
-    s = { lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8'), numberOfKeys: Number(keys[1]) };
+    s = { lua: read(file), numberOfKeys: Number(keys[1]) };
     sources.set(name, s);
   }
   return s;
@@ -64,12 +72,31 @@ export interface Settlement {
   payload: string;
   ttlMs: number;
   deadReason: string;
+  /** Idempotency key name ('' for none) and how long its result is kept. */
+  idem: string;
+  idemTtlMs: number;
+}
+
+/** Where a follower of an idempotent call wants its copy of the reply: see deliver.lua. */
+export type ReplySpec = string;
+
+export interface EnqueueArgs {
+  raw: string;
+  workerTtlMs: number;
+  callId: string;
+  idem: string;
+  idemTtlMs: number;
+  replySpec: ReplySpec;
+  replyTtlMs: number;
+  inboxTtlMs: number;
 }
 
 export interface Scripts {
-  enqueue(keys: QueueKeys, raw: string, workerTtlMs: number): Promise<number>;
+  enqueue(keys: QueueKeys, args: EnqueueArgs): Promise<number>;
+  cancel(keys: QueueKeys, raw: string, callId: string, deadline: number): Promise<number>;
+  replay(keys: QueueKeys, entryId: string, raw: string): Promise<number>;
   take(keys: QueueKeys, workerId: string, max: number, leaseMs: number, maxBytes: number, deadMaxLen: number): Promise<TakenCall[]>;
-  complete(keys: QueueKeys, items: readonly Settlement[], inboxTtlMs: number, deadMaxLen: number): Promise<number[]>;
+  complete(keys: QueueKeys, items: readonly Settlement[], inboxTtlMs: number, deadMaxLen: number, replyTtlMs: number): Promise<number[]>;
   extend(keys: QueueKeys, leaseMs: number, tokens: readonly string[]): Promise<string[]>;
   maintain(keys: QueueKeys, workerId: string, workerTtlMs: number, limit: number, alive: boolean): Promise<[number, number, number]>;
   release(keys: QueueKeys, tokens: readonly string[]): Promise<number>;
@@ -77,10 +104,19 @@ export interface Scripts {
 
 export function scripts(redis: Redis): Scripts {
   return {
-    enqueue: async (k, rawEnvelope, ttl) => Number(await raw(redis, 'enqueue')(k.wait, k.workers, rawEnvelope, ttl)),
+    enqueue: async (k, a) =>
+      Number(
+        await raw(redis, 'enqueue')(
+          k.wait, k.workers,
+          a.raw, a.workerTtlMs, a.idem, a.idemTtlMs, a.callId, a.replySpec, a.replyTtlMs, a.inboxTtlMs,
+        ),
+      ),
+    cancel: async (k, rawEnvelope, callId, deadline) =>
+      Number(await raw(redis, 'cancel')(k.wait, k.cancelled, k.delayed, rawEnvelope, callId, deadline, k.cancelChannel)),
+    replay: async (k, entryId, rawEnvelope) => Number(await raw(redis, 'replay')(k.dead, k.wait, entryId, rawEnvelope)),
     take: async (k, workerId, max, leaseMs, maxBytes, deadMaxLen) => {
       const flat = (await raw(redis, 'take')(
-        k.wait, k.claim(workerId), k.active, k.bodies, k.deliveries, k.seq, k.dead,
+        k.wait, k.claim(workerId), k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled,
         max, leaseMs, maxBytes, deadMaxLen,
       )) as Array<string | number>;
       const out: TakenCall[] = [];
@@ -89,10 +125,10 @@ export function scripts(redis: Redis): Scripts {
       }
       return out;
     },
-    complete: async (k, items, inboxTtlMs, deadMaxLen) => {
-      const args: Arg[] = [inboxTtlMs, deadMaxLen];
+    complete: async (k, items, inboxTtlMs, deadMaxLen, replyTtlMs) => {
+      const args: Arg[] = [inboxTtlMs, deadMaxLen, replyTtlMs];
       for (const s of items) {
-        args.push(s.token, s.callId, s.action, s.target, s.inbox, s.payload, s.ttlMs, s.deadReason);
+        args.push(s.token, s.callId, s.action, s.target, s.inbox, s.payload, s.ttlMs, s.deadReason, s.idem, s.idemTtlMs);
       }
       const res = (await raw(redis, 'complete')(k.active, k.bodies, k.deliveries, k.dead, k.delayed, ...args)) as number[];
       return res.map(Number);
@@ -100,7 +136,7 @@ export function scripts(redis: Redis): Scripts {
     extend: async (k, leaseMs, tokens) => ((await raw(redis, 'extend')(k.active, leaseMs, ...tokens)) as unknown[]).map(String),
     maintain: async (k, workerId, ttl, limit, alive) => {
       const r = (await raw(redis, 'maintain')(
-        k.active, k.bodies, k.wait, k.workers, k.delayed, k.deliveries,
+        k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled,
         workerId, ttl, limit, k.claimPrefix, alive ? '1' : '0',
       )) as number[];
       return [Number(r[0]), Number(r[1]), Number(r[2])];

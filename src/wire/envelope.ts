@@ -39,8 +39,9 @@ export interface CallEnvelope {
   fp?: string;
   /** When the caller sent it, ms since epoch. */
   sentAt: number;
-  /** Idempotency key, if the caller gave one. */
+  /** Idempotency key, if the caller gave one, and how long its result is kept (ms). */
   idem?: string;
+  idemTtl?: number;
   /** Per-call retry policy; overrides the task's. */
   retry?: { attempts: number; backoffMs?: number; maxDelayMs?: number };
 }
@@ -77,7 +78,8 @@ const callSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   fp: z.string().max(128).optional(),
   sentAt: z.number().finite(),
-  idem: z.string().max(512).optional(),
+  idem: z.string().min(1).max(512).optional(),
+  idemTtl: z.number().int().positive().optional(),
   retry: z
     .object({ attempts: z.number().int().min(1).max(100), backoffMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() })
     .optional(),

@@ -34,6 +34,8 @@ export interface QueueKeys {
   readonly delayed: string;
   /** ZSET worker id → last heartbeat (ms, Redis clock). */
   readonly workers: string;
+  /** ZSET call id → deadline, of calls their caller cancelled after a worker took them. */
+  readonly cancelled: string;
   /** Prefix of per-worker claim lists, followed by the worker id. */
   readonly claimPrefix: string;
   /** PUB/SUB channel announcing cancelled call ids to the queue's workers. */
@@ -43,7 +45,7 @@ export interface QueueKeys {
   reply(callId: string): string;
   /** LIST of call ids whose replies are ready for one client. */
   inbox(clientId: string): string;
-  /** STRING call id owning an idempotency key. */
+  /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
   idempotency(key: string): string;
 }
 
@@ -61,6 +63,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     dead: `${base}:dead`,
     delayed: `${base}:delayed`,
     workers: `${base}:workers`,
+    cancelled: `${base}:cancelled`,
     claimPrefix: `${base}:claim:`,
     cancelChannel: `${base}:cancel`,
     claim: (workerId) => `${base}:claim:${workerId}`,

@@ -69,13 +69,15 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const queues = queueNames.map((q) => queueKeys(o.prefix, q));
 
   let commands: Redis | undefined;
+  let subscriber: Redis | undefined;
   const blockings: Redis[] = [];
   let fetchers: Fetcher[] = [];
   let replier: Replier | undefined;
   let maintenance: NodeJS.Timeout | undefined;
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
-  const running = new Map<string, { keys: QueueKeys; controller: AbortController }>();
+  const running = new Map<string, { keys: QueueKeys; controller: AbortController; callId: string }>();
+  const tokenByCall = new Map<string, string>();
   const handling = new Set<Promise<void>>();
   const leases = new LeaseKeeper({
     leaseMs: o.leaseMs,
@@ -114,15 +116,33 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }
   }
 
-  function errorSettlement(keys: QueueKeys, token: string, callId: string, reply: ReplyTarget | undefined, fp: string | undefined, error: TaskwireError<string, unknown>, deadReason = ''): Settlement {
+  /** Settles without a reply (nobody waits, or the caller already has its answer). */
+  function silent(token: string, callId: string): Settlement {
+    return { token, callId, action: '-', target: '', inbox: '', payload: '', ttlMs: 0, deadReason: '', idem: '', idemTtlMs: 0 };
+  }
+
+  function replySettlement(keys: QueueKeys, token: string, env: Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>, payload: string, deadReason = ''): Settlement {
+    return {
+      token,
+      callId: env.id,
+      ...replyFields(keys, env.id, env.reply),
+      payload,
+      ttlMs: o.replyTtlMs,
+      deadReason,
+      idem: env.idem === undefined ? '' : keys.idempotency(env.idem),
+      idemTtlMs: env.idemTtl ?? 0,
+    };
+  }
+
+  function errorSettlement(keys: QueueKeys, token: string, env: Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>, fp: string | undefined, error: TaskwireError<string, unknown>, deadReason = ''): Settlement {
     const json = error.toJSON();
     const payload = encodeReply({
-      id: callId,
+      id: env.id,
       ok: false,
       error: json.data === undefined ? json : { ...json, data: serializer.serialize(json.data) },
       ...(fp ? { fp } : {}),
     });
-    return { token, callId, ...replyFields(keys, callId, reply), payload, ttlMs: o.replyTtlMs, deadReason };
+    return replySettlement(keys, token, env, payload, deadReason);
   }
 
   async function handle(keys: QueueKeys, taken: TakenCall): Promise<void> {
@@ -132,46 +152,47 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       logger.warn('taskwire: malformed message set aside', { queue: keys.queue, reason: decoded.reason });
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.PROTOCOL, `malformed call: ${decoded.reason}`);
-      return settle(keys, errorSettlement(keys, taken.token, decoded.id ?? '', decoded.reply, undefined, err, `PROTOCOL: ${decoded.reason}`));
+      return settle(keys, errorSettlement(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`));
     }
     const env = decoded.value;
     const entry = entries.get(env.task);
     if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.queue) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `no task "${env.task}" on queue "${keys.queue}"`, { data: { task: env.task } });
-      return settle(keys, errorSettlement(keys, taken.token, env.id, env.reply, undefined, err, 'UNKNOWN_TASK'));
+      return settle(keys, errorSettlement(keys, taken.token, env, undefined, err, 'UNKNOWN_TASK'));
     }
     if (taken.deliveries > o.maxDeliveries) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.DEAD_LETTERED, `${env.task} was delivered ${taken.deliveries - 1} times without finishing`, {
         data: { task: env.task, deliveries: taken.deliveries - 1 },
       });
-      return settle(keys, errorSettlement(keys, taken.token, env.id, env.reply, entry.fingerprint, err, 'MAX_DELIVERIES'));
+      return settle(keys, errorSettlement(keys, taken.token, env, entry.fingerprint, err, 'MAX_DELIVERIES'));
     }
     if (Date.now() >= env.deadline) {
       // The caller already got TIMEOUT; running now would only waste work (and side effects).
       stats.expired++;
-      return settle(keys, { token: taken.token, callId: env.id, action: '-', target: '', inbox: '', payload: '', ttlMs: 0, deadReason: '' });
+      return settle(keys, silent(taken.token, env.id));
     }
     const outcome = await execute(keys, taken, env, entry);
     if (outcome.ok) {
       stats.succeeded++;
       const payload = encodeReply({ id: env.id, ok: true, output: serializer.serialize(outcome.output), fp: entry.fingerprint });
-      return settle(keys, { token: taken.token, callId: env.id, ...replyFields(keys, env.id, env.reply), payload, ttlMs: o.replyTtlMs, deadReason: '' });
+      return settle(keys, replySettlement(keys, taken.token, env, payload));
     }
     stats.failed++;
+    if (outcome.error.code === ERROR_CODES.CANCELLED) return settle(keys, silent(taken.token, env.id));
     const policy = env.retry ?? entry.task.retry;
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
       const delay = retryDelay(policy, env.attempt);
       if (Date.now() + delay < env.deadline) {
         stats.retried++;
         const next = encodeCall({ ...env, attempt: env.attempt + 1 });
-        return settle(keys, { token: taken.token, callId: env.id, action: 'r', target: String(delay), inbox: '', payload: next, ttlMs: 0, deadReason: '' });
+        return settle(keys, { ...silent(taken.token, env.id), action: 'r', target: String(delay), payload: next });
       }
     }
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable;
     if (exhausted) stats.deadLettered++;
-    return settle(keys, errorSettlement(keys, taken.token, env.id, env.reply, entry.fingerprint, outcome.error, exhausted ? 'ATTEMPTS_EXHAUSTED' : ''));
+    return settle(keys, errorSettlement(keys, taken.token, env, entry.fingerprint, outcome.error, exhausted ? 'ATTEMPTS_EXHAUSTED' : ''));
   }
 
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {
@@ -194,13 +215,15 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     };
     stats.started++;
     leases.track(keys, taken.token, env.deadline);
-    running.set(taken.token, { keys, controller });
+    running.set(taken.token, { keys, controller, callId: env.id });
+    tokenByCall.set(env.id, taken.token);
     try {
       return await runHandler(entry, input.input, ctx, logger);
     } finally {
       clearTimeout(deadlineTimer);
       leases.untrack(taken.token);
       running.delete(taken.token);
+      tokenByCall.delete(env.id);
     }
   }
 
@@ -209,7 +232,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     await Promise.all(queues.map((k) => s.maintain(k, id, o.workerTtlMs, 1000, state === 'running')));
   }
 
-  return {
+  const worker: Worker = {
     id,
     stats,
     get running() {
@@ -221,7 +244,16 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       commands = openConnection(options.redis, { name: `tw-worker-${id}` });
       commands.on('error', () => undefined);
       const s = loadScripts(commands);
-      replier = new Replier(s, INBOX_TTL_MS, o.deadLetterMaxLen);
+      replier = new Replier(s, INBOX_TTL_MS, o.deadLetterMaxLen, o.replyTtlMs);
+      // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
+      subscriber = openConnection(options.redis, { name: `tw-worker-${id}-cancel`, blocking: true });
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (_channel: string, callId: string) => {
+        const token = tokenByCall.get(callId);
+        const r = token === undefined ? undefined : running.get(token);
+        r?.controller.abort(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
+      });
+      await subscriber.subscribe(...queues.map((k) => k.cancelChannel));
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
       await maintain();
       maintenance = setInterval(() => {
@@ -289,7 +321,29 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       clearInterval(maintenance);
       state = 'closed';
       await maintain().catch(() => undefined);
-      await Promise.all([c, ...blockings].map((x) => closeConnection(x)));
+      await Promise.all([c, ...blockings, ...(subscriber ? [subscriber] : [])].map((x) => closeConnection(x)));
+    },
+    closeOnSignals(signalOptions = {}) {
+      const signals = signalOptions.signals ?? ['SIGTERM', 'SIGINT'];
+      let closing = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (closing) {
+          if (signalOptions.exit !== false) process.exit(1);
+          return;
+        }
+        closing = true;
+        logger.warn(`taskwire: ${signal} received, closing worker`, { worker: id });
+        const drain = signalOptions.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: signalOptions.drainTimeoutMs };
+        worker.close(drain).then(
+          () => signalOptions.exit !== false && process.exit(0),
+          (err: unknown) => {
+            logger.error('taskwire: close on signal failed', { error: String(err) });
+            if (signalOptions.exit !== false) process.exit(1);
+          },
+        );
+      };
+      for (const s of signals) process.on(s, onSignal);
     },
   };
+  return worker;
 }

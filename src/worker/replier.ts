@@ -17,14 +17,16 @@ export class Replier {
   readonly #scripts: Scripts;
   readonly #inboxTtlMs: number;
   readonly #deadMaxLen: number;
+  readonly #replyTtlMs: number;
   readonly #queues = new Map<QueueKeys, Waiting[]>();
   #scheduled = false;
   readonly #inflight = new Set<Promise<void>>();
 
-  constructor(scripts: Scripts, inboxTtlMs: number, deadMaxLen: number) {
+  constructor(scripts: Scripts, inboxTtlMs: number, deadMaxLen: number, replyTtlMs: number) {
     this.#scripts = scripts;
     this.#inboxTtlMs = inboxTtlMs;
     this.#deadMaxLen = deadMaxLen;
+    this.#replyTtlMs = replyTtlMs;
   }
 
   /** Resolves true when settled, false when the lease was lost and the result dropped. */
@@ -47,7 +49,7 @@ export class Replier {
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const batch = list.slice(i, i + MAX_BATCH);
         const p = this.#scripts
-          .complete(keys, batch.map((w) => w.item), this.#inboxTtlMs, this.#deadMaxLen)
+          .complete(keys, batch.map((w) => w.item), this.#inboxTtlMs, this.#deadMaxLen, this.#replyTtlMs)
           .then(
             (res) => batch.forEach((w, j) => w.done(res[j] === 1)),
             (err: unknown) => batch.forEach((w) => w.fail(err)),

@@ -99,4 +99,9 @@ export interface Worker {
   readonly stats: Readonly<WorkerStats>;
   /** Calls running now. */
   readonly running: number;
+  /**
+   * The one-liner for worker processes: on SIGTERM or SIGINT, close() (drain, hand back the
+   * rest) and then exit 0. A second signal while draining exits 1 at once.
+   */
+  closeOnSignals(options?: { signals?: readonly NodeJS.Signals[]; exit?: boolean; drainTimeoutMs?: number }): void;
 }

@@ -1,18 +1,40 @@
 --[[
-  Enqueues one call.
+  Enqueues one call, optionally under an idempotency key.
   KEYS[1] wait     LIST of envelopes
   KEYS[2] workers  ZSET worker id -> last heartbeat (ms)
   ARGV[1] raw envelope
   ARGV[2] worker ttl in ms; "0" skips the live-worker check
-  Returns: length of the wait list, or -1 when no worker sent a heartbeat within the ttl
-  (nothing is enqueued then).
+  ARGV[3] idempotency key ('' for none). It and its companions share the queue's hash tag:
+          <key> STRING owner call id, <key>:result STRING reply, <key>:waiters LIST of followers
+  ARGV[4] idempotency ttl in ms
+  ARGV[5] this call's id
+  ARGV[6] where this call wants its reply: "k|<reply key>|<inbox key>", "p|<channel>" or "-"
+  ARGV[7] reply ttl in ms
+  ARGV[8] inbox ttl in ms
+  Returns: length of the wait list; -1 when no worker sent a heartbeat within the ttl (nothing
+  enqueued); -2 when the call joined an earlier call with the same key (it will get that
+  result); -3 when that result was already stored and has been delivered to this call.
 ]]
+-- @include deliver.lua
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   if redis.call('ZCOUNT', KEYS[2], now - ttl, '+inf') == 0 then
     return -1
+  end
+end
+local idem = ARGV[3]
+if idem ~= '' then
+  local result = redis.call('GET', idem .. ':result')
+  if result then
+    deliver_copy(result, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+    return -3
+  end
+  if not redis.call('SET', idem, ARGV[5], 'NX', 'PX', ARGV[4]) then
+    redis.call('RPUSH', idem .. ':waiters', ARGV[5] .. '|' .. ARGV[6])
+    redis.call('PEXPIRE', idem .. ':waiters', ARGV[4])
+    return -2
   end
 end
 return redis.call('RPUSH', KEYS[1], ARGV[1])

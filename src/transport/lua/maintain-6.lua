@@ -5,7 +5,7 @@
   KEYS[3] wait        LIST of envelopes
   KEYS[4] workers     ZSET worker id -> last heartbeat
   KEYS[5] delayed     ZSET envelope -> time it may run again
-  KEYS[6] deliveries  HASH call id -> deliveries (unused here; kept so every queue key is declared)
+  KEYS[6] cancelled   ZSET call id -> deadline; entries past their deadline are pruned
   ARGV[1] this worker's id
   ARGV[2] worker ttl in ms (a worker silent that long is dead: its claim list is returned)
   ARGV[3] max items to move per kind
@@ -50,4 +50,5 @@ for _, raw in ipairs(due) do
   redis.call('RPUSH', KEYS[3], raw)
   promoted = promoted + 1
 end
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 return { requeued, recovered, promoted }

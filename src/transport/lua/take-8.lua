@@ -7,10 +7,12 @@
   KEYS[5] deliveries  HASH call id -> deliveries so far
   KEYS[6] seq         STRING token counter
   KEYS[7] dead        STREAM of dead letters
+  KEYS[8] cancelled   ZSET call id -> deadline of calls cancelled by their caller
   ARGV[1] max calls to take
   ARGV[2] lease in ms
   ARGV[3] max envelope size in bytes (larger ones are dead-lettered unread)
   ARGV[4] dead-letter stream max length (approximate)
+  Cancelled calls are dropped here, unrun.
   Returns: flat array token, envelope, deliveries, token, envelope, deliveries, ...
   The call id is read with a prefix match, not a JSON parse: envelopes begin {"v":1,"id":"...".
 ]]
@@ -21,6 +23,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
 local taken = 0
+local any_cancelled = redis.call('ZCARD', KEYS[8]) > 0
 
 local function lease_one(raw)
   if #raw > maxBytes then
@@ -30,6 +33,7 @@ local function lease_one(raw)
   end
   local n = 1
   local id = string.match(raw, '^{"v":1,"id":"([^"]+)"')
+  if id and any_cancelled and redis.call('ZREM', KEYS[8], id) == 1 then return end
   if id then n = redis.call('HINCRBY', KEYS[5], id, 1) end
   local token = tostring(redis.call('INCR', KEYS[6]))
   redis.call('ZADD', KEYS[3], now + lease, token)

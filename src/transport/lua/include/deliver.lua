@@ -1,0 +1,17 @@
+-- Shared by scripts that hand a stored reply to a call other than the one it was made for
+-- (idempotency followers). Included by `-- @include deliver.lua`; not a script on its own.
+-- reply: a reply envelope, beginning {"v":1,"id":"<id>" (13 bytes before the id)
+-- spec:  "k|<reply key>|<inbox key>" | "p|<channel>" | "-"
+local function deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
+  local owner = string.match(reply, '^{"v":1,"id":"([^"]+)"')
+  if not owner then return end
+  local copy = '{"v":1,"id":"' .. call_id .. '"' .. string.sub(reply, 15 + #owner)
+  local kind, a, b = string.match(spec, '^(%a)|([^|]*)|?(.*)$')
+  if kind == 'k' then
+    redis.call('SET', a, copy, 'PX', reply_ttl)
+    redis.call('RPUSH', b, call_id)
+    redis.call('PEXPIRE', b, inbox_ttl)
+  elseif kind == 'p' then
+    redis.call('PUBLISH', a, copy)
+  end
+end
