@@ -22,7 +22,7 @@ describe('leases, cancellation and shutdown', () => {
   });
 
   function makeWorker(prefix: string, options: Record<string, unknown> = {}): Worker {
-    const worker = createWorker(
+    const worker: Worker = createWorker(
       contract,
       {
         wait: async ({ ms, id }, ctx) => {
