@@ -96,6 +96,20 @@ describe('leases, cancellation and shutdown', () => {
     expect(result).toMatch(/^y by /);
   });
 
+  it('stops renewing the lease of a handler that ignores its deadline, after the grace period', async () => {
+    const { prefix, client, redis, keys } = await env();
+    const worker = makeWorker(prefix, { leaseMs: 300, deadlineGraceMs: 100, maintenanceIntervalMs: 50, concurrency: 2 });
+    await worker.start();
+    const err = await client.stubborn({ ms: 2500, id: 'z' }, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
+    // deadline 200 + grace 100 + lease 300 (+ reaper period): the lease is gone well before the
+    // handler returns at 2.5 s, and the requeued call is recognised as expired, never re-run.
+    await expect.poll(() => redis.zcard(keys.active), { timeout: 1500 }).toBe(0);
+    await expect.poll(() => worker.stats.expired, { timeout: 1500 }).toBe(1);
+    expect(started).toEqual(['z']);
+    await expect.poll(() => worker.stats.fenced, { timeout: 4000 }).toBe(1);
+  });
+
   it('drains running calls on close and returns unfinished ones to the queue', async () => {
     const { prefix, client } = await env();
     const a = makeWorker(prefix, { concurrency: 4 });
