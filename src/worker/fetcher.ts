@@ -44,12 +44,19 @@ export class Fetcher {
     while (!this.#stopped) {
       await o.slots.whenFree();
       if (this.#stopped) break;
+      // Reserved before the round trip: fetchers of other queues share these slots.
+      const want = Math.min(o.slots.free, MAX_TAKE);
+      o.slots.acquire(want);
       try {
-        const want = Math.min(o.slots.free, MAX_TAKE);
-        const taken = await o.scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen);
+        let taken: TakenCall[] = [];
+        try {
+          taken = await o.scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen);
+        } finally {
+          // Give back what the queue could not fill (all of it if the take failed).
+          o.slots.release(want - taken.length);
+        }
         if (this.#stopped && taken.length === 0) break;
         if (taken.length > 0) {
-          o.slots.acquire(taken.length);
           for (const call of taken) o.onCall(call);
           continue;
         }

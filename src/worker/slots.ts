@@ -15,8 +15,9 @@ export class Slots {
     this.#free -= n;
   }
 
-  release(): void {
-    this.#free++;
+  release(n = 1): void {
+    if (n <= 0) return;
+    this.#free += n;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w();
