@@ -37,6 +37,17 @@ describe.each(['key', 'pubsub'] as const)('a call over reply mode %s', (replyMod
     expect(results).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
     expect(env.client.$pending).toBe(0);
   });
+
+  it('multiplexes every in-flight call over a fixed, small number of connections', async () => {
+    env = await setup({ client: { replyMode }, worker: { concurrency: 8 } });
+    const calls = Array.from({ length: 300 }, (_, i) => env.client.math.slow({ ms: 20 + (i % 5) }));
+    await expect.poll(() => env.client.$pending).toBeLessThan(300);
+    const list = (await env.redis.client('LIST')) as string;
+    const mine = list.split('\n').filter((line) => line.includes(`name=tw-client-${env.client.$id}`));
+    // One command connection plus one for replies (inbox or subscriber).
+    expect(mine.length).toBe(2);
+    await Promise.all(calls);
+  });
 });
 
 describe('errors crossing the wire', () => {
