@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CodegenError, generate, writeFileAtomic } from '../../codegen/index.js';
+import type { CliIo } from './cli-io.js';
+
+const HELP = `usage: taskwire codegen <contract-file> --out <client-file> [--export <name>] [--check]
+
+Writes ONE self-contained TypeScript module with the contract's types, a route table and
+createClient(options); it imports only "taskwire".
+
+  --out, -o <file>   where to write the client (required)
+  --export <name>    the router export of the contract module (default: contract)
+  --check            write nothing; exit 1 if <client-file> is missing or differs
+`;
+
+/** Exit codes: 0 done, 1 failed or stale, 2 wrong usage. */
+export async function runCodegen(args: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        export: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    io.stderr(`taskwire codegen: ${(err as Error).message}\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || values.out === undefined || extra.length > 0) {
+    io.stderr(`taskwire codegen: ${file === undefined ? 'missing <contract-file>' : values.out === undefined ? 'missing --out <client-file>' : `unexpected argument "${extra[0]}"`}\n${HELP}`);
+    return 2;
+  }
+  const exportName = values.export ?? 'contract';
+  const out = resolve(io.cwd, values.out);
+  if (out === resolve(io.cwd, file)) {
+    io.stderr(`taskwire codegen: ${file}: --out must not be the contract file itself\n`);
+    return 1;
+  }
+
+  let text: string;
+  let taskCount: number;
+  try {
+    ({ text, taskCount } = await generate({ file, out, exportName, cwd: io.cwd }));
+  } catch (err) {
+    if (err instanceof CodegenError) {
+      io.stderr(`taskwire codegen: ${err.message}\n`);
+      return 1;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`taskwire codegen: ${file}#${exportName}: internal error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 1;
+  }
+
+  if (values.check) {
+    let current: string | undefined;
+    try {
+      current = readFileSync(out, 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current === text) {
+      io.stdout(`${values.out} is up to date\n`);
+      return 0;
+    }
+    const why = current === undefined ? 'does not exist' : 'is stale';
+    io.stderr(`taskwire codegen: ${values.out} ${why}; regenerate with: taskwire codegen ${file} --out ${values.out}${values.export ? ` --export ${exportName}` : ''}\n`);
+    return 1;
+  }
+
+  writeFileAtomic(out, text);
+  io.stdout(`wrote ${values.out} (${taskCount} task${taskCount === 1 ? '' : 's'})\n`);
+  return 0;
+}
