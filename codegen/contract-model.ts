@@ -2,7 +2,7 @@ import { routesOf, type Route } from '../src/contract/route.js';
 import { CodegenError, UnsupportedSchemaError } from './codegen-error.js';
 import type { LoadedContract } from './load-contract.js';
 import { findRecursive, NamedTypes, type Io } from './named-types.js';
-import { camelCase, NameScope, pascalCase } from './naming.js';
+import { NameScope, pascalCase } from './naming.js';
 import { describedAs, type Schema } from './zod-def.js';
 import { zodToCode } from './zod-to-code.js';
 import { zodToTs } from './zod-to-ts.js';
@@ -98,7 +98,7 @@ export function buildModel(loaded: LoadedContract, options: ModelOptions): Contr
           typeName,
           typeText: declared?.typeName === typeName ? undefined : typeText,
           doc: describedAs(schema),
-          schemaName: declared ? declared.schemaName : scope.claim(`${camelCase(path)}${role}Schema`),
+          schemaName: declared ? declared.schemaName : scope.claim(`${typeName.slice(0, 1).toLowerCase()}${typeName.slice(1)}Schema`),
           schemaCode: declared ? undefined : schemaCode,
         };
       } catch (err) {

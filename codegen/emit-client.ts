@@ -39,7 +39,8 @@ export function emitClient(model: ContractModel, options: EmitOptions): string {
       { name: 'ClientOptions', isTypeOnly: true },
       { name: 'Route', isTypeOnly: true },
       { name: 'RouteTable', isTypeOnly: true },
-      { name: 'TaskError', isTypeOnly: true },
+      // Imported only when used: strict projects turn unused imports into errors.
+      ...(model.tasks.some((t) => t.errors.length > 0) ? [{ name: 'TaskError', isTypeOnly: true }] : []),
     ],
   });
 

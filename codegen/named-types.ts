@@ -48,7 +48,8 @@ export interface NamedDeclaration {
 export class NamedTypes {
   readonly #recursive: ReadonlySet<Schema>;
   readonly #scope: NameScope;
-  readonly #byKey = new Map<Schema, Partial<Record<Io, NamedDeclaration>>>();
+  readonly #byKey = new Map<Schema, Partial<Record<Io | 'both', NamedDeclaration>>>();
+  readonly #sensitive = new Map<Schema, boolean>();
   readonly declarations: NamedDeclaration[] = [];
 
   constructor(recursive: ReadonlySet<Schema>, scope: NameScope) {
@@ -61,7 +62,17 @@ export class NamedTypes {
   }
 
   get(schema: Schema, io: Io): NamedDeclaration | undefined {
-    return this.#byKey.get(schema)?.[io];
+    return this.#byKey.get(schema)?.[this.#slot(schema, io)];
+  }
+
+  /** One declaration serves both sides unless input and output types can differ. */
+  #slot(schema: Schema, io: Io): Io | 'both' {
+    let sensitive = this.#sensitive.get(schema);
+    if (sensitive === undefined) {
+      sensitive = differsByIo(schema);
+      this.#sensitive.set(schema, sensitive);
+    }
+    return sensitive ? io : 'both';
   }
 
   /** Whether `.meta({ id })` or `.meta({ title })` names the schema. */
@@ -76,15 +87,36 @@ export class NamedTypes {
   declare(schema: Schema, io: Io, suggested: string, claimedName?: string): NamedDeclaration {
     const existing = this.get(schema, io);
     if (existing) return existing;
-    const typeName = claimedName ?? this.#scope.claim(metaName(schema) ?? suggested);
+    const slot = this.#slot(schema, io);
+    const fromMeta = metaName(schema);
+    const typeName =
+      claimedName ?? this.#scope.claim(fromMeta === undefined ? suggested : slot === 'both' ? fromMeta : `${fromMeta}${io === 'input' ? 'Input' : 'Output'}`);
     const schemaName = this.#scope.claim(`${typeName.slice(0, 1).toLowerCase()}${typeName.slice(1)}Schema`);
     const declaration: NamedDeclaration = { schema, io, typeName, schemaName, typeText: undefined, codeText: undefined };
-    const slot = this.#byKey.get(schema) ?? {};
-    slot[io] = declaration;
-    this.#byKey.set(schema, slot);
+    const slots = this.#byKey.get(schema) ?? {};
+    slots[slot] = declaration;
+    this.#byKey.set(schema, slots);
     this.declarations.push(declaration);
     return declaration;
   }
+}
+
+/** Wrappers whose input type differs from their output type. */
+const IO_SENSITIVE = new Set(['default', 'prefault', 'catch', 'pipe', 'transform', 'success']);
+
+/** Whether z.input and z.output of the schema can differ anywhere inside it. */
+function differsByIo(root: Schema): boolean {
+  const seen = new Set<Schema>();
+  const visit = (schema: Schema): boolean => {
+    if (seen.has(schema)) return false;
+    seen.add(schema);
+    const def = schema._zod.def;
+    if (IO_SENSITIVE.has(def.type) || def['coerce'] === true) return true;
+    // Key optionality is decided per side (optin / optout).
+    if (schema._zod.optin !== undefined && schema._zod.optout === undefined) return true;
+    return childSchemas(schema).some(visit);
+  };
+  return visit(root);
 }
 
 function metaName(schema: Schema): string | undefined {

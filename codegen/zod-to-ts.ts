@@ -34,11 +34,27 @@ export function literalText(value: unknown, field: string): string {
 
 /** Wraps a type so a postfix (`[]`, `?`) or `&` applies to all of it. */
 export function parenthesized(text: string): string {
-  return /^[A-Za-z_$][\w$.]*(<[^<>]*>)?$|^'[^']*'$|^-?\d/.test(text) ? text : `(${text})`;
+  if (/^[A-Za-z_$][\w$.]*$|^'[^']*'$|^-?\d[\w.]*$/.test(text)) return text;
+  return closesAtEnd(text) ? text : `(${text})`;
+}
+
+/** Whether the bracket opening the text (`{`, `[`, or a generic's `<`) is closed by its last character. */
+function closesAtEnd(text: string): boolean {
+  const start = text.search(/[{[<]/);
+  if (start < 0 || (start > 0 && !/^[A-Za-z_$][\w$.]*$/.test(text.slice(0, start)))) return false;
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[' || c === '<' || c === '(') depth++;
+    else if (c === '}' || c === ']' || c === '>' || c === ')') depth--;
+    else if (c === "'" || c === '`') i = text.indexOf(c, i + 1);
+    if (depth === 0) return i === text.length - 1;
+  }
+  return false;
 }
 
 function orUndefined(text: string): string {
-  return text === 'undefined' || text.endsWith(' | undefined') ? text : `${text} | undefined`;
+  return text === 'undefined' || text === 'unknown' || text.endsWith(' | undefined') ? text : `${text} | undefined`;
 }
 
 function union(parts: readonly string[]): string {
