@@ -1,0 +1,1 @@
+throw new Error('contract module\nexploded while loading');
