@@ -72,7 +72,7 @@ describe('taskwire codegen --check', () => {
 
     const written = taskwire('codegen', contract, '--out', out);
     expect(written.status).toBe(0);
-    expect(written.stdout).toMatch(/wrote .*check-client\.ts \(4 tasks\)/);
+    expect(written.stdout).toMatch(/wrote .*check-client\.ts \(3 tasks\)/);
 
     const fresh = taskwire('codegen', contract, '--out', out, '--check');
     expect(fresh.status).toBe(0);
