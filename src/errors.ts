@@ -35,7 +35,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
-const BRAND = Symbol.for('taskwire.error');
+// A string key rather than a symbol: its type is the same in every copy of the package.
+const BRAND = '~taskwire';
 
 export interface SerializedError {
   code: string;
@@ -55,7 +56,10 @@ export interface TaskwireErrorOptions<D> {
 
 /** A built-in failure with a stable code; `data` carries detail (zod issues, limits, task path). */
 export class TaskwireError<C extends string = ErrorCode, D = unknown> extends Error {
-  readonly [BRAND] = true;
+  /** The brand isTaskwireError looks for; a prototype getter, so it is not an own property. */
+  get '~taskwire'(): 'error' {
+    return 'error';
+  }
   readonly code: C;
   readonly data: D;
   readonly defined: boolean = false;
@@ -89,7 +93,7 @@ export class TaskError<C extends string = string, D = unknown> extends TaskwireE
 
 /** Brand check that survives duplicated package copies. */
 export function isTaskwireError(err: unknown): err is TaskwireError<string, unknown> {
-  return typeof err === 'object' && err !== null && (err as Record<PropertyKey, unknown>)[BRAND] === true;
+  return typeof err === 'object' && err !== null && (err as Record<string, unknown>)[BRAND] === 'error';
 }
 
 /** Rebuilds the error a worker sent; unknown codes stay as they are, never collapsed to a string. */

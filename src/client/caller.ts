@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { z } from 'zod';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
+import { issuesText, parseWith } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
 import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
@@ -23,19 +23,6 @@ export const DEFAULTS = {
   /** Must match the workers': inbox lists expire this long after their last reply. */
   inboxTtlMs: 5 * 60_000,
 } as const;
-
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
-}
-
-async function safeParse(schema: z.ZodType, value: unknown): Promise<z.ZodSafeParseResult<unknown>> {
-  try {
-    return schema.safeParse(value);
-  } catch {
-    // Schemas with async refinements refuse the sync path.
-    return schema.safeParseAsync(value);
-  }
-}
 
 /**
  * The call path shared by the in-repo client and generated clients: validate, serialize, size
@@ -103,7 +90,7 @@ export class Caller {
     if (options.signal?.aborted) return reject(this.#cancelled(path));
 
     if (route.input) {
-      const parsed = await safeParse(route.input, input);
+      const parsed = await parseWith(route.input, input);
       if (!parsed.success) {
         return reject(
           new TaskwireError(ERROR_CODES.VALIDATION, `invalid input for ${path}: ${issuesText(parsed.error)}`, {
@@ -254,7 +241,7 @@ export class Caller {
     if (keys.length && this.#inbox) await this.#inbox.fetch(keys).catch(() => undefined);
   }
 
-  #onReply(raw: string): void {
+  async #onReply(raw: string): Promise<void> {
     const decoded = decodeReply(raw);
     if (!decoded.ok) return; // Not ours to understand; nobody can be told.
     const reply = decoded.value;
@@ -269,7 +256,7 @@ export class Caller {
       const output = this.#serializer.deserialize(reply.output);
       // Same fingerprint: the worker already checked output against this very schema.
       if (call.route.output && reply.fp !== undefined && reply.fp !== call.route.fingerprint) {
-        const parsed = call.route.output.safeParse(output);
+        const parsed = await parseWith(call.route.output, output);
         if (!parsed.success) {
           this.#pending.reject(
             reply.id,

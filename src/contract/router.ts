@@ -1,13 +1,16 @@
 import { isTask, type AnyTask } from './task.js';
 
-export const ROUTER_BRAND = Symbol.for('taskwire.router');
+// A string key (see task.ts for why not a unique symbol), non-enumerable so that walking a
+// router with Object.entries sees only tasks and routers.
+const BRAND = '~taskwire';
 
 /** The shape of a router: names mapped to tasks or nested routers. */
 export interface RouterShape {
   readonly [name: string]: AnyTask | RouterShape;
 }
 
-export type Router<S extends RouterShape = RouterShape> = S & { readonly [ROUTER_BRAND]: true };
+/** A router is its shape; the brand exists at runtime only (see isRouter). */
+export type Router<S extends RouterShape = RouterShape> = S;
 
 // No leading `$`: the client reserves `$`-names (`client.$close()`) so they never shadow a task.
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -25,12 +28,12 @@ export function router<const S extends RouterShape>(shape: S): Router<S> {
     }
   }
   const out = { ...shape };
-  Object.defineProperty(out, ROUTER_BRAND, { value: true, enumerable: false });
+  Object.defineProperty(out, BRAND, { value: 'router', enumerable: false });
   return Object.freeze(out) as Router<S>;
 }
 
 export function isRouter(value: unknown): value is Router {
-  return typeof value === 'object' && value !== null && (value as Record<PropertyKey, unknown>)[ROUTER_BRAND] === true;
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[BRAND] === 'router';
 }
 
 /** Every task of a router with its dotted path, in declaration order. */

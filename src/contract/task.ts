@@ -26,7 +26,12 @@ export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends
   description?: string;
 }
 
-export const TASK_BRAND = Symbol.for('taskwire.task');
+/**
+ * The brand is a plain string key, not a unique symbol: a unique symbol's type differs between
+ * two copies of the package (or its source and its built .d.ts), which would make a contract
+ * built with one copy unusable with the other.
+ */
+const BRAND = '~taskwire';
 
 /** A task signature: pure data (schemas and options), no handler. */
 export interface TaskDef<
@@ -34,7 +39,7 @@ export interface TaskDef<
   O extends z.ZodType = z.ZodType,
   E extends ErrorMap = ErrorMap,
 > {
-  readonly [TASK_BRAND]: true;
+  readonly '~taskwire': 'task';
   readonly input: I;
   readonly output: O;
   readonly errors: E;
@@ -58,7 +63,7 @@ export function task<I extends z.ZodType, O extends z.ZodType, const E extends E
     throw new TypeError(`task(): retry.attempts must be an integer >= 1`);
   }
   return Object.freeze({
-    [TASK_BRAND]: true as const,
+    [BRAND]: 'task' as const,
     input: options.input,
     output: options.output,
     errors: (options.errors ?? {}) as E,
@@ -70,5 +75,5 @@ export function task<I extends z.ZodType, O extends z.ZodType, const E extends E
 }
 
 export function isTask(value: unknown): value is AnyTask {
-  return typeof value === 'object' && value !== null && (value as Record<PropertyKey, unknown>)[TASK_BRAND] === true;
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[BRAND] === 'task';
 }

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import { ERROR_CODES, isTaskwireError, TaskError, TaskwireError } from '../errors.js';
+import { issuesText, parseWith } from '../contract/parse.js';
 import type { AnyTask, RetryPolicy } from '../contract/task.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
@@ -16,10 +16,6 @@ export type Outcome =
   | { ok: true; output: unknown }
   | { ok: false; error: TaskwireError<string, unknown>; retryable: boolean };
 
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
-}
-
 function fail(code: string, message: string, data?: unknown, retryable = false): Outcome {
   return { ok: false, error: new TaskwireError(code, message, { data }), retryable };
 }
@@ -32,7 +28,7 @@ export async function parseInput(entry: TaskEntry, env: CallEnvelope, serializer
   } catch (err) {
     return fail(ERROR_CODES.PROTOCOL, `input of ${entry.path} could not be decoded: ${(err as Error).message}`, { task: entry.path });
   }
-  const parsed = await entry.task.input.safeParseAsync(raw);
+  const parsed = await parseWith(entry.task.input, raw);
   if (parsed.success) return { ok: true, input: parsed.data };
   const skew = env.fp !== undefined && env.fp !== entry.fingerprint;
   const fields = issuesText(parsed.error);
@@ -62,7 +58,7 @@ export async function runHandler(
   } catch (err) {
     return mapThrown(entry, err, ctx, logger);
   }
-  const parsed = await entry.task.output.safeParseAsync(result);
+  const parsed = await parseWith(entry.task.output, result);
   if (parsed.success) return { ok: true, output: parsed.data };
   logger.error(`taskwire: ${entry.path} returned output that breaks its contract`, {
     callId: ctx.callId,
@@ -78,7 +74,7 @@ async function mapThrown(entry: TaskEntry, err: unknown, ctx: TaskContext, logge
       logger.error(`taskwire: ${entry.path} threw undeclared error code ${err.code}`, { callId: ctx.callId });
       return fail(ERROR_CODES.INTERNAL, `${entry.path} failed with undeclared error ${err.code}`, { task: entry.path });
     }
-    const data = await schema.safeParseAsync(err.data);
+    const data = await parseWith(schema, err.data);
     if (!data.success) {
       logger.error(`taskwire: ${entry.path} threw ${err.code} with data that breaks its schema`, { callId: ctx.callId });
       return fail(ERROR_CODES.INTERNAL, `${entry.path} failed with malformed ${err.code} data`, { task: entry.path });
