@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { startWorkers, stopAll } from './children.js';
+import { runInFlight, runSequential, type LoadResult } from './load.js';
+import { BASE_PAYLOAD_BYTES, IN_FLIGHT, WORKER_CONCURRENCY, WORKER_PROCESSES, type BenchSizes } from './options.js';
+import type { Measurement } from './results.js';
+import { median } from './stats.js';
+import { SYSTEMS, WORKER_KINDS } from './systems/index.js';
+import type { BenchClient, System } from './systems/system.js';
+import { payload, type WorkInput } from './workload.js';
+
+type Key = Omit<Measurement, 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'errors' | 'reps'>;
+
+const keyOf = (k: Key) => `${k.system}|${k.workers}|${k.inFlight}|${k.payloadBytes}|${k.cpuBound}`;
+
+/** Calls through a client and checks each answer, so a system that drops work cannot look fast. */
+function checked(client: BenchClient, input: WorkInput): () => Promise<unknown> {
+  return async () => {
+    const out = await client.call(input);
+    if (out.n !== input.data.length) throw new Error(`wrong answer: n=${out.n}, expected ${input.data.length}`);
+  };
+}
+
+export interface MatrixContext {
+  url: string;
+  /** A plain connection to the bench's Redis, for FLUSHALL between segments. */
+  admin: Redis;
+  sizes: BenchSizes;
+  spinRounds: number;
+  log: (line: string) => void;
+}
+
+/**
+ * The timed matrix. Repetitions are the outer loop, so slow drift of a noisy machine spreads
+ * over every system instead of landing on whichever ran last. Within a repetition, one segment
+ * per (worker processes, worker kind): fresh namespace, fresh worker processes, then every
+ * system served by that kind runs the sequential, in-flight, CPU-bound and payload runs.
+ */
+export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
+  const { sizes } = ctx;
+  const runs = new Map<string, { key: Key; reps: LoadResult[] }>();
+  const base: WorkInput = { data: payload(BASE_PAYLOAD_BYTES), spin: 0 };
+
+  for (let rep = 1; rep <= sizes.reps; rep++) {
+    const done = new Set<string>();
+    const measure = async (key: Key, run: () => Promise<LoadResult>) => {
+      const k = keyOf(key);
+      if (done.has(k)) return; // e.g. the 100 B point of the sweep is the 100-in-flight run
+      done.add(k);
+      const result = await run();
+      const entry = runs.get(k) ?? { key, reps: [] };
+      entry.reps.push(result);
+      runs.set(k, entry);
+      ctx.log(
+        `[rep ${rep}/${sizes.reps}] ${key.system} workers=${key.workers} in-flight=${key.inFlight} ` +
+          `payload=${key.payloadBytes}B${key.cpuBound ? ' cpu' : ''}: ${Math.round(result.callsPerSec)} calls/s, ` +
+          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
+          (result.errors ? `, ${result.errors} errors (${result.firstError ?? ''})` : ''),
+      );
+    };
+
+    for (const workers of WORKER_PROCESSES) {
+      for (const kind of WORKER_KINDS) {
+        const endpoint = { url: ctx.url, namespace: `bench-${randomBytes(4).toString('hex')}` };
+        const children = await startWorkers(kind, endpoint, workers, WORKER_CONCURRENCY);
+        try {
+          for (const system of SYSTEMS.filter((s) => s.worker === kind)) {
+            await runSystem(system, endpoint, workers, base, measure, ctx);
+          }
+        } finally {
+          await stopAll(children);
+          await ctx.admin.flushall();
+        }
+      }
+    }
+  }
+
+  return [...runs.values()].map(({ key, reps }) => ({
+    ...key,
+    callsPerSec: median(reps.map((r) => r.callsPerSec)),
+    p50Ms: median(reps.map((r) => r.p50Ms)),
+    p99Ms: median(reps.map((r) => r.p99Ms)),
+    errors: reps.reduce((n, r) => n + r.errors, 0),
+    reps,
+  }));
+}
+
+async function runSystem(
+  system: System,
+  endpoint: { url: string; namespace: string },
+  workers: number,
+  base: WorkInput,
+  measure: (key: Key, run: () => Promise<LoadResult>) => Promise<void>,
+  ctx: MatrixContext,
+): Promise<void> {
+  const { sizes } = ctx;
+  const client = await system.connect(endpoint);
+  const key = (inFlight: number, payloadBytes: number, cpuBound: boolean): Key => ({ system: system.name, workers, inFlight, payloadBytes, cpuBound });
+  try {
+    for (const inFlight of IN_FLIGHT) {
+      await measure(key(inFlight, BASE_PAYLOAD_BYTES, false), () =>
+        inFlight === 1
+          ? runSequential(checked(client, base), sizes.seqWarmupCalls, sizes.seqCalls)
+          : runInFlight(checked(client, base), inFlight, sizes.warmupMs, sizes.windowMs),
+      );
+    }
+    const cpu: WorkInput = { ...base, spin: ctx.spinRounds };
+    await measure(key(sizes.sweepInFlight, BASE_PAYLOAD_BYTES, true), () =>
+      runInFlight(checked(client, cpu), sizes.sweepInFlight, sizes.warmupMs, sizes.windowMs),
+    );
+    if (workers === 1) {
+      for (const bytes of sizes.payloadBytes) {
+        const input: WorkInput = { data: payload(bytes), spin: 0 };
+        await measure(key(sizes.sweepInFlight, bytes, false), () =>
+          runInFlight(checked(client, input), sizes.sweepInFlight, sizes.warmupMs, sizes.windowMs),
+        );
+      }
+    }
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,81 @@
+import type { LoadResult } from './load.js';
+import type { BenchMode } from './options.js';
+import type { SystemName } from './systems/system.js';
+
+/** The shape of bench/results.json. The smoke test checks a run against it. */
+
+/** One configuration, measured `reps.length` times; headline figures are medians over reps. */
+export interface Measurement {
+  system: SystemName;
+  workers: number;
+  inFlight: number;
+  payloadBytes: number;
+  /** The handler burns ~cpuWorkMs of CPU per call instead of returning at once. */
+  cpuBound: boolean;
+  callsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Failed calls over all reps (a healthy run has none). */
+  errors: number;
+  reps: LoadResult[];
+}
+
+export interface ClientMemory {
+  replyMode: 'key' | 'pubsub';
+  /** Process RSS after creating the client, before any call. */
+  baselineRssMb: number;
+  /** RSS and heap with `inFlight` calls pending (queued, no worker running). */
+  inFlight: number;
+  inFlightRssMb: number;
+  inFlightHeapMb: number;
+  /** Heap used after a forced GC, with no call pending, after `checkpointCalls` and `totalCalls`. */
+  checkpointCalls: number;
+  heapAtCheckpointMb: number;
+  totalCalls: number;
+  heapAtTotalMb: number;
+  /** (heapAtTotal - heapAtCheckpoint) / heapAtCheckpoint. */
+  heapGrowth: number;
+  rssAtTotalMb: number;
+}
+
+export interface RedisMemory {
+  system: SystemName;
+  queued: number;
+  bytesPerCall: number;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface Results {
+  meta: {
+    mode: BenchMode;
+    startedAt: string;
+    durationSec: number;
+    node: string;
+    redis: string;
+    cpus: number;
+    cpuModel: string;
+    note: string;
+    settings: {
+      reps: number;
+      workerConcurrency: number;
+      basePayloadBytes: number;
+      seqWarmupCalls: number;
+      seqCalls: number;
+      warmupMs: number;
+      windowMs: number;
+      sweepInFlight: number;
+      cpuWorkMs: number;
+      spinRounds: number;
+    };
+  };
+  measurements: Measurement[];
+  clientMemory: ClientMemory[];
+  redisMemory: RedisMemory[];
+  targets: Target[];
+}
