@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import ts from 'typescript';
 
 /**
@@ -34,4 +35,19 @@ export function compileErrors(files: readonly string[], options: ts.CompilerOpti
     const where = d.file && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
     return `${where}${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
   });
+}
+
+/**
+ * A copy of a generated client whose task schema constants are annotated with their generated
+ * types (`const fooInputSchema: z.ZodType<FooInput> = ...`), so tsc proves that the emitted zod
+ * code and the emitted types agree. The generator leaves these annotations out to keep clients
+ * cheap to type-check; the pairing relies on its naming rule `lowerFirst(TypeName) + 'Schema'`.
+ */
+export function withSchemaAnnotations(file: string, copy: string): string {
+  const text = readFileSync(file, 'utf8').replace(
+    /^const (\w+)Schema = /gm,
+    (_match, base: string) => `const ${base}Schema: z.ZodType<${base.slice(0, 1).toUpperCase()}${base.slice(1)}> = `,
+  );
+  writeFileSync(copy, text);
+  return copy;
 }

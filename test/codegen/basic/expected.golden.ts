@@ -36,26 +36,26 @@ export type MathPingOutput = 'pong';
 /** Declared errors of `math.ping`; any call may also reject with a built-in TaskwireError code. */
 export type MathPingErrors = never;
 
-const tasksResizeInputSchema: z.ZodType<TasksResizeInput> = z.object({
+const tasksResizeInputSchema = z.object({
   url: z.string().check(z.url()),
   width: z.number().int().gt(0),
 });
 
-const tasksResizeOutputSchema: z.ZodType<TasksResizeOutput> = z.object({
+const tasksResizeOutputSchema = z.object({
   url: z.string(),
   bytes: z.number(),
 });
 
-const mathAddInputSchema: z.ZodType<MathAddInput> = z.object({
+const mathAddInputSchema = z.object({
   a: z.number(),
   b: z.number(),
 });
 
-const mathAddOutputSchema: z.ZodType<MathAddOutput> = z.number();
+const mathAddOutputSchema = z.number();
 
-const mathPingInputSchema: z.ZodType<MathPingInput> = z.undefined();
+const mathPingInputSchema = z.undefined();
 
-const mathPingOutputSchema: z.ZodType<MathPingOutput> = z.literal('pong');
+const mathPingOutputSchema = z.literal('pong');
 
 /** Task path → queue, timeout, retry, declared errors and the fingerprint of the schemas this file was generated from. */
 export const routes: RouteTable = new Map<string, Route>([

@@ -123,20 +123,20 @@ const richTreeInputRootSchema: z.ZodType<RichTreeInputRoot> = z.lazy(() =>
 const richTreeInputDocSchema: z.ZodType<RichTreeInputDoc> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(richTreeInputDocSchema), z.record(z.string(), richTreeInputDocSchema)]));
 
-const imagesResizeInputSchema: z.ZodType<ImagesResizeInput> = z.object({
+const imagesResizeInputSchema = z.object({
   url: z.url(),
   width: z.number().int().gt(0).lte(10000),
   format: z.enum(['png', 'jpeg', 'webp']).optional(),
   quality: z.number().gte(0).lte(1).optional(),
 });
 
-const imagesResizeOutputSchema: z.ZodType<ImagesResizeOutput> = z.object({
+const imagesResizeOutputSchema = z.object({
   url: z.string(),
   bytes: z.number().int(),
   at: z.date(),
 });
 
-const richEchoInputSchema: z.ZodType<RichEchoInput> = z.object({
+const richEchoInputSchema = z.object({
   when: z.date(),
   counts: z.map(z.string(), z.bigint()),
   tags: z.set(z.string()).max(10),
@@ -144,7 +144,7 @@ const richEchoInputSchema: z.ZodType<RichEchoInput> = z.object({
   note: z.string().nullable().optional(),
 });
 
-const richEchoOutputSchema: z.ZodType<RichEchoOutput> = z.object({
+const richEchoOutputSchema = z.object({
   when: z.date(),
   counts: z.map(z.string(), z.bigint()),
   tags: z.set(z.string()),
@@ -152,7 +152,7 @@ const richEchoOutputSchema: z.ZodType<RichEchoOutput> = z.object({
   note: z.string().nullable().optional(),
 });
 
-const richShapesInputSchema: z.ZodType<RichShapesInput> = z.object({
+const richShapesInputSchema = z.object({
   shape: z.discriminatedUnion('kind', [z.object({
     kind: z.literal('circle'),
     radius: z.number().gt(0),
@@ -177,26 +177,26 @@ const richShapesInputSchema: z.ZodType<RichShapesInput> = z.object({
   tagsRO: z.array(z.string()).readonly(),
 });
 
-const richShapesOutputSchema: z.ZodType<RichShapesOutput> = z.object({
+const richShapesOutputSchema = z.object({
   area: z.number(),
   label: z.literal(['small', 'large']),
 });
 
-const richTreeInputSchema: z.ZodType<RichTreeInput> = z.object({
+const richTreeInputSchema = z.object({
   root: richTreeInputRootSchema,
   doc: richTreeInputDocSchema,
 });
 
-const richPingInputSchema: z.ZodType<RichPingInput> = z.void();
+const richPingInputSchema = z.void();
 
-const richPingOutputSchema: z.ZodType<RichPingOutput> = z.literal('pong');
+const richPingOutputSchema = z.literal('pong');
 
-const richTrimmedInputSchema: z.ZodType<RichTrimmedInput> = z.object({
+const richTrimmedInputSchema = z.object({
   name: z.string(),
   count: z.string(),
 });
 
-const richTrimmedOutputSchema: z.ZodType<RichTrimmedOutput> = z.number();
+const richTrimmedOutputSchema = z.number();
 
 /** Task path → queue, timeout, retry, declared errors and the fingerprint of the schemas this file was generated from. */
 export const routes: RouteTable = new Map<string, Route>([

@@ -64,27 +64,27 @@ const treeNodeSchema: z.ZodType<TreeNode> = z.lazy(() =>
     children: z.array(treeNodeSchema).optional(),
   }));
 
-const aBRunInputSchema: z.ZodType<ABRunInput> = z.object({});
+const aBRunInputSchema = z.object({});
 
-const aBRunOutputSchema: z.ZodType<ABRunOutput> = z.null();
+const aBRunOutputSchema = z.null();
 
-const aBRun2InputSchema: z.ZodType<ABRun2Input> = z.object({});
+const aBRun2InputSchema = z.object({});
 
-const aBRun2OutputSchema: z.ZodType<ABRun2Output> = z.null();
+const aBRun2OutputSchema = z.null();
 
-const routesInputSchema: z.ZodType<RoutesInput> = z.object({});
+const routesInputSchema = z.object({});
 
-const routesOutputSchema: z.ZodType<RoutesOutput> = z.null();
+const routesOutputSchema = z.null();
 
-const createClientInputSchema: z.ZodType<CreateClientInput> = z.object({});
+const createClientInputSchema = z.object({});
 
-const createClientOutputSchema: z.ZodType<CreateClientOutput> = z.null();
+const createClientOutputSchema = z.null();
 
-const treesGetInputSchema: z.ZodType<TreesGetInput> = z.object({
+const treesGetInputSchema = z.object({
   id: z.string(),
 });
 
-const treesPutOutputSchema: z.ZodType<TreesPutOutput> = z.object({
+const treesPutOutputSchema = z.object({
   saved: treeNodeSchema,
 });
 

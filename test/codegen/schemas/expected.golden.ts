@@ -94,7 +94,7 @@ export type ContainersOutput = unknown;
 /** Declared errors of `containers`; any call may also reject with a built-in TaskwireError code. */
 export type ContainersErrors = never;
 
-const stringsInputSchema: z.ZodType<StringsInput> = z.object({
+const stringsInputSchema = z.object({
   email: z.email(),
   emailChecked: z.string().check(z.email()).max(100),
   uuid: z.uuid(),
@@ -111,11 +111,11 @@ const stringsInputSchema: z.ZodType<StringsInput> = z.object({
   oneOf: z.literal(['a', 'b', 1, true]),
 });
 
-const stringsOutputSchema: z.ZodType<StringsOutput> = z.object({
+const stringsOutputSchema = z.object({
   ok: z.boolean(),
 });
 
-const numbersInputSchema: z.ZodType<NumbersInput> = z.object({
+const numbersInputSchema = z.object({
   int: z.int(),
   int32: z.int32(),
   range: z.number().gte(-1).lt(1),
@@ -126,9 +126,9 @@ const numbersInputSchema: z.ZodType<NumbersInput> = z.object({
   nan: z.nan(),
 });
 
-const numbersOutputSchema: z.ZodType<NumbersOutput> = z.void();
+const numbersOutputSchema = z.void();
 
-const wrappersInputSchema: z.ZodType<WrappersInput> = z.object({
+const wrappersInputSchema = z.object({
   withDefault: z.string().optional(),
   withPrefault: z.number().optional(),
   withCatch: z.number().optional(),
@@ -143,14 +143,14 @@ const wrappersInputSchema: z.ZodType<WrappersInput> = z.object({
   unknownValue: z.unknown(),
 });
 
-const wrappersOutputSchema: z.ZodType<WrappersOutput> = z.object({
+const wrappersOutputSchema = z.object({
   withDefault: z.string(),
   optionalDefault: z.string(),
   piped: z.string().min(1),
   success: z.boolean(),
 });
 
-const containersInputSchema: z.ZodType<ContainersInput> = z.object({
+const containersInputSchema = z.object({
   optionalTuple: z.tuple([z.string(), z.number().optional()]),
   partial: z.partialRecord(z.enum(['a', 'b']), z.number()),
   loose: z.looseRecord(z.string().regex(/^x-/), z.string()),
@@ -171,7 +171,7 @@ const containersInputSchema: z.ZodType<ContainersInput> = z.object({
   'quoted-key': z.string(),
 });
 
-const containersOutputSchema: z.ZodType<ContainersOutput> = z.unknown();
+const containersOutputSchema = z.unknown();
 
 /** Task path → queue, timeout, retry, declared errors and the fingerprint of the schemas this file was generated from. */
 export const routes: RouteTable = new Map<string, Route>([
