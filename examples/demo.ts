@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { RedisServer, redisServerAvailable } from '../test/support/redis-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,5 +65,23 @@ try {
     worker.kill('SIGTERM'); // the worker drains and exits on its own (closeOnSignals)
     await exited;
   }
+  await removeKeys(server.url, env.TASKWIRE_PREFIX);
   await server.stop();
+}
+
+/** On a shared Redis (REDIS_URL) the demo leaves nothing behind. */
+async function removeKeys(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    // Redis already gone: nothing to clean.
+  } finally {
+    r.disconnect();
+  }
 }
