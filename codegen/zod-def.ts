@@ -181,3 +181,10 @@ export function withoutOptional(schema: Schema): Schema {
   while (current._zod.def.type === 'optional') current = child(current, 'innerType');
   return current;
 }
+
+/** Schemas that only wrap another; a brand belongs to the schema inside, not to these. */
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'catch', 'readonly', 'nonoptional', 'lazy', 'pipe', 'success']);
+
+export function isWrapper(schema: Schema): boolean {
+  return WRAPPERS.has(schema._zod.def.type);
+}

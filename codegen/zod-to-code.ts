@@ -3,7 +3,7 @@ import { UnsupportedSchemaError } from './codegen-error.js';
 import type { Io, NamedTypes } from './named-types.js';
 import { propertyKey, quote } from './naming.js';
 import { literalText } from './zod-to-ts.js';
-import { checksOf, child, withoutOptional, children, isSchema, lazyTarget, shapeOf, valuesOf, type CheckDef, type Schema } from './zod-def.js';
+import { checksOf, child, withoutOptional, children, isSchema, isWrapper, lazyTarget, shapeOf, valuesOf, type CheckDef, type Schema } from './zod-def.js';
 
 /**
  * zod source that reproduces a schema closely enough to reject bad calls before they are sent.
@@ -36,7 +36,7 @@ export function zodToCode(schema: Schema, walk: CodeWalk, field: string, indent 
 
 function withBrands(schema: Schema, walk: CodeWalk, field: string, indent: string): string {
   const code = build(schema, walk, field, indent);
-  const brands = walk.brands?.get(field) ?? [];
+  const brands = isWrapper(schema) ? [] : (walk.brands?.get(field) ?? []);
   return code + brands.map((b) => `.brand<${quote(b)}>()`).join('');
 }
 

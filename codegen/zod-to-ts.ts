@@ -1,7 +1,7 @@
 import { UnsupportedSchemaError } from './codegen-error.js';
 import type { Io, NamedTypes } from './named-types.js';
 import { jsDoc, pascalCase, propertyKey, quote } from './naming.js';
-import { child, children, withoutOptional, describedAs, isSchema, lazyTarget, shapeOf, valuesOf, type Schema } from './zod-def.js';
+import { child, children, withoutOptional, describedAs, isSchema, isWrapper, lazyTarget, shapeOf, valuesOf, type Schema } from './zod-def.js';
 
 /** Where a walk happens: which side, the shared names, and the prefix for names it invents. */
 export interface TypeWalk {
@@ -85,7 +85,7 @@ export function zodToTs(schema: Schema, walk: TypeWalk, field: string, indent = 
 
 function body(schema: Schema, walk: TypeWalk, field: string, indent: string): string {
   const text = shape(schema, walk, field, indent);
-  const brands = walk.brands?.get(field);
+  const brands = isWrapper(schema) ? undefined : walk.brands?.get(field);
   return brands?.length ? `${parenthesized(text)} & ${brands.map((b) => `z.$brand<${quote(b)}>`).join(' & ')}` : text;
 }
 

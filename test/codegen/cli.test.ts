@@ -72,7 +72,7 @@ describe('taskwire codegen --check', () => {
 
     const written = taskwire('codegen', contract, '--out', out);
     expect(written.status).toBe(0);
-    expect(written.stdout).toMatch(/wrote .*check-client\.ts \(3 tasks\)/);
+    expect(written.stdout).toMatch(/wrote .*check-client\.ts \(\d+ tasks\)/);
 
     const fresh = taskwire('codegen', contract, '--out', out, '--check');
     expect(fresh.status).toBe(0);
@@ -83,7 +83,7 @@ describe('taskwire codegen --check', () => {
     expect(stale.status).toBe(1);
     expect(stale.stderr.trim().split('\n')).toHaveLength(1);
     expect(stale.stderr).toMatch(/check-client\.ts is stale/);
-  });
+  }, 120_000);
 
   it('a hand edit of the generated file makes it stale', () => {
     copyFileSync(join(REPO_ROOT, 'test/codegen/basic/expected.golden.ts'), join(REPO_ROOT, tmp, 'edited.ts'));

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { router, task } from '../../../src/contract/index.js';
 import { ping } from './ping-task.js';
 
+const UserId = z.string().uuid().brand<'UserId'>();
+
 /** Adds two numbers. */
 const add = task({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() });
 
@@ -18,4 +20,11 @@ export const contract = router({
     }),
   }),
   math: router({ add, ping }),
+  users: router({
+    // Brands exist only in TypeScript; the generator reads them with the type checker.
+    get: task({
+      input: z.object({ id: UserId, friends: z.array(UserId).optional() }),
+      output: z.object({ id: UserId, name: z.string().brand<'DisplayName'>().nullable() }),
+    }),
+  }),
 });

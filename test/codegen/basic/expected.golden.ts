@@ -36,6 +36,19 @@ export type MathPingOutput = 'pong';
 /** Declared errors of `math.ping`; any call may also reject with a built-in TaskwireError code. */
 export type MathPingErrors = never;
 
+export type UsersGetInput = {
+  id: string;
+  friends?: string[] | undefined;
+};
+
+export type UsersGetOutput = {
+  id: string & z.$brand<'UserId'>;
+  name: string & z.$brand<'DisplayName'> | null;
+};
+
+/** Declared errors of `users.get`; any call may also reject with a built-in TaskwireError code. */
+export type UsersGetErrors = never;
+
 const tasksResizeInputSchema = z.object({
   url: z.string().check(z.url()),
   width: z.number().int().gt(0),
@@ -56,6 +69,16 @@ const mathAddOutputSchema = z.number();
 const mathPingInputSchema = z.undefined();
 
 const mathPingOutputSchema = z.literal('pong');
+
+const usersGetInputSchema = z.object({
+  id: z.string().check(z.uuid()),
+  friends: z.array(z.string().check(z.uuid())).optional(),
+});
+
+const usersGetOutputSchema = z.object({
+  id: z.string().check(z.uuid()).brand<'UserId'>(),
+  name: z.string().brand<'DisplayName'>().nullable(),
+});
 
 /** Task path → queue, timeout, retry, declared errors and the fingerprint of the schemas this file was generated from. */
 export const routes: RouteTable = new Map<string, Route>([
@@ -89,6 +112,16 @@ export const routes: RouteTable = new Map<string, Route>([
     input: mathPingInputSchema,
     output: mathPingOutputSchema,
   }],
+  ['users.get', {
+    path: 'users.get',
+    queue: 'default',
+    timeoutMs: undefined,
+    retry: undefined,
+    errorCodes: [],
+    fingerprint: 'faaa04f74e29d558',
+    input: usersGetInputSchema,
+    output: usersGetOutputSchema,
+  }],
 ]);
 
 /** Declared errors by task path. */
@@ -96,6 +129,7 @@ export interface TaskErrors {
   'tasks.resize': TasksResizeErrors;
   'math.add': MathAddErrors;
   'math.ping': MathPingErrors;
+  'users.get': UsersGetErrors;
 }
 
 /**
@@ -117,6 +151,9 @@ export interface ContractClient extends ClientHandle {
   readonly math: {
     add(input: MathAddInput, options?: CallOptions): Promise<MathAddOutput>;
     ping(input?: MathPingInput, options?: CallOptions): Promise<MathPingOutput>;
+  };
+  readonly users: {
+    get(input: UsersGetInput, options?: CallOptions): Promise<UsersGetOutput>;
   };
 }
 
