@@ -9,12 +9,15 @@ export interface LoadResult {
   p99Ms: number;
   errors: number;
   firstError?: string;
+  /** Every call settled during the run, warm-up and drain included (for CPU per call). */
+  totalCalls: number;
 }
 
 type Call = () => Promise<unknown>;
 
-function summarise(latencies: number[], seconds: number, errors: number, firstError: string | undefined): LoadResult {
+function summarise(latencies: number[], seconds: number, errors: number, firstError: string | undefined, totalCalls: number): LoadResult {
   return {
+    totalCalls,
     calls: latencies.length,
     seconds,
     callsPerSec: latencies.length / seconds,
@@ -43,7 +46,7 @@ export async function runSequential(call: Call, warmup: number, calls: number): 
       firstError ??= String(err);
     }
   }
-  return summarise(latencies, (performance.now() - start) / 1000, errors, firstError);
+  return summarise(latencies, (performance.now() - start) / 1000, errors, firstError, warmup + calls);
 }
 
 /**
@@ -57,13 +60,16 @@ export async function runInFlight(call: Call, inFlight: number, warmupMs: number
   let firstError: string | undefined;
   let measuring = false;
   let stopped = false;
+  let settled = 0;
   const lane = async () => {
     while (!stopped) {
       const t0 = performance.now();
       try {
         await call();
+        settled++;
         if (measuring && !stopped) latencies.push(performance.now() - t0);
       } catch (err) {
+        settled++;
         if (measuring && !stopped) {
           errors++;
           firstError ??= String(err);
@@ -79,7 +85,7 @@ export async function runInFlight(call: Call, inFlight: number, warmupMs: number
   stopped = true;
   const seconds = (performance.now() - start) / 1000;
   await Promise.all(lanes);
-  return summarise(latencies, seconds, errors, firstError);
+  return summarise(latencies, seconds, errors, firstError, settled);
 }
 
 function sleep(ms: number): Promise<void> {

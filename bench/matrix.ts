@@ -1,15 +1,17 @@
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { startWorkers, stopAll } from './children.js';
+import { cpuPerCall, cpuSnapshot } from './cpu.js';
 import { runInFlight, runSequential, type LoadResult } from './load.js';
 import { BASE_PAYLOAD_BYTES, IN_FLIGHT, WORKER_CONCURRENCY, WORKER_PROCESSES, type BenchSizes } from './options.js';
-import type { Measurement } from './results.js';
+import type { Measurement, Rep } from './results.js';
 import { median } from './stats.js';
 import { SYSTEMS, WORKER_KINDS } from './systems/index.js';
 import type { BenchClient, System } from './systems/system.js';
 import { payload, type WorkInput } from './workload.js';
 
-type Key = Omit<Measurement, 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'errors' | 'reps'>;
+type Key = Omit<Measurement, 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuUsPerCall' | 'errors' | 'reps'>;
+type Measure = (key: Key, run: () => Promise<LoadResult>) => Promise<void>;
 
 const keyOf = (k: Key) => `${k.system}|${k.workers}|${k.inFlight}|${k.payloadBytes}|${k.cpuBound}`;
 
@@ -38,23 +40,27 @@ export interface MatrixContext {
  */
 export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
   const { sizes } = ctx;
-  const runs = new Map<string, { key: Key; reps: LoadResult[] }>();
+  const runs = new Map<string, { key: Key; reps: Rep[] }>();
   const base: WorkInput = { data: payload(BASE_PAYLOAD_BYTES), spin: 0 };
 
   for (let rep = 1; rep <= sizes.reps; rep++) {
     const done = new Set<string>();
-    const measure = async (key: Key, run: () => Promise<LoadResult>) => {
+    let pids: number[] = [];
+    const measure: Measure = async (key, run) => {
       const k = keyOf(key);
       if (done.has(k)) return; // e.g. the 100 B point of the sweep is the 100-in-flight run
       done.add(k);
-      const result = await run();
+      const before = await cpuSnapshot(ctx.admin, pids);
+      const load = await run();
+      const result: Rep = { ...load, cpu: cpuPerCall(before, await cpuSnapshot(ctx.admin, pids), load.totalCalls) };
       const entry = runs.get(k) ?? { key, reps: [] };
       entry.reps.push(result);
       runs.set(k, entry);
       ctx.log(
         `[rep ${rep}/${sizes.reps}] ${key.system} workers=${key.workers} in-flight=${key.inFlight} ` +
           `payload=${key.payloadBytes}B${key.cpuBound ? ' cpu' : ''}: ${Math.round(result.callsPerSec)} calls/s, ` +
-          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
+          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; CPU µs/call client ${Math.round(result.cpu.clientUs)}, ` +
+          `workers ${Math.round(result.cpu.workersUs)}, Redis ${Math.round(result.cpu.redisUs)}` +
           (result.errors ? `, ${result.errors} errors (${result.firstError ?? ''})` : ''),
       );
     };
@@ -63,6 +69,7 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
       for (const kind of WORKER_KINDS) {
         const endpoint = { url: ctx.url, namespace: `bench-${randomBytes(4).toString('hex')}` };
         const children = await startWorkers(kind, endpoint, workers, WORKER_CONCURRENCY);
+        pids = children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
         try {
           for (const system of SYSTEMS.filter((s) => s.worker === kind)) {
             await runSystem(system, endpoint, workers, base, measure, ctx);
@@ -80,6 +87,11 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
     callsPerSec: median(reps.map((r) => r.callsPerSec)),
     p50Ms: median(reps.map((r) => r.p50Ms)),
     p99Ms: median(reps.map((r) => r.p99Ms)),
+    cpuUsPerCall: {
+      clientUs: median(reps.map((r) => r.cpu.clientUs)),
+      workersUs: median(reps.map((r) => r.cpu.workersUs)),
+      redisUs: median(reps.map((r) => r.cpu.redisUs)),
+    },
     errors: reps.reduce((n, r) => n + r.errors, 0),
     reps,
   }));
@@ -90,7 +102,7 @@ async function runSystem(
   endpoint: { url: string; namespace: string },
   workers: number,
   base: WorkInput,
-  measure: (key: Key, run: () => Promise<LoadResult>) => Promise<void>,
+  measure: Measure,
   ctx: MatrixContext,
 ): Promise<void> {
   const { sizes } = ctx;

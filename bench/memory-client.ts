@@ -55,7 +55,8 @@ while ((await probe.llen(queueKeys(prefix, QUEUE).wait)) < inFlight) await new P
 probe.disconnect();
 const inFlightRssMb = mb(process.memoryUsage().rss);
 const inFlightHeapMb = mb(process.memoryUsage().heapUsed);
-process.send?.({ type: 'in-flight', baselineRssMb, inFlight, inFlightRssMb, inFlightHeapMb, pending: client.$pending });
+const inFlightLiveHeapMb = gcHeapMb();
+process.send?.({ type: 'in-flight', baselineRssMb, inFlight, inFlightRssMb, inFlightHeapMb, inFlightLiveHeapMb, pending: client.$pending });
 await go;
 await Promise.all(pending);
 

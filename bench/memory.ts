@@ -50,8 +50,13 @@ export async function measureClientMemory(ctx: MemoryContext, replyMode: 'key' |
     ['--expose-gc'],
   );
   try {
-    const a = await probe.next<Message & { baselineRssMb: number; inFlightRssMb: number; inFlightHeapMb: number }>('in-flight');
-    ctx.log(`client memory (${replyMode}): RSS ${a.baselineRssMb.toFixed(1)} MB idle, ${a.inFlightRssMb.toFixed(1)} MB with ${sizes.memInFlight} in flight`);
+    const a = await probe.next<Message & { baselineRssMb: number; inFlightRssMb: number; inFlightHeapMb: number; inFlightLiveHeapMb: number }>(
+      'in-flight',
+    );
+    ctx.log(
+      `client memory (${replyMode}): RSS ${a.baselineRssMb.toFixed(1)} MB idle, ${a.inFlightRssMb.toFixed(1)} MB with ${sizes.memInFlight} in flight ` +
+        `(heap ${a.inFlightHeapMb.toFixed(1)} MB, ${a.inFlightLiveHeapMb.toFixed(1)} MB live)`,
+    );
     const workers = await startWorkers('taskwire', endpoint, 1, WORKER_CONCURRENCY);
     try {
       probe.send({ type: 'go' });
@@ -67,6 +72,7 @@ export async function measureClientMemory(ctx: MemoryContext, replyMode: 'key' |
         inFlight: sizes.memInFlight,
         inFlightRssMb: a.inFlightRssMb,
         inFlightHeapMb: a.inFlightHeapMb,
+        inFlightLiveHeapMb: a.inFlightLiveHeapMb,
         checkpointCalls: sizes.heapCheckpoint,
         heapAtCheckpointMb: h.heapAtCheckpointMb,
         totalCalls: sizes.heapTotal,

@@ -68,6 +68,18 @@ function rows(results: Results): Row[] {
       row(`calls/s, CPU-bound, ${workers} worker${workers > 1 ? 's' : ''}`, (s) => find(ms, s, { workers, inFlight: sweepInFlight, cpuBound: true })?.callsPerSec),
     );
   }
+  const parts = [
+    ['client', (m: Measurement) => m.cpuUsPerCall.clientUs],
+    ['worker', (m: Measurement) => m.cpuUsPerCall.workersUs],
+    ['Redis', (m: Measurement) => m.cpuUsPerCall.redisUs],
+    ['total', (m: Measurement) => m.cpuUsPerCall.clientUs + m.cpuUsPerCall.workersUs + m.cpuUsPerCall.redisUs],
+  ] as const;
+  for (const [part, pick] of parts) {
+    out.push(row(`CPU µs per call, 1000 in flight: ${part}`, (s) => {
+      const m = find(ms, s, { inFlight: 1000 });
+      return m ? pick(m) : undefined;
+    }));
+  }
   out.push(
     row('CPU-bound growth 1→2 workers', (s) => {
       const one = find(ms, s, { workers: 1, inFlight: sweepInFlight, cpuBound: true })?.callsPerSec;
@@ -103,6 +115,8 @@ export function formatReport(results: Results): string {
     [
       ['RSS idle, MB', ...results.clientMemory.map((c) => fmt(c.baselineRssMb))],
       [`RSS with ${results.clientMemory[0]?.inFlight ?? '?'} in flight, MB`, ...results.clientMemory.map((c) => fmt(c.inFlightRssMb))],
+      ['  heap used then, MB', ...results.clientMemory.map((c) => fmt(c.inFlightHeapMb))],
+      ['  of which live (after GC), MB', ...results.clientMemory.map((c) => fmt(c.inFlightLiveHeapMb))],
       [`heap after ${results.clientMemory[0]?.checkpointCalls ?? '?'} calls, MB`, ...results.clientMemory.map((c) => fmt(c.heapAtCheckpointMb))],
       [`heap after ${results.clientMemory[0]?.totalCalls ?? '?'} calls, MB`, ...results.clientMemory.map((c) => fmt(c.heapAtTotalMb))],
       ['heap growth', ...results.clientMemory.map((c) => `${(c.heapGrowth * 100).toFixed(1)}%`)],

@@ -1,8 +1,14 @@
+import type { CpuPerCall } from './cpu.js';
 import type { LoadResult } from './load.js';
 import type { BenchMode } from './options.js';
 import type { SystemName } from './systems/system.js';
 
 /** The shape of bench/results.json. The smoke test checks a run against it. */
+
+/** One repetition: the load figures and the CPU each party spent per call. */
+export interface Rep extends LoadResult {
+  cpu: CpuPerCall;
+}
 
 /** One configuration, measured `reps.length` times; headline figures are medians over reps. */
 export interface Measurement {
@@ -15,9 +21,11 @@ export interface Measurement {
   callsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU microseconds per call in the bench client's process, the worker process(es), Redis. */
+  cpuUsPerCall: CpuPerCall;
   /** Failed calls over all reps (a healthy run has none). */
   errors: number;
-  reps: LoadResult[];
+  reps: Rep[];
 }
 
 export interface ClientMemory {
@@ -28,6 +36,8 @@ export interface ClientMemory {
   inFlight: number;
   inFlightRssMb: number;
   inFlightHeapMb: number;
+  /** Heap still reachable with those calls pending (after a forced GC): what they really hold. */
+  inFlightLiveHeapMb: number;
   /** Heap used after a forced GC, with no call pending, after `checkpointCalls` and `totalCalls`. */
   checkpointCalls: number;
   heapAtCheckpointMb: number;
