@@ -86,6 +86,15 @@ export class Ledger {
     clearTimeout(timer);
   }
 
+  /** Ids of the calls whose outcome is this error code (or 'unknown'). */
+  idsWith(code: string): string[] {
+    const ids: string[] = [];
+    for (const [id, e] of this.#entries) {
+      if ((e.outcome.kind === 'error' && e.outcome.code === code) || (e.outcome.kind === 'unknown' && code === 'unknown')) ids.push(id);
+    }
+    return ids;
+  }
+
   /** The last time any call settled, ms since epoch. */
   lastSettledAt(): number {
     let last = 0;
