@@ -214,6 +214,13 @@ export class Caller {
     if (!this.#inbox) {
       this.#blocking = openConnection(this.#options.redis, { name: `tw-client-${this.id}-inbox`, blocking: true });
       this.#blocking.on('error', () => undefined);
+      // If only this connection dropped right after BLMPOP popped some ids, their notices are
+      // gone while the results still sit at their reply keys: look for them on reconnect.
+      let first = true;
+      this.#blocking.on('ready', () => {
+        if (!first) void this.#sweep();
+        first = false;
+      });
       this.#inbox = new ReplyInbox({
         blocking: this.#blocking,
         commands: this.#commands,

@@ -68,12 +68,28 @@ export class ReplyInbox {
   /** Reads and deletes results at the given reply keys (also used to sweep after a reconnect). */
   async fetch(replyKeys: readonly string[]): Promise<void> {
     if (replyKeys.length === 0) return;
+    // GET, then UNLINK; not GETDEL. When Redis dies after running the read but before its answer
+    // reaches us, ioredis re-sends the command after reconnecting: a GETDEL would find nothing
+    // and the result would be gone for good; a GET finds it again (and so does the sweep).
     const pipe = this.#commands.pipeline();
-    for (const key of replyKeys) pipe.getdel(key);
+    for (const key of replyKeys) pipe.get(key);
     const results = (await pipe.exec()) ?? [];
-    for (const [err, value] of results) {
-      if (!err && typeof value === 'string') this.#onReply(value);
+    const replies: string[] = [];
+    const read: string[] = [];
+    results.forEach(([err, value], i) => {
+      const key = replyKeys[i];
+      if (err || typeof value !== 'string' || key === undefined) return;
+      replies.push(value);
+      read.push(key);
+    });
+    // A lost UNLINK leaves the key to its TTL; a reply read twice is ignored (its call is no
+    // longer pending). One UNLINK per key: a sweep spans queues, i.e. slots on a cluster.
+    if (read.length) {
+      const del = this.#commands.pipeline();
+      for (const key of read) del.unlink(key);
+      del.exec().catch(() => undefined);
     }
+    for (const value of replies) this.#onReply(value);
   }
 
   close(): void {

@@ -78,7 +78,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const slots = new Slots(o.concurrency);
   const running = new Map<string, { keys: QueueKeys; controller: AbortController; callId: string }>();
   const tokenByCall = new Map<string, string>();
-  const handling = new Set<Promise<void>>();
+  const handling = new Set<Promise<unknown>>();
   const leases = new LeaseKeeper({
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
@@ -98,18 +98,21 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     return { action: 'k', target: keys.reply(callId), inbox: keys.inbox(reply.client) };
   }
 
-  /** Settles with retries while Redis is away: a computed result is worth keeping until the lease ends. */
-  async function settle(keys: QueueKeys, item: Settlement): Promise<void> {
+  /**
+   * Settles with retries while Redis is away: a computed result is worth keeping until the lease
+   * ends. Resolves false when the result was dropped (lease lost, or Redis never came back).
+   */
+  async function settle(keys: QueueKeys, item: Settlement): Promise<boolean> {
     const giveUp = Date.now() + o.leaseMs;
     for (;;) {
       try {
         const settled = await (replier as Replier).settle(keys, item);
         if (!settled) stats.fenced++;
-        return;
+        return settled;
       } catch (err) {
         if (Date.now() > giveUp || state === 'closed') {
           logger.error('taskwire: could not settle a call; it will be redelivered after its lease', { callId: item.callId, error: String(err) });
-          return;
+          return false;
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
@@ -145,7 +148,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     return replySettlement(keys, token, env, payload, deadReason);
   }
 
-  async function handle(keys: QueueKeys, taken: TakenCall): Promise<void> {
+  async function handle(keys: QueueKeys, taken: TakenCall): Promise<unknown> {
     const decoded = decodeCall(taken.raw);
     if (!decoded.ok) {
       // Garbage: set aside with the reason; tell the caller when the message still names one.
@@ -175,9 +178,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }
     const outcome = await execute(keys, taken, env, entry);
     if (outcome.ok) {
-      stats.succeeded++;
       const payload = encodeReply({ id: env.id, ok: true, output: serializer.serialize(outcome.output), fp: entry.fingerprint });
-      return settle(keys, replySettlement(keys, taken.token, env, payload));
+      // Counted once it reached Redis: a fenced result was not a success anyone saw.
+      if (await settle(keys, replySettlement(keys, taken.token, env, payload))) stats.succeeded++;
+      return;
     }
     stats.failed++;
     if (outcome.error.code === ERROR_CODES.CANCELLED) return settle(keys, silent(taken.token, env.id));
@@ -275,7 +279,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           deadLetterMaxLen: o.deadLetterMaxLen,
           onCall: (call) => {
             stats.taken++;
-            const p: Promise<void> = handle(keys, call)
+            const p: Promise<unknown> = handle(keys, call)
               .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
               .finally(() => {
                 handling.delete(p);

@@ -81,6 +81,7 @@ export interface WorkerStats {
   taken: number;
   /** Handler runs started. */
   started: number;
+  /** Results that reached Redis (fenced ones are counted in `fenced` only). */
   succeeded: number;
   failed: number;
   retried: number;

@@ -63,6 +63,8 @@ describe('bad input', () => {
     const reply = JSON.parse((await env.redis.get(keys.reply('y'))) ?? '{}');
     expect(reply.error.code).toBe('PROTOCOL');
     expect(env.worker.stats.deadLettered).toBe(4);
+    // Delivery counters of the messages whose id could be read are gone with them.
+    expect(await env.redis.hlen(keys.deliveries)).toBe(0);
   });
 
   it('answers UNKNOWN_TASK to a call for a task the worker does not have, and dead-letters it', async () => {

@@ -37,7 +37,10 @@ for i = 4, #ARGV, 10 do
   else
     local raw = redis.call('HGET', KEYS[2], token)
     redis.call('HDEL', KEYS[2], token)
-    if id ~= '' then redis.call('HDEL', KEYS[3], id) end
+    -- Keyed by what take-8.lua counted (the envelope's id prefix), not by what the worker could
+    -- decode: a malformed message with a readable id would otherwise leave its counter behind.
+    local counted = raw and string.match(raw, '^{"v":1,"id":"([^"]+)"')
+    if counted then redis.call('HDEL', KEYS[3], counted) end
     if dead ~= '' then
       redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
         'envelope', raw or '', 'error', payload, 'at', tostring(now))
