@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { queueKeys } from '../wire/keys.js';
-import { closeConnection, openConnection, type RedisSource } from '../transport/connection.js';
+import { closeConnection, openConnection, type RedisSource, type Connection } from '../transport/connection.js';
 import { DeadLetters } from './dead-letters.js';
 
 export interface AdminOptions {
@@ -26,7 +25,7 @@ export interface Admin {
 
 export function createAdmin(options: AdminOptions): Admin {
   const prefix = options.prefix ?? 'tw';
-  const redis: Redis = openConnection(options.redis, { name: 'tw-admin' });
+  const redis: Connection = openConnection(options.redis, { name: 'tw-admin' });
   redis.on('error', () => undefined);
   return {
     deadLetters: (queue) => new DeadLetters(redis, queueKeys(prefix, queue)),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Connection } from '../transport/connection.js';
 import { ERROR_CODES, TaskwireError, type SerializedError } from '../errors.js';
 import { decodeCall, decodeReply, encodeCall } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
@@ -59,10 +59,10 @@ function matches(d: DeadLetter, filter: DeadLetterFilter | undefined): boolean {
 
 /** List, inspect, replay and purge the dead letters of one queue. */
 export class DeadLetters {
-  readonly #redis: Redis;
+  readonly #redis: Connection;
   readonly #keys: QueueKeys;
 
-  constructor(redis: Redis, keys: QueueKeys) {
+  constructor(redis: Connection, keys: QueueKeys) {
     this.#redis = redis;
     this.#keys = keys;
   }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { issuesText, parseWith } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
 import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
-import { closeConnection, openConnection } from '../transport/connection.js';
+import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
 import { scripts, type Scripts } from '../transport/scripts.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { ReplyInbox } from './reply-inbox.js';
@@ -34,14 +33,14 @@ export class Caller {
   readonly #prefix: string;
   readonly #options: ClientOptions;
   readonly #serializer: Serializer;
-  readonly #commands: Redis;
+  readonly #commands: Connection;
   readonly #scripts: Scripts;
   readonly #pending = new PendingCalls();
   readonly #keysByQueue = new Map<string, QueueKeys>();
-  #inbox: ReplyInbox | undefined;
-  #blocking: Redis | undefined;
+  #inboxes: ReplyInbox[] = [];
+  #blocking: Connection[] = [];
   #pubsub: ReplyPubSub | undefined;
-  #subscriber: Redis | undefined;
+  #subscriber: Connection | undefined;
   #closed = false;
   #everReady = false;
 
@@ -150,7 +149,7 @@ export class Caller {
 
     try {
       if (mode === 'pubsub') await this.#pubsubReady();
-      else this.#inboxReady().poke();
+      else for (const inbox of this.#inboxesReady()) inbox.poke();
       const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
       const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
       const res = await this.#scripts.enqueue(keys, {
@@ -210,27 +209,36 @@ export class Caller {
     return keys;
   }
 
-  #inboxReady(): ReplyInbox {
-    if (!this.#inbox) {
-      this.#blocking = openConnection(this.#options.redis, { name: `tw-client-${this.id}-inbox`, blocking: true });
-      this.#blocking.on('error', () => undefined);
-      // If only this connection dropped right after BLMPOP popped some ids, their notices are
-      // gone while the results still sit at their reply keys: look for them on reconnect.
-      let first = true;
-      this.#blocking.on('ready', () => {
-        if (!first) void this.#sweep();
-        first = false;
-      });
-      this.#inbox = new ReplyInbox({
-        blocking: this.#blocking,
-        commands: this.#commands,
-        clientId: this.id,
-        queues: [...this.#keysByQueue.values()],
-        onReply: (raw) => this.#onReply(raw),
-        hasWaiters: () => this.#pending.keyModeCount > 0,
+  /**
+   * One BLMPOP over the inboxes of all queues on a single Redis. On a cluster the queues' inboxes
+   * live in different slots (each beside its queue), so each queue gets a blocking loop of its own.
+   */
+  #inboxesReady(): ReplyInbox[] {
+    if (this.#inboxes.length === 0) {
+      const all = [...this.#keysByQueue.values()];
+      const groups = isCluster(this.#options.redis) ? all.map((k) => [k]) : [all];
+      this.#inboxes = groups.map((queues, i) => {
+        const blocking = openConnection(this.#options.redis, { name: `tw-client-${this.id}-inbox${i || ''}`, blocking: true });
+        this.#blocking.push(blocking);
+        blocking.on('error', () => undefined);
+        // If only this connection dropped right after BLMPOP popped some ids, their notices are
+        // gone while the results still sit at their reply keys: look for them on reconnect.
+        let first = true;
+        blocking.on('ready', () => {
+          if (!first) void this.#sweep();
+          first = false;
+        });
+        return new ReplyInbox({
+          blocking,
+          commands: this.#commands,
+          clientId: this.id,
+          queues,
+          onReply: (raw) => this.#onReply(raw),
+          hasWaiters: () => this.#pending.keyModeCount > 0,
+        });
       });
     }
-    return this.#inbox;
+    return this.#inboxes;
   }
 
   #pubsubReady(): Promise<void> {
@@ -244,8 +252,17 @@ export class Caller {
 
   /** After a reconnect: results may sit at reply keys whose inbox notice was lost. */
   async #sweep(): Promise<void> {
-    const keys = this.#pending.values().filter((c) => c.mode === 'key' && c.enqueued).map((c) => c.keys.reply(c.id));
-    if (keys.length && this.#inbox) await this.#inbox.fetch(keys).catch(() => undefined);
+    const inbox = this.#inboxes[0];
+    if (!inbox) return;
+    // Grouped by queue: one pipeline must stay within one slot on a cluster.
+    const byQueue = new Map<QueueKeys, string[]>();
+    for (const c of this.#pending.values()) {
+      if (c.mode !== 'key' || !c.enqueued) continue;
+      const list = byQueue.get(c.keys) ?? [];
+      list.push(c.keys.reply(c.id));
+      byQueue.set(c.keys, list);
+    }
+    await Promise.all([...byQueue.values()].map((keys) => inbox.fetch(keys).catch(() => undefined)));
   }
 
   async #onReply(raw: string): Promise<void> {
@@ -289,10 +306,10 @@ export class Caller {
     if (this.#closed) return;
     this.#closed = true;
     this.#pending.rejectAll((c) => new TaskwireError(ERROR_CODES.CLOSED, `client closed while ${c.route.path} was in flight`));
-    this.#inbox?.close();
-    const conns = [this.#commands, this.#blocking, this.#subscriber].filter((c): c is Redis => c !== undefined);
-    // The blocking connection may sit in BLMPOP; disconnecting is the only way to end it at once.
-    this.#blocking?.disconnect(false);
+    for (const inbox of this.#inboxes) inbox.close();
+    const conns = [this.#commands, ...this.#blocking, this.#subscriber].filter((c): c is Connection => c !== undefined);
+    // The blocking connections may sit in BLMPOP; disconnecting is the only way to end it at once.
+    for (const b of this.#blocking) b.disconnect(false);
     await Promise.all(conns.map((c) => closeConnection(c)));
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Connection } from '../transport/connection.js';
 import type { QueueKeys } from '../wire/keys.js';
 
 /**
@@ -8,8 +8,8 @@ import type { QueueKeys } from '../wire/keys.js';
  * then fetches the ready results with one pipelined GETDEL per batch.
  */
 export class ReplyInbox {
-  readonly #blocking: Redis;
-  readonly #commands: Redis;
+  readonly #blocking: Connection;
+  readonly #commands: Connection;
   readonly #inboxToKeys = new Map<string, QueueKeys>();
   readonly #onReply: (raw: string) => void;
   readonly #hasWaiters: () => boolean;
@@ -18,8 +18,8 @@ export class ReplyInbox {
   #wake: (() => void) | undefined;
 
   constructor(options: {
-    blocking: Redis;
-    commands: Redis;
+    blocking: Connection;
+    commands: Connection;
     clientId: string;
     queues: readonly QueueKeys[];
     onReply: (raw: string) => void;

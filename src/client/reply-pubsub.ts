@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Connection } from '../transport/connection.js';
 
 /**
  * Reply mode "pubsub": workers PUBLISH each result on this client's channel. Lighter than reply
@@ -6,11 +6,11 @@ import type { Redis } from 'ioredis';
  * the call ends by its deadline; use "key" mode where that matters.
  */
 export class ReplyPubSub {
-  readonly #sub: Redis;
+  readonly #sub: Connection;
   readonly #channel: string;
   #ready: Promise<void> | undefined;
 
-  constructor(sub: Redis, channel: string, onReply: (raw: string) => void) {
+  constructor(sub: Connection, channel: string, onReply: (raw: string) => void) {
     this.#sub = sub;
     this.#channel = channel;
     sub.on('message', (channel: string, message: string) => {

@@ -1,7 +1,19 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 
-/** Where to find Redis: a URL, ioredis options, or a connection to duplicate. */
-export type RedisSource = string | RedisOptions | Redis;
+/**
+ * Where to find Redis: a URL, ioredis options, a connection to duplicate, or a Redis Cluster
+ * (`{ cluster: [{ host, port }, ...] }` or an ioredis Cluster). Sentinel goes through
+ * RedisOptions (`sentinels`, `name`), as ioredis supports it.
+ */
+export type RedisSource = string | RedisOptions | Redis | Cluster | ClusterSource;
+
+export interface ClusterSource {
+  cluster: ClusterNode[];
+  options?: ClusterOptions;
+}
+
+/** A connection of either kind; every key one command or script touches shares one hash tag. */
+export type Connection = Redis | Cluster;
 
 export interface ConnectionRole {
   /** Long blocking reads (BLMOVE/BLMPOP) and subscriptions must not share a connection with commands. */
@@ -9,27 +21,45 @@ export interface ConnectionRole {
   name: string;
 }
 
+function isClusterSource(source: RedisSource): source is ClusterSource {
+  return typeof source === 'object' && !(source instanceof Redis) && !(source instanceof Cluster) && 'cluster' in source;
+}
+
+export function isCluster(source: RedisSource): boolean {
+  return source instanceof Cluster || isClusterSource(source);
+}
+
 /**
- * Opens a connection of our own for one role. A passed-in Redis is duplicated, never used
+ * Opens a connection of our own for one role. A passed-in connection is duplicated, never used
  * directly: taskwire puts connections into blocking or subscriber mode and closes them.
  */
-export function openConnection(source: RedisSource, role: ConnectionRole): Redis {
-  const common: RedisOptions = {
+export function openConnection(source: RedisSource, role: ConnectionRole): Connection {
+  const common = {
     connectionName: role.name,
     // Our own deadlines bound every call; ioredis' per-command retry limit would instead fail
     // commands after ~20 reconnect attempts with an error that says nothing about the call.
     maxRetriesPerRequest: null,
     enableAutoPipelining: !role.blocking,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
-    lazyConnect: false,
-  };
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+  } satisfies RedisOptions;
   if (typeof source === 'string') return new Redis(source, common);
   if (source instanceof Redis) return source.duplicate(common);
+  if (source instanceof Cluster) {
+    return source.duplicate(undefined, { enableAutoPipelining: !role.blocking, redisOptions: { connectionName: role.name, maxRetriesPerRequest: null } });
+  }
+  if (isClusterSource(source)) {
+    return new Cluster(source.cluster, {
+      ...source.options,
+      enableAutoPipelining: !role.blocking,
+      clusterRetryStrategy: common.retryStrategy,
+      redisOptions: { ...source.options?.redisOptions, connectionName: role.name, maxRetriesPerRequest: null },
+    });
+  }
   return new Redis({ ...source, ...common });
 }
 
 /** Closes a connection, falling back to disconnect when QUIT cannot reach the server. */
-export async function closeConnection(conn: Redis): Promise<void> {
+export async function closeConnection(conn: Connection): Promise<void> {
   if (conn.status === 'end') return;
   try {
     await Promise.race([conn.quit(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);

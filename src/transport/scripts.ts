@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Connection } from './connection.js';
 import type { QueueKeys } from '../wire/keys.js';
 
 /**
@@ -45,7 +45,7 @@ function source(name: ScriptName): { lua: string; numberOfKeys: number } {
 
 const DEFINED = Symbol('taskwire.scripts');
 
-function raw(redis: Redis, name: ScriptName): Raw {
+function raw(redis: Connection, name: ScriptName): Raw {
   const holder = redis as unknown as Record<PropertyKey, unknown>;
   if (holder[DEFINED] !== true) {
     for (const n of Object.keys(FILES) as ScriptName[]) {
@@ -102,7 +102,7 @@ export interface Scripts {
   release(keys: QueueKeys, tokens: readonly string[]): Promise<number>;
 }
 
-export function scripts(redis: Redis): Scripts {
+export function scripts(redis: Connection): Scripts {
   return {
     enqueue: async (k, a) =>
       Number(

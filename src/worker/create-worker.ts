@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { ERROR_CODES, TaskError, TaskwireError } from '../errors.js';
 import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
@@ -7,7 +6,7 @@ import { DEFAULT_QUEUE } from '../contract/route.js';
 import { decodeCall, encodeCall, encodeReply, type CallEnvelope, type ReplyTarget } from '../wire/envelope.js';
 import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
-import { closeConnection, openConnection } from '../transport/connection.js';
+import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
@@ -68,9 +67,9 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const queueNames = options.queues ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];
   const queues = queueNames.map((q) => queueKeys(o.prefix, q));
 
-  let commands: Redis | undefined;
-  let subscriber: Redis | undefined;
-  const blockings: Redis[] = [];
+  let commands: Connection | undefined;
+  let subscriber: Connection | undefined;
+  const blockings: Connection[] = [];
   let fetchers: Fetcher[] = [];
   let replier: Replier | undefined;
   let maintenance: NodeJS.Timeout | undefined;
@@ -87,7 +86,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     onError: (err) => logger.warn('taskwire: lease renewal failed', { error: String(err) }),
   });
 
-  function conn(): Redis {
+  function conn(): Connection {
     if (!commands) throw new Error('worker is not started');
     return commands;
   }

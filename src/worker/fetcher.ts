@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Connection } from '../transport/connection.js';
 import type { QueueKeys } from '../wire/keys.js';
 import type { Scripts, TakenCall } from '../transport/scripts.js';
 import type { Slots } from './slots.js';
@@ -8,7 +8,7 @@ export interface FetcherOptions {
   workerId: string;
   scripts: Scripts;
   /** A connection of its own: it spends idle time in BLMOVE. */
-  blocking: Redis;
+  blocking: Connection;
   slots: Slots;
   leaseMs: number;
   maxPayloadBytes: number;
