@@ -13,6 +13,8 @@ export type Outcome = { kind: 'ok'; value: unknown } | { kind: 'error'; code: st
 
 interface Entry {
   expected: unknown;
+  /** The call's timeout, when the test gave one: settling later than that is counted as overdue. */
+  timeoutMs: number | undefined;
   outcome: Outcome;
   settlements: number;
   startedAt: number;
@@ -37,16 +39,21 @@ export interface LedgerReport {
   okWithoutRun: number;
   /** Latest settle time, ms after the call was made. */
   maxLatencyMs: number;
+  /** Most ms any call settled after its own deadline (calls tracked with a timeout only; <= 0 is on time). */
+  maxOverDeadlineMs: number;
 }
 
 export class Ledger {
   readonly #entries = new Map<string, Entry>();
   readonly #settled = new Set<Promise<unknown>>();
 
-  /** Tracks one call; `id` is the test's own id for it (the `id` in the task input). */
-  track(id: string, call: Promise<unknown>, expected?: unknown): void {
+  /**
+   * Tracks one call; `id` is the test's own id for it (the `id` in the task input). With
+   * `timeoutMs`, the report says how late past its deadline the call settled.
+   */
+  track(id: string, call: Promise<unknown>, expected?: unknown, timeoutMs?: number): void {
     if (this.#entries.has(id)) throw new Error(`ledger: call ${id} tracked twice`);
-    const entry: Entry = { expected, outcome: { kind: 'unknown' }, settlements: 0, startedAt: Date.now(), settledAt: undefined };
+    const entry: Entry = { expected, timeoutMs, outcome: { kind: 'unknown' }, settlements: 0, startedAt: Date.now(), settledAt: undefined };
     this.#entries.set(id, entry);
     const done = (outcome: Outcome) => {
       entry.settlements++;
@@ -105,11 +112,14 @@ export class Ledger {
   report(runs: ReadonlyMap<string, number> = new Map()): LedgerReport {
     const r: LedgerReport = {
       total: this.#entries.size, ok: 0, wrong: 0, errors: {}, unknown: 0, lost: 0, duplicateOutcomes: 0,
-      runs: 0, duplicateRuns: 0, callsRunTwiceOrMore: 0, okWithoutRun: 0, maxLatencyMs: 0,
+      runs: 0, duplicateRuns: 0, callsRunTwiceOrMore: 0, okWithoutRun: 0, maxLatencyMs: 0, maxOverDeadlineMs: -Infinity,
     };
     for (const [id, e] of this.#entries) {
       if (e.settlements > 1) r.duplicateOutcomes++;
-      if (e.settledAt !== undefined) r.maxLatencyMs = Math.max(r.maxLatencyMs, e.settledAt - e.startedAt);
+      if (e.settledAt !== undefined) {
+        r.maxLatencyMs = Math.max(r.maxLatencyMs, e.settledAt - e.startedAt);
+        if (e.timeoutMs !== undefined) r.maxOverDeadlineMs = Math.max(r.maxOverDeadlineMs, e.settledAt - e.startedAt - e.timeoutMs);
+      }
       const n = runs.get(id) ?? 0;
       r.runs += n;
       if (n > 1) {
