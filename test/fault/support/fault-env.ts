@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { createClient, type Client, type ClientOptions } from '../../../src/index.js';
 import { queueKeys, type QueueKeys } from '../../../src/wire/keys.js';
@@ -38,6 +39,8 @@ export interface FaultEnv {
   readonly keys: QueueKeys;
   readonly log: RunLog;
   readonly tap: ReplyTap;
+  /** A plain connection for inspecting keys and sending admin commands (closed by cleanup). */
+  readonly redis: Redis;
   client(options?: Partial<ClientOptions>): FaultClient;
   worker(options?: Omit<SpawnWorkerOptions, 'url' | 'prefix' | 'log'>): Promise<FaultWorker>;
   /** Kills worker processes, closes clients and the tap, deletes the keys and the run log. */
@@ -48,6 +51,8 @@ export async function faultEnv(url: string): Promise<FaultEnv> {
   const prefix = randomPrefix();
   const log = new RunLog();
   const tap = await ReplyTap.start(url, prefix);
+  const insp = inspector(prefix, url);
+  insp.redis.on('error', () => undefined);
   const clients: FaultClient[] = [];
   return {
     url,
@@ -55,6 +60,7 @@ export async function faultEnv(url: string): Promise<FaultEnv> {
     keys: queueKeys(prefix, 'default'),
     log,
     tap,
+    redis: insp.redis,
     client(options = {}) {
       const c = createClient(faultContract, { redis: url, prefix, ...options });
       clients.push(c);
@@ -65,7 +71,6 @@ export async function faultEnv(url: string): Promise<FaultEnv> {
       await killAllWorkers();
       await Promise.all(clients.map((c) => c.$close()));
       tap.close();
-      const insp = inspector(prefix, url);
       await Promise.race([insp.cleanup(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]).catch(() => undefined);
       log.remove();
     },

@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createWorker, type WorkerOptions } from '../../../src/index.js';
+import type { WorkerStats } from '../../../src/worker/types.js';
 import { appendRun, faultContract, faultHandlers } from './fault-contract.js';
 
 export interface WorkerProcessConfig {
@@ -22,7 +23,7 @@ export interface WorkerProcessConfig {
 
 export type ToParent =
   | { type: 'ready'; workerId: string }
-  | { type: 'probe'; stats: Record<string, number>; running: number; prototypeNames: string[]; polluted: boolean };
+  | { type: 'probe'; stats: WorkerStats; running: number; prototypeNames: string[]; polluted: boolean };
 export type ToChild = { type: 'probe' };
 
 const config = JSON.parse(process.env['TW_FAULT_WORKER'] ?? 'null') as WorkerProcessConfig | null;
