@@ -7,6 +7,13 @@ export interface Message {
   [field: string]: unknown;
 }
 
+// Children still running when the bench exits (it crashed, or was interrupted) are killed, so
+// no orphaned worker keeps serving, or holding the terminal's output pipe open.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL');
+});
+
 /** A child process spoken to over IPC: wait for a message type, send one, stop it cleanly. */
 export class Child {
   readonly #proc: ChildProcess;
@@ -15,12 +22,21 @@ export class Child {
   readonly #exited: Promise<number | null>;
 
   constructor(entry: string, args: readonly string[], nodeArgs: readonly string[] = []) {
-    this.#proc = fork(compiled(entry), args, { execArgv: [...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(compiled(entry), args, { execArgv: [...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#proc = proc;
+    live.add(proc);
+    // A send racing the child's own exit fails with EPIPE; the exit is what we wait for anyway.
+    proc.on('error', () => undefined);
     this.#proc.on('message', (m: Message) => {
       this.#inbox.push(m);
       this.#waiter?.();
     });
-    this.#exited = new Promise((resolve) => this.#proc.once('exit', (code) => resolve(code)));
+    this.#exited = new Promise((resolve) =>
+      proc.once('exit', (code) => {
+        live.delete(proc);
+        resolve(code);
+      }),
+    );
     void this.#exited.then(() => this.#waiter?.());
   }
 

@@ -17,5 +17,5 @@ const client = await taskwireSystem(mode).connect({ url, namespace: prefix });
 const input = { data: payload(BASE_PAYLOAD_BYTES), spin: 0 };
 const result = await runInFlight(() => client.call(input), Number(inFlight), 1000, Number(seconds) * 1000);
 await client.close();
-process.send?.({ type: 'done', ...result });
-process.disconnect?.();
+// Exiting (not just returning) is what makes --cpu-prof write the profile.
+process.send?.({ type: 'done', ...result }, () => process.exit(0));
