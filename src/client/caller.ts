@@ -161,6 +161,7 @@ export class Caller {
         replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
         replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
         inboxTtlMs: DEFAULTS.inboxTtlMs,
+        markerTtlMs: timeoutMs,
       });
       call.enqueued = true;
       if (res === -1) {

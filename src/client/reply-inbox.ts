@@ -5,7 +5,7 @@ import type { QueueKeys } from '../wire/keys.js';
  * Reply mode "key": workers store each result at the call's own reply key (with a TTL) and push
  * the call id on this client's inbox list of that queue. One blocking connection waits on all
  * inboxes at once (BLMPOP), so a client multiplexes every in-flight call over two connections,
- * then fetches the ready results with one pipelined GETDEL per batch.
+ * then fetches the ready results with one pipelined GET (and UNLINK) per batch.
  */
 export class ReplyInbox {
   readonly #blocking: Connection;

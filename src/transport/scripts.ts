@@ -9,7 +9,7 @@ import type { QueueKeys } from '../wire/keys.js';
  * so a Redis restart that flushes the script cache needs nothing from us.
  */
 const FILES = {
-  enqueue: 'enqueue-2.lua',
+  enqueue: 'enqueue-3.lua',
   take: 'take-8.lua',
   complete: 'complete-5.lua',
   extend: 'extend-1.lua',
@@ -62,6 +62,19 @@ export interface TakenCall {
   deliveries: number;
 }
 
+/** Calls delivered `from` times or more without being settled are suspects; see take-8.lua. */
+export interface SuspectRule {
+  from: number;
+  /** This worker runs no suspect now, so it may take one. */
+  mayTake: boolean;
+}
+
+export interface Taken {
+  calls: TakenCall[];
+  /** A suspect this worker may not take now stopped the take: wait for its own suspect to end. */
+  blocked: boolean;
+}
+
 /** One settlement in a `complete` batch; see complete-5.lua for the meaning of each field. */
 export interface Settlement {
   token: string;
@@ -89,13 +102,15 @@ export interface EnqueueArgs {
   replySpec: ReplySpec;
   replyTtlMs: number;
   inboxTtlMs: number;
+  /** How long a re-sent enqueue of this call is recognised (its timeout). */
+  markerTtlMs: number;
 }
 
 export interface Scripts {
   enqueue(keys: QueueKeys, args: EnqueueArgs): Promise<number>;
   cancel(keys: QueueKeys, raw: string, callId: string, deadline: number): Promise<number>;
   replay(keys: QueueKeys, entryId: string, raw: string): Promise<number>;
-  take(keys: QueueKeys, workerId: string, max: number, leaseMs: number, maxBytes: number, deadMaxLen: number): Promise<TakenCall[]>;
+  take(keys: QueueKeys, workerId: string, max: number, leaseMs: number, maxBytes: number, deadMaxLen: number, suspects: SuspectRule): Promise<Taken>;
   complete(keys: QueueKeys, items: readonly Settlement[], inboxTtlMs: number, deadMaxLen: number, replyTtlMs: number): Promise<number[]>;
   extend(keys: QueueKeys, leaseMs: number, tokens: readonly string[]): Promise<string[]>;
   maintain(keys: QueueKeys, workerId: string, workerTtlMs: number, limit: number, alive: boolean): Promise<[number, number, number]>;
@@ -107,23 +122,23 @@ export function scripts(redis: Connection): Scripts {
     enqueue: async (k, a) =>
       Number(
         await raw(redis, 'enqueue')(
-          k.wait, k.workers,
-          a.raw, a.workerTtlMs, a.idem, a.idemTtlMs, a.callId, a.replySpec, a.replyTtlMs, a.inboxTtlMs,
+          k.wait, k.workers, k.enqueued(a.callId),
+          a.raw, a.workerTtlMs, a.idem, a.idemTtlMs, a.callId, a.replySpec, a.replyTtlMs, a.inboxTtlMs, a.markerTtlMs,
         ),
       ),
     cancel: async (k, rawEnvelope, callId, deadline) =>
       Number(await raw(redis, 'cancel')(k.wait, k.cancelled, k.delayed, rawEnvelope, callId, deadline, k.cancelChannel)),
     replay: async (k, entryId, rawEnvelope) => Number(await raw(redis, 'replay')(k.dead, k.wait, entryId, rawEnvelope)),
-    take: async (k, workerId, max, leaseMs, maxBytes, deadMaxLen) => {
+    take: async (k, workerId, max, leaseMs, maxBytes, deadMaxLen, suspects) => {
       const flat = (await raw(redis, 'take')(
         k.wait, k.claim(workerId), k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled,
-        max, leaseMs, maxBytes, deadMaxLen,
+        max, leaseMs, maxBytes, deadMaxLen, suspects.from, suspects.mayTake ? '1' : '0',
       )) as Array<string | number>;
-      const out: TakenCall[] = [];
-      for (let i = 0; i + 2 < flat.length; i += 3) {
-        out.push({ token: String(flat[i]), raw: String(flat[i + 1]), deliveries: Number(flat[i + 2]) });
+      const calls: TakenCall[] = [];
+      for (let i = 1; i + 2 < flat.length; i += 3) {
+        calls.push({ token: String(flat[i]), raw: String(flat[i + 1]), deliveries: Number(flat[i + 2]) });
       }
-      return out;
+      return { calls, blocked: Number(flat[0]) === 1 };
     },
     complete: async (k, items, inboxTtlMs, deadMaxLen, replyTtlMs) => {
       const args: Arg[] = [inboxTtlMs, deadMaxLen, replyTtlMs];

@@ -43,6 +43,8 @@ export interface QueueKeys {
   claim(workerId: string): string;
   /** STRING result of one call, waiting for its caller (PX ttl). */
   reply(callId: string): string;
+  /** STRING marker that a call was enqueued, until its deadline (a re-sent enqueue is a no-op). */
+  enqueued(callId: string): string;
   /** LIST of call ids whose replies are ready for one client. */
   inbox(clientId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
@@ -68,6 +70,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     cancelChannel: `${base}:cancel`,
     claim: (workerId) => `${base}:claim:${workerId}`,
     reply: (callId) => `${base}:reply:${callId}`,
+    enqueued: (callId) => `${base}:enq:${callId}`,
     inbox: (clientId) => `${base}:inbox:${clientId}`,
     idempotency: (key) => `${base}:idem:${key}`,
   };

@@ -78,6 +78,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const running = new Map<string, { keys: QueueKeys; controller: AbortController; callId: string }>();
   const tokenByCall = new Map<string, string>();
   const handling = new Set<Promise<unknown>>();
+  // Calls delivered this often without being settled may be what killed their workers: each
+  // worker runs one such suspect at a time (take-8.lua), so co-tenants of a poison call are
+  // not charged its crashes. Below maxDeliveries, so an innocent suspect still gets its turn.
+  const suspectFrom = Math.max(1, Math.min(2, o.maxDeliveries - 1));
+  let suspect: Promise<unknown> | undefined;
   const leases = new LeaseKeeper({
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
@@ -194,8 +199,9 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       }
     }
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable;
-    if (exhausted) stats.deadLettered++;
-    return settle(keys, errorSettlement(keys, taken.token, env, entry.fingerprint, outcome.error, exhausted ? 'ATTEMPTS_EXHAUSTED' : ''));
+    const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
+    if (deadReason) stats.deadLettered++;
+    return settle(keys, errorSettlement(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
   }
 
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {
@@ -276,15 +282,21 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           leaseMs: o.leaseMs,
           maxPayloadBytes: o.maxPayloadBytes,
           deadLetterMaxLen: o.deadLetterMaxLen,
+          suspects: () => ({ from: suspectFrom, mayTake: suspect === undefined }),
+          suspectDone: async () => {
+            await suspect;
+          },
           onCall: (call) => {
             stats.taken++;
             const p: Promise<unknown> = handle(keys, call)
               .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
               .finally(() => {
                 handling.delete(p);
+                if (suspect === p) suspect = undefined;
                 slots.release();
               });
             handling.add(p);
+            if (call.deliveries - 1 >= suspectFrom) suspect = p;
           },
           onError: (err) => logger.warn('taskwire: taking calls failed; retrying', { queue: keys.queue, error: String(err) }),
         });

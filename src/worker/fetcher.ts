@@ -1,6 +1,6 @@
 import type { Connection } from '../transport/connection.js';
 import type { QueueKeys } from '../wire/keys.js';
-import type { Scripts, TakenCall } from '../transport/scripts.js';
+import type { Scripts, SuspectRule, TakenCall } from '../transport/scripts.js';
 import type { Slots } from './slots.js';
 
 export interface FetcherOptions {
@@ -13,6 +13,10 @@ export interface FetcherOptions {
   leaseMs: number;
   maxPayloadBytes: number;
   deadLetterMaxLen: number;
+  /** Whether this worker may take a suspect call now (see take-8.lua). */
+  suspects: () => SuspectRule;
+  /** Resolves when this worker's running suspect has settled. */
+  suspectDone: () => Promise<void>;
   onCall: (call: TakenCall) => void;
   onError: (err: unknown) => void;
 }
@@ -49,17 +53,18 @@ export class Fetcher {
       o.slots.acquire(want);
       try {
         let taken: TakenCall[] = [];
+        let blocked = false;
         try {
-          taken = await o.scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen);
+          ({ calls: taken, blocked } = await o.scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen, o.suspects()));
         } finally {
           // Give back what the queue could not fill (all of it if the take failed).
           o.slots.release(want - taken.length);
         }
         if (this.#stopped && taken.length === 0) break;
-        if (taken.length > 0) {
-          for (const call of taken) o.onCall(call);
-          continue;
-        }
+        for (const call of taken) o.onCall(call);
+        // A second suspect heads the queue: run ours to its end first (BLMOVE would only spin on it).
+        if (blocked) await o.suspectDone();
+        if (taken.length > 0 || blocked) continue;
         // Empty: park until a call arrives (1 s bound so close() and reconnects are noticed).
         await o.blocking.blmove(o.keys.wait, o.keys.claim(o.workerId), 'LEFT', 'RIGHT', 1);
       } catch (err) {

@@ -14,7 +14,7 @@ export interface TaskEntry {
 
 export type Outcome =
   | { ok: true; output: unknown }
-  | { ok: false; error: TaskwireError<string, unknown>; retryable: boolean };
+  | { ok: false; error: TaskwireError<string, unknown>; retryable: boolean; unreadable?: boolean };
 
 function fail(code: string, message: string, data?: unknown, retryable = false): Outcome {
   return { ok: false, error: new TaskwireError(code, message, { data }), retryable };
@@ -26,7 +26,9 @@ export async function parseInput(entry: TaskEntry, env: CallEnvelope, serializer
   try {
     raw = serializer.deserialize(env.input);
   } catch (err) {
-    return fail(ERROR_CODES.PROTOCOL, `input of ${entry.path} could not be decoded: ${(err as Error).message}`, { task: entry.path });
+    // Garbage like an unreadable envelope: answered, and set aside on the dead-letter stream.
+    const message = `input of ${entry.path} could not be decoded: ${(err as Error).message}`;
+    return { ok: false, error: new TaskwireError(ERROR_CODES.PROTOCOL, message, { data: { task: entry.path } }), retryable: false, unreadable: true };
   }
   const parsed = await parseWith(entry.task.input, raw);
   if (parsed.success) return { ok: true, input: parsed.data };

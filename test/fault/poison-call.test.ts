@@ -53,3 +53,14 @@ it(`dead-letters a call that kills its worker process every time after ${MAX_DEL
   expect(r.report).toMatchObject({ total: 20, ok: 20, wrong: 0, unknown: 0, lost: 0, duplicateOutcomes: 0 });
   expect(r.deliveriesLeft).toBe(0);
 });
+
+it('does not dead-letter the calls taken in the same batch as a poison call (concurrency 4): they complete', { timeout: 30_000 }, async () => {
+  const r = await poisonBehind(4, 20);
+  figure('poison-call/concurrency-4', { ...r, dead: r.dead.map((d) => ({ reason: d.reason, callId: d.callId, task: d.task })) });
+
+  expect(isTaskwireError(r.outcome) && r.outcome.code).toBe('DEAD_LETTERED');
+  expect(r.dead.map((d) => `${d.task} ${d.reason}`)).toEqual(['poison MAX_DELIVERIES']);
+  expect(r.report).toMatchObject({ total: 20, ok: 20, wrong: 0, unknown: 0, lost: 0, duplicateOutcomes: 0 });
+  expect(r.poisonRuns).toBeLessThanOrEqual(MAX_DELIVERIES);
+  expect(r.deliveriesLeft).toBe(0);
+});

@@ -19,7 +19,7 @@
     ttl     reply key ttl in ms
     dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
     idem    '' or the call's idempotency key: the reply is stored for later callers with the
-            same key and copied to the ones already waiting (see enqueue-2.lua)
+            same key and copied to the ones already waiting (see enqueue-3.lua)
     idemTtl ms to keep that stored reply
   Returns: array with 1 (settled) or 0 (lease lost, dropped) per call.
   Reply keys and inbox keys share the queue's hash tag, so all keys live in one slot.

@@ -12,8 +12,14 @@
   ARGV[2] lease in ms
   ARGV[3] max envelope size in bytes (larger ones are dead-lettered unread)
   ARGV[4] dead-letter stream max length (approximate)
+  ARGV[5] suspect threshold: a call delivered at least this many times before without being
+          settled (its workers died or froze with it) is a suspect; 0 disables
+  ARGV[6] '1' if this worker may take a suspect now (it runs none), else '0'
   Cancelled calls are dropped here, unrun.
-  Returns: flat array token, envelope, deliveries, token, envelope, deliveries, ...
+  At most one suspect per worker at a time: a crash it causes then charges no other suspect, so
+  calls that merely shared a batch with a poison call are not dead-lettered with it. A suspect
+  that cannot be taken goes back to the head with everything behind it, and taking stops.
+  Returns: blocked (1 if a suspect stopped the take), then token, envelope, deliveries, ...
   The call id is read with a prefix match, not a JSON parse: envelopes begin {"v":1,"id":"...".
 ]]
 local max = tonumber(ARGV[1])
@@ -21,8 +27,11 @@ local lease = tonumber(ARGV[2])
 local maxBytes = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local out = {}
+local suspectFrom = tonumber(ARGV[5])
+local maySuspect = ARGV[6] == '1'
+local out = { 0 }
 local taken = 0
+local blocked = false
 local any_cancelled = redis.call('ZCARD', KEYS[8]) > 0
 
 local function lease_one(raw)
@@ -34,6 +43,13 @@ local function lease_one(raw)
   local n = 1
   local id = string.match(raw, '^{"v":1,"id":"([^"]+)"')
   if id and any_cancelled and redis.call('ZREM', KEYS[8], id) == 1 then return end
+  if id and suspectFrom > 0 and (tonumber(redis.call('HGET', KEYS[5], id)) or 0) >= suspectFrom then
+    if not maySuspect then
+      blocked = true
+      return
+    end
+    maySuspect = false
+  end
   if id then n = redis.call('HINCRBY', KEYS[5], id, 1) end
   local token = tostring(redis.call('INCR', KEYS[6]))
   redis.call('ZADD', KEYS[3], now + lease, token)
@@ -48,11 +64,22 @@ while taken < max do
   local raw = redis.call('LPOP', KEYS[2])
   if not raw then break end
   lease_one(raw)
-end
-if taken < max then
-  local items = redis.call('LPOP', KEYS[1], max - taken)
-  if items then
-    for _, raw in ipairs(items) do lease_one(raw) end
+  if blocked then
+    redis.call('LPUSH', KEYS[1], raw)
+    break
   end
 end
+if taken < max and not blocked then
+  local items = redis.call('LPOP', KEYS[1], max - taken)
+  if items then
+    for i, raw in ipairs(items) do
+      lease_one(raw)
+      if blocked then
+        for j = #items, i, -1 do redis.call('LPUSH', KEYS[1], items[j]) end
+        break
+      end
+    end
+  end
+end
+if blocked then out[1] = 1 end
 return out

@@ -2,6 +2,9 @@
   Enqueues one call, optionally under an idempotency key.
   KEYS[1] wait     LIST of envelopes
   KEYS[2] workers  ZSET worker id -> last heartbeat (ms)
+  KEYS[3] enqueued STRING marker of this call id, kept until its deadline: a second run of this
+          script for the same call (ioredis re-sends a command whose answer a dropped
+          connection lost, though Redis had applied it) changes nothing
   ARGV[1] raw envelope
   ARGV[2] worker ttl in ms; "0" skips the live-worker check
   ARGV[3] idempotency key ('' for none). It and its companions share the queue's hash tag:
@@ -11,11 +14,13 @@
   ARGV[6] where this call wants its reply: "k|<reply key>|<inbox key>", "p|<channel>" or "-"
   ARGV[7] reply ttl in ms
   ARGV[8] inbox ttl in ms
+  ARGV[9] ms to keep the enqueued marker (the call's timeout)
   Returns: length of the wait list; -1 when no worker sent a heartbeat within the ttl (nothing
-  enqueued); -2 when the call joined an earlier call with the same key (it will get that
+  enqueued); 0 when this call was enqueued before (a re-sent command); -2 when the call joined an earlier call with the same key (it will get that
   result); -3 when that result was already stored and has been delivered to this call.
 ]]
 -- @include deliver.lua
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then
   local t = redis.call('TIME')
@@ -24,6 +29,7 @@ if ttl > 0 then
     return -1
   end
 end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[9])
 local idem = ARGV[3]
 if idem ~= '' then
   local result = redis.call('GET', idem .. ':result')
