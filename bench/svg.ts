@@ -16,12 +16,12 @@ const STYLE: Record<SystemName, { color: string; dash: string }> = {
   ceiling: { color: '#6b7280', dash: '6 4' },
 };
 
-const W = 880;
+const W = 920;
 const H = 420;
-const PANEL_W = 360;
+const PANEL_W = 340;
 const PANEL_H = 260;
 const TOP = 70;
-const LEFT = [80, 500];
+const LEFT = [80, 530];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -62,6 +62,7 @@ export function renderChart(results: Results): string {
     }
     out.push(`<text x="${left + PANEL_W / 2}" y="${TOP + PANEL_H + 34}" text-anchor="middle" fill="#555">calls in flight</text>`);
     out.push(`<rect x="${left}" y="${TOP}" width="${PANEL_W}" height="${PANEL_H}" fill="none" stroke="#9ca3af"/>`);
+    const labels: Array<{ y: number; text: string; color: string }> = [];
     for (const system of SYSTEMS) {
       const st = STYLE[system.name];
       const points = IN_FLIGHT.flatMap((f) => {
@@ -73,8 +74,16 @@ export function renderChart(results: Results): string {
       out.push(`<polyline points="${path}" fill="none" stroke="${st.color}" stroke-width="2"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>`);
       for (const p of points) out.push(`<circle cx="${x(left, p.f).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="3.5" fill="${st.color}"/>`);
       const last = points[points.length - 1];
-      if (last) out.push(`<text x="${(x(left, last.f) + 6).toFixed(1)}" y="${(y(last.v) + 4).toFixed(1)}" fill="${st.color}">${compact(last.v)}</text>`);
+      if (last) labels.push({ y: y(last.v) + 4, text: compact(last.v), color: st.color });
     }
+    // End labels of close curves would print over each other: push them apart, keeping order.
+    labels.sort((a, b) => a.y - b.y);
+    for (let j = 1; j < labels.length; j++) {
+      const prev = labels[j - 1];
+      const cur = labels[j];
+      if (prev && cur && cur.y - prev.y < 13) cur.y = prev.y + 13;
+    }
+    for (const l of labels) out.push(`<text x="${left + PANEL_W + 6}" y="${l.y.toFixed(1)}" fill="${l.color}">${l.text}</text>`);
   });
 
   SYSTEMS.forEach((system, i) => {
