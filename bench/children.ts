@@ -92,6 +92,16 @@ export async function startWorkers(
   return children;
 }
 
+/** Calls each worker process has handled so far (see worker-process.ts). */
+export async function handledCounts(children: readonly Child[]): Promise<number[]> {
+  return Promise.all(
+    children.map(async (c) => {
+      c.send({ type: 'count' });
+      return Number((await c.next<Message & { handled: number }>('count')).handled);
+    }),
+  );
+}
+
 export async function stopAll(children: readonly Child[]): Promise<void> {
   await Promise.all(children.map((c) => c.stop()));
 }

@@ -10,12 +10,20 @@ export interface CpuSnapshot {
   clientUs: number;
   workersUs: number;
   redisUs: number;
+  /** Busy time of the whole machine (all processes, all cores), from /proc/stat. */
+  machineUs: number;
+  wallUs: number;
 }
 
 export interface CpuPerCall {
   clientUs: number;
   workersUs: number;
   redisUs: number;
+  /**
+   * Cores kept busy by processes outside this run (other jobs on a shared box) while it ran,
+   * on average. Above ~0.2 on two cores, the run's figures are suspect.
+   */
+  otherCores: number;
 }
 
 // USER_HZ: 100 on every Linux build that matters; /proc/<pid>/stat counts in these ticks.
@@ -33,6 +41,17 @@ function processCpuUs(pid: number): number {
   }
 }
 
+/** user + nice + system + irq + softirq + steal of all cores; 0 where /proc is absent. */
+function machineBusyUs(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) * TICK_US;
+  } catch {
+    return 0;
+  }
+}
+
 async function redisCpuUs(admin: Redis): Promise<number> {
   const info = await admin.info('cpu');
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
@@ -45,7 +64,16 @@ export async function cpuSnapshot(admin: Redis, workerPids: readonly number[]): 
     clientUs: own.user + own.system,
     workersUs: workerPids.reduce((sum, pid) => sum + processCpuUs(pid), 0),
     redisUs: await redisCpuUs(admin),
+    machineUs: machineBusyUs(),
+    wallUs: performance.now() * 1000,
   };
+}
+
+function otherCores(before: CpuSnapshot, after: CpuSnapshot): number {
+  const ours = after.clientUs - before.clientUs + (after.workersUs - before.workersUs) + (after.redisUs - before.redisUs);
+  const wall = after.wallUs - before.wallUs;
+  if (!(wall > 0) || after.machineUs === 0) return Number.NaN;
+  return Math.max(0, (after.machineUs - before.machineUs - ours) / wall);
 }
 
 export function cpuPerCall(before: CpuSnapshot, after: CpuSnapshot, calls: number): CpuPerCall {
@@ -54,5 +82,6 @@ export function cpuPerCall(before: CpuSnapshot, after: CpuSnapshot, calls: numbe
     clientUs: per(before.clientUs, after.clientUs),
     workersUs: per(before.workersUs, after.workersUs),
     redisUs: per(before.redisUs, after.redisUs),
+    otherCores: otherCores(before, after),
   };
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { startWorkers, stopAll } from './children.js';
+import { handledCounts, startWorkers, stopAll, type Child } from './children.js';
 import { cpuPerCall, cpuSnapshot } from './cpu.js';
 import { runInFlight, runSequential, type LoadResult } from './load.js';
 import { BASE_PAYLOAD_BYTES, IN_FLIGHT, WORKER_CONCURRENCY, WORKER_PROCESSES, type BenchSizes } from './options.js';
@@ -10,7 +10,7 @@ import { SYSTEMS, WORKER_KINDS } from './systems/index.js';
 import type { BenchClient, System } from './systems/system.js';
 import { payload, type WorkInput } from './workload.js';
 
-type Key = Omit<Measurement, 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuUsPerCall' | 'errors' | 'reps'>;
+type Key = Omit<Measurement, 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'minWorkerShare' | 'cpuUsPerCall' | 'errors' | 'reps'>;
 type Measure = (key: Key, run: () => Promise<LoadResult>) => Promise<void>;
 
 const keyOf = (k: Key) => `${k.system}|${k.workers}|${k.inFlight}|${k.payloadBytes}|${k.cpuBound}`;
@@ -45,14 +45,19 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
 
   for (let rep = 1; rep <= sizes.reps; rep++) {
     const done = new Set<string>();
+    let children: Child[] = [];
     let pids: number[] = [];
     const measure: Measure = async (key, run) => {
       const k = keyOf(key);
       if (done.has(k)) return; // e.g. the 100 B point of the sweep is the 100-in-flight run
       done.add(k);
       const before = await cpuSnapshot(ctx.admin, pids);
+      const countsBefore = await handledCounts(children);
       const load = await run();
-      const result: Rep = { ...load, cpu: cpuPerCall(before, await cpuSnapshot(ctx.admin, pids), load.totalCalls) };
+      const after = await cpuSnapshot(ctx.admin, pids);
+      const handled = (await handledCounts(children)).map((n, i) => n - (countsBefore[i] ?? 0));
+      const total = handled.reduce((a, b) => a + b, 0);
+      const result: Rep = { ...load, cpu: cpuPerCall(before, after, load.totalCalls), workerShares: handled.map((n) => (total > 0 ? n / total : 0)) };
       const entry = runs.get(k) ?? { key, reps: [] };
       entry.reps.push(result);
       runs.set(k, entry);
@@ -61,6 +66,8 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
           `payload=${key.payloadBytes}B${key.cpuBound ? ' cpu' : ''}: ${Math.round(result.callsPerSec)} calls/s, ` +
           `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; CPU µs/call client ${Math.round(result.cpu.clientUs)}, ` +
           `workers ${Math.round(result.cpu.workersUs)}, Redis ${Math.round(result.cpu.redisUs)}` +
+          `; other load ${result.cpu.otherCores.toFixed(2)} cores` +
+          (result.workerShares.length > 1 ? `; shares ${result.workerShares.map((x) => x.toFixed(2)).join('/')}` : '') +
           (result.errors ? `, ${result.errors} errors (${result.firstError ?? ''})` : ''),
       );
     };
@@ -68,7 +75,7 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
     for (const workers of WORKER_PROCESSES) {
       for (const kind of WORKER_KINDS) {
         const endpoint = { url: ctx.url, namespace: `bench-${randomBytes(4).toString('hex')}` };
-        const children = await startWorkers(kind, endpoint, workers, WORKER_CONCURRENCY);
+        children = await startWorkers(kind, endpoint, workers, WORKER_CONCURRENCY);
         pids = children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
         try {
           for (const system of SYSTEMS.filter((s) => s.worker === kind)) {
@@ -87,10 +94,12 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
     callsPerSec: median(reps.map((r) => r.callsPerSec)),
     p50Ms: median(reps.map((r) => r.p50Ms)),
     p99Ms: median(reps.map((r) => r.p99Ms)),
+    minWorkerShare: median(reps.map((r) => Math.min(...r.workerShares))),
     cpuUsPerCall: {
       clientUs: median(reps.map((r) => r.cpu.clientUs)),
       workersUs: median(reps.map((r) => r.cpu.workersUs)),
       redisUs: median(reps.map((r) => r.cpu.redisUs)),
+      otherCores: median(reps.map((r) => r.cpu.otherCores)),
     },
     errors: reps.reduce((n, r) => n + r.errors, 0),
     reps,

@@ -80,6 +80,9 @@ function rows(results: Results): Row[] {
       return m ? pick(m) : undefined;
     }));
   }
+  out.push(row('CPU outside the bench processes, cores, 1000 in flight', (s) => find(ms, s, { inFlight: 1000 })?.cpuUsPerCall.otherCores));
+  out.push(row('smallest worker share, 2 workers, 1000 in flight', (s) => find(ms, s, { workers: 2, inFlight: 1000 })?.minWorkerShare));
+  out.push(row('smallest worker share, 2 workers, CPU-bound', (s) => find(ms, s, { workers: 2, inFlight: sweepInFlight, cpuBound: true })?.minWorkerShare));
   out.push(
     row('CPU-bound growth 1→2 workers', (s) => {
       const one = find(ms, s, { workers: 1, inFlight: sweepInFlight, cpuBound: true })?.callsPerSec;

@@ -8,6 +8,8 @@ import type { SystemName } from './systems/system.js';
 /** One repetition: the load figures and the CPU each party spent per call. */
 export interface Rep extends LoadResult {
   cpu: CpuPerCall;
+  /** Share of the run's calls each worker process handled (1 entry per process). */
+  workerShares: number[];
 }
 
 /** One configuration, measured `reps.length` times; headline figures are medians over reps. */
@@ -21,6 +23,8 @@ export interface Measurement {
   callsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** Smallest share of calls one worker process handled (median over reps); 1/workers is even. */
+  minWorkerShare: number;
   /** CPU microseconds per call in the bench client's process, the worker process(es), Redis. */
   cpuUsPerCall: CpuPerCall;
   /** Failed calls over all reps (a healthy run has none). */

@@ -33,7 +33,15 @@ export function spin(rounds: number): number {
   return h;
 }
 
+let handled = 0;
+
+/** Calls this process has handled: the bench reads it to see how work spread over worker processes. */
+export function handledCount(): number {
+  return handled;
+}
+
 export function work(input: WorkInput): WorkOutput {
+  handled++;
   return { n: input.data.length, h: input.spin > 0 ? spin(input.spin) : 0 };
 }
 
