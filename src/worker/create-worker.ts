@@ -3,8 +3,8 @@ import { ERROR_CODES, TaskError, TaskwireError } from '../errors.js';
 import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
-import { decodeCall, encodeCall, encodeReply, type CallEnvelope, type ReplyTarget } from '../wire/envelope.js';
-import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import { decodeCall, encodeCall, type CallEnvelope } from '../wire/envelope.js';
+import { queueKeys, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
@@ -12,6 +12,7 @@ import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
 import { Replier } from './replier.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
+import { settlements } from './settlements.js';
 import { Slots } from './slots.js';
 import type { Handler, Handlers, TaskContext, Worker, WorkerOptions, WorkerStats } from './types.js';
 
@@ -75,6 +76,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let maintenance: NodeJS.Timeout | undefined;
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
+  const build = settlements({ prefix: o.prefix, replyTtlMs: o.replyTtlMs, serializer });
   const running = new Map<string, { keys: QueueKeys; controller: AbortController; callId: string }>();
   const tokenByCall = new Map<string, string>();
   const handling = new Set<Promise<unknown>>();
@@ -94,12 +96,6 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   function conn(): Connection {
     if (!commands) throw new Error('worker is not started');
     return commands;
-  }
-
-  function replyFields(keys: QueueKeys, callId: string, reply: ReplyTarget | undefined): Pick<Settlement, 'action' | 'target' | 'inbox'> {
-    if (!reply) return { action: '-', target: '', inbox: '' };
-    if (reply.mode === 'pubsub') return { action: 'p', target: replyChannel(o.prefix, reply.client), inbox: '' };
-    return { action: 'k', target: keys.reply(callId), inbox: keys.inbox(reply.client) };
   }
 
   /**
@@ -123,35 +119,6 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }
   }
 
-  /** Settles without a reply (nobody waits, or the caller already has its answer). */
-  function silent(token: string, callId: string): Settlement {
-    return { token, callId, action: '-', target: '', inbox: '', payload: '', ttlMs: 0, deadReason: '', idem: '', idemTtlMs: 0 };
-  }
-
-  function replySettlement(keys: QueueKeys, token: string, env: Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>, payload: string, deadReason = ''): Settlement {
-    return {
-      token,
-      callId: env.id,
-      ...replyFields(keys, env.id, env.reply),
-      payload,
-      ttlMs: o.replyTtlMs,
-      deadReason,
-      idem: env.idem === undefined ? '' : keys.idempotency(env.idem),
-      idemTtlMs: env.idemTtl ?? 0,
-    };
-  }
-
-  function errorSettlement(keys: QueueKeys, token: string, env: Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>, fp: string | undefined, error: TaskwireError<string, unknown>, deadReason = ''): Settlement {
-    const json = error.toJSON();
-    const payload = encodeReply({
-      id: env.id,
-      ok: false,
-      error: json.data === undefined ? json : { ...json, data: serializer.serialize(json.data) },
-      ...(fp ? { fp } : {}),
-    });
-    return replySettlement(keys, token, env, payload, deadReason);
-  }
-
   async function handle(keys: QueueKeys, taken: TakenCall): Promise<unknown> {
     const decoded = decodeCall(taken.raw);
     if (!decoded.ok) {
@@ -159,49 +126,48 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       logger.warn('taskwire: malformed message set aside', { queue: keys.queue, reason: decoded.reason });
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.PROTOCOL, `malformed call: ${decoded.reason}`);
-      return settle(keys, errorSettlement(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`));
+      return settle(keys, build.error(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`));
     }
     const env = decoded.value;
     const entry = entries.get(env.task);
     if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.queue) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `no task "${env.task}" on queue "${keys.queue}"`, { data: { task: env.task } });
-      return settle(keys, errorSettlement(keys, taken.token, env, undefined, err, 'UNKNOWN_TASK'));
+      return settle(keys, build.error(keys, taken.token, env, undefined, err, 'UNKNOWN_TASK'));
     }
     if (taken.deliveries > o.maxDeliveries) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.DEAD_LETTERED, `${env.task} was delivered ${taken.deliveries - 1} times without finishing`, {
         data: { task: env.task, deliveries: taken.deliveries - 1 },
       });
-      return settle(keys, errorSettlement(keys, taken.token, env, entry.fingerprint, err, 'MAX_DELIVERIES'));
+      return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, err, 'MAX_DELIVERIES'));
     }
     if (Date.now() >= env.deadline) {
       // The caller already got TIMEOUT; running now would only waste work (and side effects).
       stats.expired++;
-      return settle(keys, silent(taken.token, env.id));
+      return settle(keys, build.silent(taken.token, env.id));
     }
     const outcome = await execute(keys, taken, env, entry);
     if (outcome.ok) {
-      const payload = encodeReply({ id: env.id, ok: true, output: serializer.serialize(outcome.output), fp: entry.fingerprint });
       // Counted once it reached Redis: a fenced result was not a success anyone saw.
-      if (await settle(keys, replySettlement(keys, taken.token, env, payload))) stats.succeeded++;
+      if (await settle(keys, build.ok(keys, taken.token, env, outcome.output, entry.fingerprint))) stats.succeeded++;
       return;
     }
     stats.failed++;
-    if (outcome.error.code === ERROR_CODES.CANCELLED) return settle(keys, silent(taken.token, env.id));
+    if (outcome.error.code === ERROR_CODES.CANCELLED) return settle(keys, build.silent(taken.token, env.id));
     const policy = env.retry ?? entry.task.retry;
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
       const delay = retryDelay(policy, env.attempt);
       if (Date.now() + delay < env.deadline) {
         stats.retried++;
         const next = encodeCall({ ...env, attempt: env.attempt + 1 });
-        return settle(keys, { ...silent(taken.token, env.id), action: 'r', target: String(delay), payload: next });
+        return settle(keys, build.retry(taken.token, env.id, delay, next));
       }
     }
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) stats.deadLettered++;
-    return settle(keys, errorSettlement(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
+    return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
   }
 
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {

@@ -1,0 +1,60 @@
+import type { TaskwireError } from '../errors.js';
+import { encodeReply, type CallEnvelope, type ReplyTarget } from '../wire/envelope.js';
+import { replyChannel, type QueueKeys } from '../wire/keys.js';
+import type { Serializer } from '../wire/serializer.js';
+import type { Settlement } from '../transport/scripts.js';
+
+/** The parts of a call a settlement needs: who to answer and under which idempotency key. */
+export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
+
+/**
+ * Builds the records complete-5.lua consumes: how a call ends (reply, silence, retry, dead
+ * letter) as plain data, separate from when and how they are sent (replier.ts).
+ */
+export function settlements(options: { prefix: string; replyTtlMs: number; serializer: Serializer }) {
+  function replyFields(keys: QueueKeys, callId: string, reply: ReplyTarget | undefined): Pick<Settlement, 'action' | 'target' | 'inbox'> {
+    if (!reply) return { action: '-', target: '', inbox: '' };
+    if (reply.mode === 'pubsub') return { action: 'p', target: replyChannel(options.prefix, reply.client), inbox: '' };
+    return { action: 'k', target: keys.reply(callId), inbox: keys.inbox(reply.client) };
+  }
+
+  /** Settles without a reply (nobody waits, or the caller already has its answer). */
+  function silent(token: string, callId: string): Settlement {
+    return { token, callId, action: '-', target: '', inbox: '', payload: '', ttlMs: 0, deadReason: '', idem: '', idemTtlMs: 0 };
+  }
+
+  /** Re-enqueues the next attempt after `delayMs` (retry backoff). */
+  function retry(token: string, callId: string, delayMs: number, nextEnvelope: string): Settlement {
+    return { ...silent(token, callId), action: 'r', target: String(delayMs), payload: nextEnvelope };
+  }
+
+  function reply(keys: QueueKeys, token: string, to: Addressee, payload: string, deadReason = ''): Settlement {
+    return {
+      token,
+      callId: to.id,
+      ...replyFields(keys, to.id, to.reply),
+      payload,
+      ttlMs: options.replyTtlMs,
+      deadReason,
+      idem: to.idem === undefined ? '' : keys.idempotency(to.idem),
+      idemTtlMs: to.idemTtl ?? 0,
+    };
+  }
+
+  function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): Settlement {
+    return reply(keys, token, to, encodeReply({ id: to.id, ok: true, output: options.serializer.serialize(output), fp }));
+  }
+
+  function error(keys: QueueKeys, token: string, to: Addressee, fp: string | undefined, err: TaskwireError<string, unknown>, deadReason = ''): Settlement {
+    const json = err.toJSON();
+    const payload = encodeReply({
+      id: to.id,
+      ok: false,
+      error: json.data === undefined ? json : { ...json, data: options.serializer.serialize(json.data) },
+      ...(fp ? { fp } : {}),
+    });
+    return reply(keys, token, to, payload, deadReason);
+  }
+
+  return { silent, retry, ok, error };
+}
