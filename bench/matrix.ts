@@ -23,6 +23,24 @@ function checked(client: BenchClient, input: WorkInput): () => Promise<unknown> 
   };
 }
 
+/** Cores busy outside the bench above which a run is repeated (of 2 cores, ~1/8 of the box). */
+const OUTSIDE_LOAD = 0.25;
+
+async function measureOnce(run: () => Promise<LoadResult>, children: readonly Child[], pids: readonly number[], ctx: MatrixContext): Promise<Rep> {
+  const before = await cpuSnapshot(ctx.admin, pids);
+  const countsBefore = await handledCounts(children);
+  const load = await run();
+  const after = await cpuSnapshot(ctx.admin, pids);
+  const handled = (await handledCounts(children)).map((n, i) => n - (countsBefore[i] ?? 0));
+  const total = handled.reduce((a, b) => a + b, 0);
+  return {
+    ...load,
+    cpu: cpuPerCall(before, after, load.totalCalls),
+    workerShares: handled.map((n) => (total > 0 ? n / total : 0)),
+    attempts: 1,
+  };
+}
+
 export interface MatrixContext {
   url: string;
   /** A plain connection to the bench's Redis, for FLUSHALL between segments. */
@@ -51,13 +69,19 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
       const k = keyOf(key);
       if (done.has(k)) return; // e.g. the 100 B point of the sweep is the 100-in-flight run
       done.add(k);
-      const before = await cpuSnapshot(ctx.admin, pids);
-      const countsBefore = await handledCounts(children);
-      const load = await run();
-      const after = await cpuSnapshot(ctx.admin, pids);
-      const handled = (await handledCounts(children)).map((n, i) => n - (countsBefore[i] ?? 0));
-      const total = handled.reduce((a, b) => a + b, 0);
-      const result: Rep = { ...load, cpu: cpuPerCall(before, after, load.totalCalls), workerShares: handled.map((n) => (total > 0 ? n / total : 0)) };
+      // A run during which other jobs on the box kept a good part of a core busy is run again
+      // (the least disturbed attempt is kept), the same for every system; see OUTSIDE_LOAD.
+      let result: Rep | undefined;
+      let made = 0;
+      while (made < sizes.attempts) {
+        const r = await measureOnce(run, children, pids, ctx);
+        made++;
+        if (!result || r.cpu.otherCores < result.cpu.otherCores) result = r;
+        if (!(r.cpu.otherCores > OUTSIDE_LOAD) || made === sizes.attempts) break;
+        ctx.log(`  (outside load ${r.cpu.otherCores.toFixed(2)} cores during ${key.system} in-flight=${key.inFlight}: running it again)`);
+      }
+      if (!result) return;
+      result.attempts = made;
       const entry = runs.get(k) ?? { key, reps: [] };
       entry.reps.push(result);
       runs.set(k, entry);
@@ -68,6 +92,7 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
           `workers ${Math.round(result.cpu.workersUs)}, Redis ${Math.round(result.cpu.redisUs)}` +
           `; other load ${result.cpu.otherCores.toFixed(2)} cores` +
           (result.workerShares.length > 1 ? `; shares ${result.workerShares.map((x) => x.toFixed(2)).join('/')}` : '') +
+          (result.attempts > 1 ? `; least disturbed of ${result.attempts} runs` : '') +
           (result.errors ? `, ${result.errors} errors (${result.firstError ?? ''})` : ''),
       );
     };

@@ -7,6 +7,8 @@ export type BenchMode = 'smoke' | 'quick' | 'full';
 export interface BenchSizes {
   /** Repetitions of every timed measurement; the report keeps the median. */
   reps: number;
+  /** Runs made at most per rep when other jobs load the machine (see matrix.ts); 1 = never retry. */
+  attempts: number;
   /** Sequential latency (also the "1 in flight" throughput): calls after a warm-up. */
   seqWarmupCalls: number;
   seqCalls: number;
@@ -40,6 +42,7 @@ export const BASE_PAYLOAD_BYTES = 100;
 const SIZES: Record<BenchMode, BenchSizes> = {
   full: {
     reps: 3,
+    attempts: 3,
     seqWarmupCalls: 200,
     seqCalls: 2000,
     warmupMs: 700,
@@ -54,6 +57,7 @@ const SIZES: Record<BenchMode, BenchSizes> = {
   },
   quick: {
     reps: 1,
+    attempts: 2,
     seqWarmupCalls: 100,
     seqCalls: 1000,
     warmupMs: 500,
@@ -68,6 +72,8 @@ const SIZES: Record<BenchMode, BenchSizes> = {
   },
   smoke: {
     reps: 1,
+    // Windows of a few ms are below /proc's 10 ms resolution: outside load cannot be told.
+    attempts: 1,
     seqWarmupCalls: 5,
     seqCalls: 30,
     warmupMs: 50,

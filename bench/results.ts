@@ -10,6 +10,8 @@ export interface Rep extends LoadResult {
   cpu: CpuPerCall;
   /** Share of the run's calls each worker process handled (1 entry per process). */
   workerShares: number[];
+  /** Runs made for this rep: more than 1 when outside load disturbed the earlier ones. */
+  attempts: number;
 }
 
 /** One configuration, measured `reps.length` times; headline figures are medians over reps. */
