@@ -55,7 +55,10 @@ export function faultHandlers(record: (id: string, ctx: TaskContext) => void): H
   };
 }
 
-/** A run log line: `<pid> <call input id>`. Small O_APPEND writes from several processes do not interleave. */
-export function appendRun(file: string, id: string): void {
-  appendFileSync(file, `${process.pid} ${id}\n`);
+/**
+ * A run log line: `<pid> <call input id> <taskwire call id>` (the call id names the call's reply
+ * key). Small O_APPEND writes from several processes do not interleave.
+ */
+export function appendRun(file: string, id: string, callId: string): void {
+  appendFileSync(file, `${process.pid} ${id} ${callId}\n`);
 }

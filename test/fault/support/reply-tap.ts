@@ -39,6 +39,11 @@ export class ReplyTap {
     this.#counts.set(id, (this.#counts.get(id) ?? 0) + 1);
   }
 
+  /** The call ids replies were written for (whether or not a caller read them). */
+  callIds(): ReadonlySet<string> {
+    return new Set(this.#counts.keys());
+  }
+
   /** Replies seen, and how many of them were second (or later) replies to the same call. */
   summary(): { replies: number; calls: number; duplicates: number } {
     let replies = 0;

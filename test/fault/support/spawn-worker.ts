@@ -1,19 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerStats } from '../../../src/worker/types.js';
+import { killAllChildren, spawnTsx } from './child-process.js';
 import type { ToChild, ToParent, WorkerProcessConfig } from './worker-process.js';
 
 /**
  * Runs taskwire workers in child processes, so fault tests can SIGKILL, SIGSTOP or SIGTERM a
- * real process. Every child is tracked here: `killAllWorkers()` belongs in afterEach, and a
- * last-resort exit hook kills whatever a crashed test left behind.
+ * real process. Every child is tracked (child-process.ts): `killAllWorkers()` belongs in
+ * afterEach.
  */
 
 const ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export type Probe = Extract<ToParent, { type: 'probe' }>;
 
@@ -33,25 +32,33 @@ export interface FaultWorker {
   stderr(): string;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-
 /** A temp folder per test holding the run log (one line per handler run) and stats files. */
 export class RunLog {
   readonly dir = mkdtempSync(join(tmpdir(), 'taskwire-fault-'));
   readonly file = join(this.dir, 'runs.log');
 
+  /** Lines `<pid> <call input id> <taskwire call id>` (see appendRun). */
+  #lines(): Array<{ id: string; callId: string }> {
+    if (!existsSync(this.file)) return [];
+    return readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [, id = '', callId = ''] = line.split(' ');
+        return { id, callId };
+      });
+  }
+
   /** Handler runs per call input id, over every process that wrote to this log. */
   runs(): Map<string, number> {
     const counts = new Map<string, number>();
-    if (!existsSync(this.file)) return counts;
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      const id = line.slice(line.indexOf(' ') + 1);
-      if (line) counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
+    for (const { id } of this.#lines()) counts.set(id, (counts.get(id) ?? 0) + 1);
     return counts;
+  }
+
+  /** Taskwire call id → call input id, of every call a handler started. */
+  callIds(): Map<string, string> {
+    return new Map(this.#lines().map(({ id, callId }) => [callId, id]));
   }
 
   remove(): void {
@@ -78,25 +85,10 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<FaultWorker> {
     options: o.options ?? {},
     shutdown: o.shutdown ?? 'closeOnSignals',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    cwd: REPO,
-    env: { ...process.env, TW_FAULT_WORKER: JSON.stringify(config) },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  live.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-20_000);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      live.delete(child);
-      resolve({ code, signal });
-    });
-  });
+  const { child, exited, stderr: stderrText } = spawnTsx(ENTRY, { TW_FAULT_WORKER: JSON.stringify(config) });
   const probes: Array<(p: Probe) => void> = [];
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker process not ready in time:\n${stderr}`)), o.readyTimeoutMs ?? 15_000);
+    const timer = setTimeout(() => reject(new Error(`worker process not ready in time:\n${stderrText()}`)), o.readyTimeoutMs ?? 15_000);
     child.on('message', (m: ToParent) => {
       if (m.type === 'ready') {
         clearTimeout(timer);
@@ -105,7 +97,7 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<FaultWorker> {
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`worker process exited before ready (code ${code}, signal ${signal}):\n${stderr}`));
+      reject(new Error(`worker process exited before ready (code ${code}, signal ${signal}):\n${stderrText()}`));
     });
   });
   let workerId: string;
@@ -137,13 +129,9 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<FaultWorker> {
         child.send({ type: 'probe' } satisfies ToChild);
       }),
     finalStats: () => (existsSync(statsFile) ? (JSON.parse(readFileSync(statsFile, 'utf8')) as WorkerStats) : undefined),
-    stderr: () => stderr,
+    stderr: stderrText,
   };
 }
 
-/** SIGKILLs every worker process still running (stopped ones too) and waits for them to go. */
-export async function killAllWorkers(): Promise<void> {
-  const waits = [...live].map((c) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(undefined) : c.once('exit', resolve))));
-  for (const c of live) c.kill('SIGKILL');
-  await Promise.all(waits);
-}
+/** SIGKILLs every process a fault test started (workers, stopped ones too) and waits for them to go. */
+export const killAllWorkers = killAllChildren;

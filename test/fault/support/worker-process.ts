@@ -39,7 +39,7 @@ const logger = {
 };
 const worker = createWorker(
   faultContract,
-  faultHandlers((id) => appendRun(config.runLog, id)),
+  faultHandlers((id, ctx) => appendRun(config.runLog, id, ctx.callId)),
   { ...config.options, redis: config.url, prefix: config.prefix, logger },
 );
 
