@@ -7,6 +7,7 @@ import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
 import { scripts, type Scripts } from '../transport/scripts.js';
+import { AbortListeners } from './abort-listeners.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { ReplyPubSub } from './reply-pubsub.js';
@@ -36,6 +37,7 @@ export class Caller {
   readonly #commands: Connection;
   readonly #scripts: Scripts;
   readonly #pending = new PendingCalls();
+  readonly #abortListeners = new AbortListeners<PendingCall>((call) => this.#abort(call));
   readonly #keysByQueue = new Map<string, QueueKeys>();
   #inboxes: ReplyInbox[] = [];
   #blocking: Connection[] = [];
@@ -140,11 +142,10 @@ export class Caller {
     const call: PendingCall = { id, route, keys, mode, raw, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
     const signal = options.signal;
-    if (signal) {
-      const onAbort = () => this.#abort(call);
-      signal.addEventListener('abort', onAbort, { once: true });
-      cleanup = () => signal.removeEventListener('abort', onAbort);
-    }
+    // Checked again: validating the input yielded, and a signal aborted meanwhile will not fire
+    // 'abort' for a listener added now.
+    if (signal?.aborted) return reject(this.#cancelled(path));
+    if (signal) cleanup = this.#abortListeners.add(signal, call);
     this.#pending.add(call, (c) => this.#expire(c), cleanup);
 
     try {

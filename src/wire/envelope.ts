@@ -127,7 +127,14 @@ export function decodeCall(raw: string): Decoded<CallEnvelope> {
   const json = parseJson(raw);
   if (!json.ok) return json;
   const parsed = callSchema.safeParse(json.value);
-  if (parsed.success) return { ok: true, value: parsed.data as CallEnvelope };
+  if (parsed.success) {
+    const value = parsed.data as CallEnvelope;
+    // The scripts read the id by a prefix match (take-8.lua counts deliveries and drops cancelled
+    // calls by it): a call written any other way (fields reordered, spaces, an escaped id) would
+    // run uncounted, and a poison call in that form would crash workers forever.
+    if (raw.startsWith(`{"v":1,"id":"${value.id}"`)) return { ok: true, value };
+    return { ok: false, reason: 'bad envelope: it must begin with {"v":1,"id":"<call id>"', id: value.id, reply: value.reply };
+  }
   const reason = `bad envelope: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ').slice(0, 500)}`;
   // Salvage id and reply target so a caller is told instead of timing out.
   const loose = z.object({ id: callId, reply: callSchema.shape.reply.unwrap() }).safeParse(json.value);

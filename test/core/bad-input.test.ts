@@ -152,3 +152,31 @@ describe('Redis unreachable', () => {
     await client.$close();
   });
 });
+
+describe('one AbortSignal shared by many calls', () => {
+  it('cancels them all with one listener, and leaves none behind when they settle', async () => {
+    const { getEventListeners } = await import('node:events');
+    const env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });
+    try {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.name);
+      process.on('warning', onWarning);
+      const ac = new AbortController();
+      const calls = Array.from({ length: 50 }, (_, i) => env.client.math.add({ a: i, b: 0 }, { signal: ac.signal }).catch((e: unknown) => e));
+      await expect.poll(() => env.client.$pending).toBe(50);
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+      ac.abort();
+      expect((await Promise.all(calls)).every((e) => code(e) === 'CANCELLED')).toBe(true);
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+      // Settled without an abort: the shared listener goes away with the last call.
+      const ac2 = new AbortController();
+      await env.worker.start();
+      await Promise.all(Array.from({ length: 20 }, () => env.client.math.add({ a: 1, b: 1 }, { signal: ac2.signal })));
+      expect(getEventListeners(ac2.signal, 'abort')).toHaveLength(0);
+      process.off('warning', onWarning);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      await env.cleanup();
+    }
+  });
+});

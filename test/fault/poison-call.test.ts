@@ -64,3 +64,21 @@ it('does not dead-letter the calls taken in the same batch as a poison call (con
   expect(r.poisonRuns).toBeLessThanOrEqual(MAX_DELIVERIES);
   expect(r.deliveriesLeft).toBe(0);
 });
+
+it('sets a poison call aside unrun when its envelope does not begin {"v":1,"id":… (its deliveries could not be counted)', { timeout: 30_000 }, async () => {
+  const e = (env = await faultEnv(redis.server.url));
+  // Fields in another order: valid JSON, a known task, but the scripts' prefix match finds no id.
+  const raw = JSON.stringify({ id: 'poison-reordered', v: 1, task: 'poison', input: { json: { id: 'poison-reordered' } }, deadline: Date.now() + 20_000, attempt: 1, sentAt: Date.now() });
+  await e.redis.rpush(e.keys.wait, raw);
+  const supervisor = new Supervisor(e, { options: { concurrency: 1, maxDeliveries: MAX_DELIVERIES, leaseMs: 1_000, maintenanceIntervalMs: 200, workerTtlMs: 1_500 } });
+  // Unfixed, it crashes a worker every lease (~1.3 s) and never reaches the dead stream.
+  await expect.poll(() => e.redis.xlen(e.keys.dead), { timeout: 6_000, interval: 50 }).toBe(1).catch(() => undefined);
+  await supervisor.stop();
+  const dead = await e.redis.xrange(e.keys.dead, '-', '+');
+  figure('poison-call/non-canonical', { crashes: supervisor.crashes, runs: e.log.runs().get('poison-reordered') ?? 0, dead: dead.length });
+
+  expect(supervisor.crashes).toBe(0);
+  expect(e.log.runs().get('poison-reordered') ?? 0).toBe(0);
+  expect(dead).toHaveLength(1);
+  expect(dead[0]?.[1][1]).toMatch(/^PROTOCOL: bad envelope: /);
+});

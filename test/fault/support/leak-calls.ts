@@ -24,7 +24,10 @@ export interface CallPlan {
   input: { id: string; n: number; ms: number };
   timeoutMs: number;
   replyMode: ReplyMode;
-  /** For aborted calls: ms after the call is made (0: on the next turn of the event loop). */
+  /**
+   * For aborted calls: ms after the call is made (0: on the next turn of the event loop; -1: at
+   * once, in the same tick, while the client still validates the input).
+   */
   abortAfterMs?: number;
 }
 
@@ -40,7 +43,7 @@ export function callPlan(n: number, tag: string): CallPlan {
   const k = n >> 2;
   switch (n % 4) {
     case 2:
-      return { kind: 'aborted', input: { id: `${tag}aborted-${n}`, n, ms: 300 }, timeoutMs: OK_TIMEOUT_MS, replyMode, abortAfterMs: [0, 20, 60, 120, 200][k % 5] ?? 0 };
+      return { kind: 'aborted', input: { id: `${tag}aborted-${n}`, n, ms: 300 }, timeoutMs: OK_TIMEOUT_MS, replyMode, abortAfterMs: [-1, 0, 20, 60, 120, 200][k % 6] ?? 0 };
     case 3:
       return { kind: 'timeout', input: { id: `${tag}timeout-${n}`, n, ms: 1_000 }, timeoutMs: [50, 150, 300, 500][k % 4] ?? 50, replyMode };
     default:

@@ -52,16 +52,17 @@ async function run(o: LeakClientConfig, count: number, tag: string, record: bool
     const p = callPlan(n, tag);
     let signal = shared.signal;
     let abortedAt = 0;
+    let abortNow: (() => void) | undefined;
     if (p.kind !== 'ok') {
       const own = new AbortController();
       signal = own.signal;
       if (record) perCallSignals.push(own.signal);
-      if (p.abortAfterMs !== undefined) {
-        setTimeout(() => {
-          abortedAt = Date.now();
-          own.abort();
-        }, p.abortAfterMs);
-      }
+      const abort = () => {
+        abortedAt = Date.now();
+        own.abort();
+      };
+      if (p.abortAfterMs !== undefined && p.abortAfterMs < 0) abortNow = abort;
+      else if (p.abortAfterMs !== undefined) setTimeout(abort, p.abortAfterMs);
     }
     let startedAt = Date.now();
     calls.push(
@@ -79,6 +80,7 @@ async function run(o: LeakClientConfig, count: number, tag: string, record: bool
         },
       ),
     );
+    abortNow?.();
     // The client takes the call's time (its deadline) after validating the input, a microtask
     // later; this runs right after that, so lateness is counted from the same instant.
     queueMicrotask(() => (startedAt = Date.now()));

@@ -142,6 +142,14 @@ export function catalogue(o: CatalogueOptions): RawMessage[] {
     told('not-envelope/retry-attempts', id('retry'), withMembers(env('retry'), '"retry":{"attempts":1000}'), REASONS.badEnvelope);
     told('not-envelope/idem-ttl', id('idem'), withMembers(env('idem'), '"idem":"k","idemTtl":-5'), REASONS.badEnvelope);
 
+    // Valid JSON envelopes not written the way the protocol requires ({"v":1,"id":"<id>" first):
+    // the scripts could not count their deliveries nor see their cancellation.
+    const reordered = JSON.parse(env('order')) as Record<string, unknown>;
+    told('not-envelope/fields-reordered', id('order'), JSON.stringify({ id: reordered['id'], ...reordered }), REASONS.badEnvelope);
+    told('not-envelope/spaces', id('space'), JSON.stringify(JSON.parse(env('space')), null, 1), REASONS.badEnvelope);
+    told('not-envelope/v-1.0', id('vfloat'), env('vfloat').replace('{"v":1,', '{"v":1.0,'), REASONS.badEnvelope);
+    told('not-envelope/id-escaped', id('esc'), env('esc').replace('"id":"esc', '"id":"\\u0065sc'), REASONS.badEnvelope);
+
     // Prototype keys at several depths, in envelopes broken otherwise.
     text('proto-envelope/all-under-__proto__', `{"__proto__":${env('hid')}}`, { dead: REASONS.badEnvelope });
     told('proto-envelope/__proto__-top', id('ptop'), withMembers(without(env('ptop'), 'task'), `"__proto__":${POLLUTION}`), REASONS.badEnvelope);
