@@ -26,6 +26,7 @@ const LEFT = [80, 530];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function compact(n: number): string {
+  if (n >= 1_000_000) return `${Math.round(n / 100_000) / 10}M`;
   if (n >= 1000) return `${Math.round(n / 100) / 10}k`;
   return String(Math.round(n));
 }
@@ -34,7 +35,11 @@ export function renderChart(results: Results): string {
   const ms = results.measurements.filter((m) => !m.cpuBound && m.payloadBytes === results.meta.settings.basePayloadBytes);
   const values = ms.map((m) => m.callsPerSec).filter((v) => v > 0);
   const lo = 10 ** Math.floor(Math.log10(Math.min(...values, 100)));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...values, 1000)));
+  // The top is the next 1-2-5 step above the largest value, so a curve ending at 110k does not
+  // leave a whole empty decade above it.
+  const top = Math.max(...values, 1000);
+  const decade = 10 ** Math.floor(Math.log10(top));
+  const hi = [1, 2, 5, 10].map((m) => m * decade).find((v) => v >= top) ?? 10 * decade;
   const xMin = Math.log10(IN_FLIGHT[0]);
   const xMax = Math.log10(IN_FLIGHT[IN_FLIGHT.length - 1] ?? 1000);
   const x = (left: number, inFlight: number) => left + ((Math.log10(inFlight) - xMin) / (xMax - xMin)) * PANEL_W;
@@ -52,7 +57,10 @@ export function renderChart(results: Results): string {
   WORKER_PROCESSES.forEach((workers, i) => {
     const left = LEFT[i] ?? 0;
     out.push(`<text x="${left + PANEL_W / 2}" y="${TOP - 8}" text-anchor="middle" font-weight="600">${workers} worker process${workers > 1 ? 'es' : ''}</text>`);
-    for (let d = lo; d <= hi; d *= 10) {
+    const ticks: number[] = [];
+    for (let d = lo; d <= hi * 1.0001; d *= 10) ticks.push(d);
+    if (hi !== ticks[ticks.length - 1]) ticks.push(hi);
+    for (const d of ticks) {
       out.push(`<line x1="${left}" x2="${left + PANEL_W}" y1="${y(d)}" y2="${y(d)}" stroke="#e5e7eb"/>`);
       out.push(`<text x="${left - 6}" y="${y(d) + 4}" text-anchor="end" fill="#555">${compact(d)}</text>`);
     }
