@@ -8,6 +8,7 @@ import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
 import { scripts, type Scripts } from '../transport/scripts.js';
 import { AbortListeners } from './abort-listeners.js';
+import { EnqueueBatcher } from './enqueue-batcher.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { ReplyPubSub } from './reply-pubsub.js';
@@ -36,6 +37,7 @@ export class Caller {
   readonly #serializer: Serializer;
   readonly #commands: Connection;
   readonly #scripts: Scripts;
+  readonly #batcher: EnqueueBatcher;
   readonly #pending = new PendingCalls();
   readonly #abortListeners = new AbortListeners<PendingCall>((call) => this.#abort(call));
   readonly #keysByQueue = new Map<string, QueueKeys>();
@@ -64,6 +66,7 @@ export class Caller {
       this.#everReady = true;
     });
     this.#scripts = scripts(this.#commands);
+    this.#batcher = new EnqueueBatcher(this.#scripts);
   }
 
   get pending(): number {
@@ -153,17 +156,20 @@ export class Caller {
       else for (const inbox of this.#inboxesReady()) inbox.poke();
       const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
       const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
-      const res = await this.#scripts.enqueue(keys, {
-        raw,
-        workerTtlMs: ttl,
-        callId: id,
-        idem: options.idempotencyKey === undefined ? '' : keys.idempotency(options.idempotencyKey),
-        idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
-        replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
-        replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
-        inboxTtlMs: DEFAULTS.inboxTtlMs,
-        markerTtlMs: timeoutMs,
-      });
+      const res =
+        options.idempotencyKey === undefined
+          ? await this.#batcher.enqueue(keys, raw, ttl, timeoutMs)
+          : await this.#scripts.enqueue(keys, {
+            raw,
+            workerTtlMs: ttl,
+            callId: id,
+            idem: options.idempotencyKey === undefined ? '' : keys.idempotency(options.idempotencyKey),
+            idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
+            replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
+            replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
+            inboxTtlMs: DEFAULTS.inboxTtlMs,
+            markerTtlMs: timeoutMs,
+          });
       call.enqueued = true;
       if (res === -1) {
         this.#pending.reject(

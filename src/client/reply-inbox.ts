@@ -67,29 +67,21 @@ export class ReplyInbox {
 
   /** Reads and deletes results at the given reply keys (also used to sweep after a reconnect). */
   async fetch(replyKeys: readonly string[]): Promise<void> {
-    if (replyKeys.length === 0) return;
     // GET, then UNLINK; not GETDEL. When Redis dies after running the read but before its answer
     // reaches us, ioredis re-sends the command after reconnecting: a GETDEL would find nothing
     // and the result would be gone for good; a GET finds it again (and so does the sweep).
-    const pipe = this.#commands.pipeline();
-    for (const key of replyKeys) pipe.get(key);
-    const results = (await pipe.exec()) ?? [];
-    const replies: string[] = [];
-    const read: string[] = [];
-    results.forEach(([err, value], i) => {
-      const key = replyKeys[i];
-      if (err || typeof value !== 'string' || key === undefined) return;
-      replies.push(value);
-      read.push(key);
-    });
-    // A lost UNLINK leaves the key to its TTL; a reply read twice is ignored (its call is no
-    // longer pending). One UNLINK per key: a sweep spans queues, i.e. slots on a cluster.
-    if (read.length) {
-      const del = this.#commands.pipeline();
-      for (const key of read) del.unlink(key);
-      del.exec().catch(() => undefined);
+    // One MGET and one UNLINK per 1,000 keys, not a command per key: callers pass the keys of
+    // one queue (one hash tag, so one slot on a cluster).
+    for (let i = 0; i < replyKeys.length; i += 1000) {
+      const chunk = replyKeys.slice(i, i + 1000);
+      const values = await this.#commands.mget(chunk);
+      const read = chunk.filter((_, j) => typeof values[j] === 'string');
+      // A lost UNLINK leaves the key to its TTL; a reply read twice is ignored (its call is no
+      // longer pending). An explicit pipeline is written at once, before the callers resume;
+      // auto-pipelining would hold it back a turn of the event loop.
+      if (read.length) this.#commands.pipeline().unlink(read).exec().catch(() => undefined);
+      for (const value of values) if (typeof value === 'string') this.#onReply(value);
     }
-    for (const value of replies) this.#onReply(value);
   }
 
   close(): void {

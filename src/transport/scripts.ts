@@ -10,6 +10,7 @@ import type { QueueKeys } from '../wire/keys.js';
  */
 const FILES = {
   enqueue: 'enqueue-3.lua',
+  enqueueBatch: 'enqueue-batch-3.lua',
   take: 'take-8.lua',
   complete: 'complete-5.lua',
   extend: 'extend-1.lua',
@@ -106,8 +107,18 @@ export interface EnqueueArgs {
   markerTtlMs: number;
 }
 
+export interface EnqueueBatchArgs {
+  /** Names the batch's enqueued marker, so a re-sent batch is recognised. */
+  batchId: string;
+  workerTtlMs: number;
+  markerTtlMs: number;
+  raws: readonly string[];
+}
+
 export interface Scripts {
   enqueue(keys: QueueKeys, args: EnqueueArgs): Promise<number>;
+  /** Calls without idempotency keys, many per round trip; see enqueue-batch-3.lua. */
+  enqueueBatch(keys: QueueKeys, args: EnqueueBatchArgs): Promise<number>;
   cancel(keys: QueueKeys, raw: string, callId: string, deadline: number): Promise<number>;
   replay(keys: QueueKeys, entryId: string, raw: string): Promise<number>;
   take(keys: QueueKeys, workerId: string, max: number, leaseMs: number, maxBytes: number, deadMaxLen: number, suspects: SuspectRule): Promise<Taken>;
@@ -119,6 +130,8 @@ export interface Scripts {
 
 export function scripts(redis: Connection): Scripts {
   return {
+    enqueueBatch: async (k, a) =>
+      Number(await raw(redis, 'enqueueBatch')(k.wait, k.workers, k.enqueued(`batch:${a.batchId}`), a.workerTtlMs, a.markerTtlMs, ...a.raws)),
     enqueue: async (k, a) =>
       Number(
         await raw(redis, 'enqueue')(

@@ -8,6 +8,7 @@ import { queueKeys, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
+import { CallSignal } from './call-signal.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
 import { Replier } from './replier.js';
@@ -77,7 +78,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
   const build = settlements({ prefix: o.prefix, replyTtlMs: o.replyTtlMs, serializer });
-  const running = new Map<string, { keys: QueueKeys; controller: AbortController; callId: string }>();
+  const running = new Map<string, { keys: QueueKeys; signal: CallSignal; callId: string }>();
   const tokenByCall = new Map<string, string>();
   const handling = new Set<Promise<unknown>>();
   // Calls delivered this often without being settled may be what killed their workers: each
@@ -89,7 +90,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
     extend: (keys, tokens) => loadScripts(conn()).extend(keys, o.leaseMs, tokens),
-    onLost: (token) => running.get(token)?.controller.abort(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
+    onLost: (token) => running.get(token)?.signal.abort(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
     onError: (err) => logger.warn('taskwire: lease renewal failed', { error: String(err) }),
   });
 
@@ -160,7 +161,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       const delay = retryDelay(policy, env.attempt);
       if (Date.now() + delay < env.deadline) {
         stats.retried++;
-        const next = encodeCall({ ...env, attempt: env.attempt + 1 });
+        // Re-read from the raw text, not `env`: the handler got env.input's objects without a copy
+        // (see serializer.ts) and may have changed them.
+        const again = decodeCall(taken.raw);
+        const next = encodeCall({ ...(again.ok ? again.value : env), attempt: env.attempt + 1 });
         return settle(keys, build.retry(taken.token, env.id, delay, next));
       }
     }
@@ -170,32 +174,33 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
   }
 
+  const makeError: TaskContext['error'] = (code, data, opts) =>
+    new TaskError(code, data as never, opts?.message, opts?.retryable === undefined ? {} : { retryable: opts.retryable });
+
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {
     const input = await parseInput(entry, env, serializer);
     if (!('input' in input)) return input;
-    const controller = new AbortController();
-    const deadlineTimer = setTimeout(
-      () => controller.abort(new TaskwireError(ERROR_CODES.TIMEOUT, `${env.task} passed its deadline`)),
-      Math.max(0, env.deadline - Date.now()),
-    );
+    const signal = new CallSignal(env.task, env.deadline);
     const ctx: TaskContext = {
       callId: env.id,
       task: env.task,
       attempt: env.attempt,
       deliveries: taken.deliveries,
       deadline: env.deadline,
-      signal: controller.signal,
+      get signal() {
+        return signal.signal;
+      },
       headers: env.headers ?? {},
-      error: (code, data, opts) => new TaskError(code, data as never, opts?.message, opts?.retryable === undefined ? {} : { retryable: opts.retryable }),
+      error: makeError,
     };
     stats.started++;
     leases.track(keys, taken.token, env.deadline);
-    running.set(taken.token, { keys, controller, callId: env.id });
+    running.set(taken.token, { keys, signal, callId: env.id });
     tokenByCall.set(env.id, taken.token);
     try {
       return await runHandler(entry, input.input, ctx, logger);
     } finally {
-      clearTimeout(deadlineTimer);
+      signal.dispose();
       leases.untrack(taken.token);
       running.delete(taken.token);
       tokenByCall.delete(env.id);
@@ -226,7 +231,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       subscriber.on('message', (_channel: string, callId: string) => {
         const token = tokenByCall.get(callId);
         const r = token === undefined ? undefined : running.get(token);
-        r?.controller.abort(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
+        r?.signal.abort(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
       });
       await subscriber.subscribe(...queues.map((k) => k.cancelChannel));
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
@@ -283,7 +288,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       await Promise.race([Promise.all([...handling]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
       // Unfinished calls go back to the queue for another worker; their late results are fenced off.
       const left = [...running.entries()];
-      for (const [, r] of left) r.controller.abort(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
+      for (const [, r] of left) r.signal.abort(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
       const c = conn();
       const s = loadScripts(c);
       for (const keys of queues) {

@@ -155,7 +155,8 @@ describe('Redis unreachable', () => {
 
 describe('one AbortSignal shared by many calls', () => {
   it('cancels them all with one listener, and leaves none behind when they settle', async () => {
-    const { getEventListeners } = await import('node:events');
+    const { EventEmitter } = await import('node:events');
+    const getEventListeners = (s: AbortSignal, name: string) => EventEmitter.getEventListeners(s, name);
     const env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });
     try {
       const warnings: string[] = [];

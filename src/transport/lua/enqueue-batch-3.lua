@@ -1,0 +1,24 @@
+--[[
+  Enqueues a batch of calls that carry no idempotency key, in one round trip.
+  KEYS[1] wait     LIST of envelopes
+  KEYS[2] workers  ZSET worker id -> last heartbeat (ms)
+  KEYS[3] enqueued STRING marker of this batch (a fresh id per batch), kept until the longest
+          deadline in it: a second run of this script for the same batch (ioredis re-sends a
+          command whose answer a dropped connection lost) changes nothing; see enqueue-3.lua
+  ARGV[1] worker ttl in ms; "0" skips the live-worker check
+  ARGV[2] ms to keep the enqueued marker (the longest timeout in the batch)
+  ARGV[3..] raw envelopes, in call order (at most 1000: unpack() is bounded by Lua's C stack)
+  Returns: length of the wait list; -1 when no worker sent a heartbeat within the ttl (nothing
+  enqueued); 0 when this batch was enqueued before (a re-sent command).
+]]
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if redis.call('ZCOUNT', KEYS[2], now - ttl, '+inf') == 0 then
+    return -1
+  end
+end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+return redis.call('RPUSH', KEYS[1], unpack(ARGV, 3))
