@@ -79,7 +79,7 @@ describe('leases, cancellation and shutdown', () => {
   });
 
   it('hands a call whose lease expired to another worker and fences the late result', async () => {
-    const { prefix, client } = await env();
+    const { prefix, client, redis } = await env();
     // Worker A (one slot, so it cannot take the call back itself) runs a handler that ignores
     // ctx.signal; its lease is then made to look expired, as a stalled worker's would.
     const a = makeWorker(prefix, { leaseMs: 300, maintenanceIntervalMs: 50, concurrency: 1 });
@@ -88,7 +88,8 @@ describe('leases, cancellation and shutdown', () => {
     await expect.poll(() => started.length).toBe(1);
     const b = makeWorker(prefix, { maintenanceIntervalMs: 50 });
     await b.start();
-    await expireLeasesUntil(prefix, () => started.length === 2);
+    const [tokenOfA] = await redis.zrange(queueKeys(prefix, 'default').active, 0, -1);
+    await expireLeaseUntil(prefix, tokenOfA ?? '', () => started.length === 2);
     const result = await call;
     expect(started).toEqual(['y', 'y']);
     // Exactly one outcome reached the caller, and one of the two results was fenced off.
@@ -142,17 +143,18 @@ describe('leases, cancellation and shutdown', () => {
 });
 
 /**
- * Keeps pushing every lease's expiry into the past until `done` (at most 3 s): from Redis this
- * is what a stalled worker (GC pause, SIGSTOP) looks like. Repeated because the stalled
- * worker's own renewal may slip in between; the reaper wins within a few rounds.
+ * Keeps pushing one lease's expiry into the past until `done` (at most 3 s): from Redis this is
+ * what a stalled worker (GC pause, SIGSTOP) looks like. Repeated because the stalled worker's
+ * own renewal may slip in between; only that token is touched, so the lease of the worker that
+ * takes over is left alone.
  */
-async function expireLeasesUntil(prefix: string, done: () => boolean): Promise<void> {
+async function expireLeaseUntil(prefix: string, token: string, done: () => boolean): Promise<void> {
   const { redis } = inspector(prefix);
   const keys = queueKeys(prefix, 'default');
   try {
     const until = Date.now() + 3000;
     while (!done() && Date.now() < until) {
-      for (const t of await redis.zrange(keys.active, 0, -1)) await redis.zadd(keys.active, 'XX', 1, t);
+      await redis.zadd(keys.active, 'XX', 1, token);
       await new Promise((r) => setTimeout(r, 10));
     }
   } finally {
