@@ -20,16 +20,9 @@
   result); -3 when that result was already stored and has been delivered to this call.
 ]]
 -- @include deliver.lua
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  if redis.call('ZCOUNT', KEYS[2], now - ttl, '+inf') == 0 then
-    return -1
-  end
-end
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[9])
+-- @include admit.lua
+local refused = admit(KEYS[3], KEYS[2], ARGV[2], ARGV[9])
+if refused then return refused end
 local idem = ARGV[3]
 if idem ~= '' then
   local result = redis.call('GET', idem .. ':result')

@@ -11,14 +11,7 @@
   Returns: length of the wait list; -1 when no worker sent a heartbeat within the ttl (nothing
   enqueued); 0 when this batch was enqueued before (a re-sent command).
 ]]
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  if redis.call('ZCOUNT', KEYS[2], now - ttl, '+inf') == 0 then
-    return -1
-  end
-end
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+-- @include admit.lua
+local refused = admit(KEYS[3], KEYS[2], ARGV[1], ARGV[2])
+if refused then return refused end
 return redis.call('RPUSH', KEYS[1], unpack(ARGV, 3))
