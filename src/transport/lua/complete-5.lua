@@ -28,6 +28,8 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local res = {}
+-- Each inbox's ttl is renewed once per batch, not once per reply.
+local inboxes = {}
 for i = 4, #ARGV, 10 do
   local token, id, action = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local target, inbox, payload, ttl, dead = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
@@ -48,7 +50,7 @@ for i = 4, #ARGV, 10 do
     if action == 'k' then
       redis.call('SET', target, payload, 'PX', ttl)
       redis.call('RPUSH', inbox, id)
-      redis.call('PEXPIRE', inbox, ARGV[1])
+      inboxes[inbox] = true
     elseif action == 'p' then
       redis.call('PUBLISH', target, payload)
     elseif action == 'r' then
@@ -66,4 +68,5 @@ for i = 4, #ARGV, 10 do
     res[#res + 1] = 1
   end
 end
+for inbox in pairs(inboxes) do redis.call('PEXPIRE', inbox, ARGV[1]) end
 return res
