@@ -3,7 +3,7 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { issuesText, parseWith } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
-import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import { INBOX_TTL_MS, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
 import { scripts, type Scripts } from '../transport/scripts.js';
@@ -21,8 +21,6 @@ export const DEFAULTS = {
   replyTtlMs: 60_000,
   workerTtlMs: 10_000,
   idempotencyTtlMs: 60 * 60_000,
-  /** Must match the workers': inbox lists expire this long after their last reply. */
-  inboxTtlMs: 5 * 60_000,
 } as const;
 
 /**
@@ -167,7 +165,7 @@ export class Caller {
             idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
             replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
             replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
-            inboxTtlMs: DEFAULTS.inboxTtlMs,
+            inboxTtlMs: INBOX_TTL_MS,
             markerTtlMs: timeoutMs,
           });
       call.enqueued = true;

@@ -5,6 +5,12 @@
  * several queues, see docs/ARCHITECTURE.md).
  */
 
+/**
+ * How long a client's inbox list outlives the last reply pushed on it: workers (and the
+ * idempotency path of enqueue) renew it, so an inbox of a client that is gone disappears.
+ */
+export const INBOX_TTL_MS = 5 * 60_000;
+
 const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function assertQueueName(queue: string): void {

@@ -4,7 +4,7 @@ import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
 import { decodeCall, encodeCall, type CallEnvelope } from '../wire/envelope.js';
-import { queueKeys, type QueueKeys } from '../wire/keys.js';
+import { INBOX_TTL_MS, queueKeys, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
@@ -30,9 +30,6 @@ const DEFAULTS = {
   deadLetterMaxLen: 10_000,
   drainTimeoutMs: 10_000,
 } as const;
-
-/** Inbox lists outlive their last reply by this much, then vanish with a client that is gone. */
-const INBOX_TTL_MS = 5 * 60_000;
 
 function handlerAt(handlers: unknown, path: string): Handler<never> | undefined {
   let node: unknown = handlers;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 
 /**
  * Starts private redis-server processes on free loopback ports, for tests (which kill and
@@ -103,4 +104,14 @@ export class RedisServer {
     await this.kill('SIGKILL');
     if (this.#ownDir) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Deletes every key under `<prefix>:` (tests and the demo clean up only what they created). */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import { deleteKeysUnder } from './redis-server.js';
 
 /** The URL of the run's Redis (private server, or REDIS_URL). */
 export function redisUrl(): string {
@@ -19,12 +20,7 @@ export function inspector(prefix: string, url = redisUrl()): { redis: Redis; cle
     redis,
     async cleanup() {
       try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== '0');
+        await deleteKeysUnder(redis, prefix);
       } finally {
         redis.disconnect();
       }
