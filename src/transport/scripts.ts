@@ -81,10 +81,9 @@ export interface Settlement {
   token: string;
   callId: string;
   action: 'k' | 'p' | '-' | 'r';
-  target: string;
-  inbox: string;
+  /** The calling client's id ('k', 'p'), the retry delay in ms ('r'), else ''. */
+  to: string;
   payload: string;
-  ttlMs: number;
   deadReason: string;
   /** Idempotency key name ('' for none) and how long its result is kept. */
   idem: string;
@@ -115,6 +114,15 @@ export interface EnqueueBatchArgs {
   raws: readonly string[];
 }
 
+/** Per-worker settings of `complete`, the same for every batch. */
+export interface CompleteOptions {
+  inboxTtlMs: number;
+  deadMaxLen: number;
+  replyTtlMs: number;
+  /** `<prefix>:reply:`, see replyChannelPrefix. */
+  channelPrefix: string;
+}
+
 export interface Scripts {
   enqueue(keys: QueueKeys, args: EnqueueArgs): Promise<number>;
   /** Calls without idempotency keys, many per round trip; see enqueue-batch-3.lua. */
@@ -122,7 +130,7 @@ export interface Scripts {
   cancel(keys: QueueKeys, raw: string, callId: string, deadline: number): Promise<number>;
   replay(keys: QueueKeys, entryId: string, raw: string): Promise<number>;
   take(keys: QueueKeys, workerId: string, max: number, leaseMs: number, maxBytes: number, deadMaxLen: number, suspects: SuspectRule): Promise<Taken>;
-  complete(keys: QueueKeys, items: readonly Settlement[], inboxTtlMs: number, deadMaxLen: number, replyTtlMs: number): Promise<number[]>;
+  complete(keys: QueueKeys, items: readonly Settlement[], options: CompleteOptions): Promise<number[]>;
   extend(keys: QueueKeys, leaseMs: number, tokens: readonly string[]): Promise<string[]>;
   maintain(keys: QueueKeys, workerId: string, workerTtlMs: number, limit: number, alive: boolean): Promise<[number, number, number]>;
   release(keys: QueueKeys, tokens: readonly string[]): Promise<number>;
@@ -153,11 +161,9 @@ export function scripts(redis: Connection): Scripts {
       }
       return { calls, blocked: Number(flat[0]) === 1 };
     },
-    complete: async (k, items, inboxTtlMs, deadMaxLen, replyTtlMs) => {
-      const args: Arg[] = [inboxTtlMs, deadMaxLen, replyTtlMs];
-      for (const s of items) {
-        args.push(s.token, s.callId, s.action, s.target, s.inbox, s.payload, s.ttlMs, s.deadReason, s.idem, s.idemTtlMs);
-      }
+    complete: async (k, items, o) => {
+      const args: Arg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix];
+      for (const s of items) args.push(s.token, s.callId, s.action, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs);
       const res = (await raw(redis, 'complete')(k.active, k.bodies, k.deliveries, k.dead, k.delayed, ...args)) as number[];
       return res.map(Number);
     },

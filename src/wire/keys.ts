@@ -47,6 +47,7 @@ export interface QueueKeys {
   /** PUB/SUB channel announcing cancelled call ids to the queue's workers. */
   readonly cancelChannel: string;
   claim(workerId: string): string;
+  // complete-5.lua builds reply and inbox keys from `base` the same way (not sent per call).
   /** STRING result of one call, waiting for its caller (PX ttl). */
   reply(callId: string): string;
   /** STRING marker that a call was enqueued, until its deadline (a re-sent enqueue is a no-op). */
@@ -84,5 +85,10 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
 
 /** PUB/SUB channel on which workers publish replies for one client (pub/sub reply mode). */
 export function replyChannel(prefix: string, clientId: string): string {
-  return `${prefix}:reply:${clientId}`;
+  return `${replyChannelPrefix(prefix)}${clientId}`;
+}
+
+/** What every reply channel begins with; complete-5.lua appends the client id. */
+export function replyChannelPrefix(prefix: string): string {
+  return `${prefix}:reply:`;
 }

@@ -4,7 +4,7 @@ import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
 import { decodeCall, encodeCall, type CallEnvelope } from '../wire/envelope.js';
-import { INBOX_TTL_MS, queueKeys, type QueueKeys } from '../wire/keys.js';
+import { INBOX_TTL_MS, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
@@ -74,7 +74,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let maintenance: NodeJS.Timeout | undefined;
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
-  const build = settlements({ prefix: o.prefix, replyTtlMs: o.replyTtlMs, serializer });
+  const build = settlements(serializer);
   const running = new Map<string, { keys: QueueKeys; signal: CallSignal; callId: string }>();
   const tokenByCall = new Map<string, string>();
   const handling = new Set<Promise<unknown>>();
@@ -117,7 +117,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }
   }
 
-  async function handle(keys: QueueKeys, taken: TakenCall): Promise<unknown> {
+  /**
+   * `free` gives the call's concurrency slot back. It is called as soon as the handler is done,
+   * before the result's round trip to Redis: concurrency bounds running handlers, and holding a
+   * slot through the settle round trip idled the worker (issue 5's profile: ~40% of a slot's cycle).
+   */
+  async function handle(keys: QueueKeys, taken: TakenCall, free: () => void): Promise<unknown> {
     const decoded = decodeCall(taken.raw);
     if (!decoded.ok) {
       // Garbage: set aside with the reason; tell the caller when the message still names one.
@@ -146,6 +151,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       return settle(keys, build.silent(taken.token, env.id));
     }
     const outcome = await execute(keys, taken, env, entry);
+    free();
     if (outcome.ok) {
       // Counted once it reached Redis: a fenced result was not a success anyone saw.
       if (await settle(keys, build.ok(keys, taken.token, env, outcome.output, entry.fingerprint))) stats.succeeded++;
@@ -221,7 +227,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       commands = openConnection(options.redis, { name: `tw-worker-${id}` });
       commands.on('error', () => undefined);
       const s = loadScripts(commands);
-      replier = new Replier(s, INBOX_TTL_MS, o.deadLetterMaxLen, o.replyTtlMs);
+      replier = new Replier(s, {
+        inboxTtlMs: INBOX_TTL_MS,
+        deadMaxLen: o.deadLetterMaxLen,
+        replyTtlMs: o.replyTtlMs,
+        channelPrefix: replyChannelPrefix(o.prefix),
+      });
       // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
       subscriber = openConnection(options.redis, { name: `tw-worker-${id}-cancel`, blocking: true });
       subscriber.on('error', () => undefined);
@@ -256,12 +267,18 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           },
           onCall: (call) => {
             stats.taken++;
-            const p: Promise<unknown> = handle(keys, call)
+            let freed = false;
+            const free = () => {
+              if (freed) return;
+              freed = true;
+              slots.release();
+            };
+            const p: Promise<unknown> = handle(keys, call, free)
               .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
               .finally(() => {
                 handling.delete(p);
                 if (suspect === p) suspect = undefined;
-                slots.release();
+                free();
               });
             handling.add(p);
             if (call.deliveries - 1 >= suspectFrom) suspect = p;

@@ -21,8 +21,12 @@ export interface FetcherOptions {
   onError: (err: unknown) => void;
 }
 
-/** Most calls taken in one round trip; bounded so one worker does not hoard a burst. */
-const MAX_TAKE = 64;
+/**
+ * Most calls taken in one round trip. A take never asks for more than the free slots, so a
+ * worker holds at most `concurrency` calls; this only bounds the script's reply. Taking all free
+ * slots at once, not 64 at a time, gave +19% calls/s at 100 slots (issue 5).
+ */
+const MAX_TAKE = 1000;
 
 /**
  * Takes calls for one queue. While the queue has work, `take` leases up to the number of free
@@ -47,6 +51,10 @@ export class Fetcher {
     const o = this.#o;
     while (!this.#stopped) {
       await o.slots.whenFree();
+      // Handlers that finish in one turn of the event loop free their slots one microtask after
+      // another: waking on the first would take one call per round trip. One macrotask later
+      // all of them are free, and one take fetches them all (issue 5: +20% calls/s).
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.#stopped) break;
       // Reserved before the round trip: fetchers of other queues share these slots.
       const want = Math.min(o.slots.free, MAX_TAKE);

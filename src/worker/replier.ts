@@ -1,5 +1,5 @@
 import type { QueueKeys } from '../wire/keys.js';
-import type { Scripts, Settlement } from '../transport/scripts.js';
+import type { CompleteOptions, Scripts, Settlement } from '../transport/scripts.js';
 
 interface Waiting {
   item: Settlement;
@@ -15,18 +15,14 @@ const MAX_BATCH = 128;
  */
 export class Replier {
   readonly #scripts: Scripts;
-  readonly #inboxTtlMs: number;
-  readonly #deadMaxLen: number;
-  readonly #replyTtlMs: number;
+  readonly #options: CompleteOptions;
   readonly #queues = new Map<QueueKeys, Waiting[]>();
   #scheduled = false;
   readonly #inflight = new Set<Promise<void>>();
 
-  constructor(scripts: Scripts, inboxTtlMs: number, deadMaxLen: number, replyTtlMs: number) {
+  constructor(scripts: Scripts, options: CompleteOptions) {
     this.#scripts = scripts;
-    this.#inboxTtlMs = inboxTtlMs;
-    this.#deadMaxLen = deadMaxLen;
-    this.#replyTtlMs = replyTtlMs;
+    this.#options = options;
   }
 
   /** Resolves true when settled, false when the lease was lost and the result dropped. */
@@ -49,7 +45,7 @@ export class Replier {
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const batch = list.slice(i, i + MAX_BATCH);
         const p = this.#scripts
-          .complete(keys, batch.map((w) => w.item), this.#inboxTtlMs, this.#deadMaxLen, this.#replyTtlMs)
+          .complete(keys, batch.map((w) => w.item), this.#options)
           .then(
             (res) => batch.forEach((w, j) => w.done(res[j] === 1)),
             (err: unknown) => batch.forEach((w) => w.fail(err)),

@@ -1,6 +1,6 @@
 import type { TaskwireError } from '../errors.js';
-import { encodeReply, type CallEnvelope, type ReplyTarget } from '../wire/envelope.js';
-import { replyChannel, type QueueKeys } from '../wire/keys.js';
+import { encodeReply, type CallEnvelope } from '../wire/envelope.js';
+import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { Settlement } from '../transport/scripts.js';
 
@@ -11,30 +11,25 @@ export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
  * Builds the records complete-5.lua consumes: how a call ends (reply, silence, retry, dead
  * letter) as plain data, separate from when and how they are sent (replier.ts).
  */
-export function settlements(options: { prefix: string; replyTtlMs: number; serializer: Serializer }) {
-  function replyFields(keys: QueueKeys, callId: string, reply: ReplyTarget | undefined): Pick<Settlement, 'action' | 'target' | 'inbox'> {
-    if (!reply) return { action: '-', target: '', inbox: '' };
-    if (reply.mode === 'pubsub') return { action: 'p', target: replyChannel(options.prefix, reply.client), inbox: '' };
-    return { action: 'k', target: keys.reply(callId), inbox: keys.inbox(reply.client) };
-  }
-
+export function settlements(serializer: Serializer) {
   /** Settles without a reply (nobody waits, or the caller already has its answer). */
   function silent(token: string, callId: string): Settlement {
-    return { token, callId, action: '-', target: '', inbox: '', payload: '', ttlMs: 0, deadReason: '', idem: '', idemTtlMs: 0 };
+    return { token, callId, action: '-', to: '', payload: '', deadReason: '', idem: '', idemTtlMs: 0 };
   }
 
   /** Re-enqueues the next attempt after `delayMs` (retry backoff). */
   function retry(token: string, callId: string, delayMs: number, nextEnvelope: string): Settlement {
-    return { ...silent(token, callId), action: 'r', target: String(delayMs), payload: nextEnvelope };
+    return { token, callId, action: 'r', to: String(delayMs), payload: nextEnvelope, deadReason: '', idem: '', idemTtlMs: 0 };
   }
 
   function reply(keys: QueueKeys, token: string, to: Addressee, payload: string, deadReason = ''): Settlement {
+    const target = to.reply;
     return {
       token,
       callId: to.id,
-      ...replyFields(keys, to.id, to.reply),
+      action: target === undefined ? '-' : target.mode === 'pubsub' ? 'p' : 'k',
+      to: target === undefined ? '' : target.client,
       payload,
-      ttlMs: options.replyTtlMs,
       deadReason,
       idem: to.idem === undefined ? '' : keys.idempotency(to.idem),
       idemTtlMs: to.idemTtl ?? 0,
@@ -42,7 +37,7 @@ export function settlements(options: { prefix: string; replyTtlMs: number; seria
   }
 
   function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): Settlement {
-    return reply(keys, token, to, encodeReply({ id: to.id, ok: true, output: options.serializer.serialize(output), fp }));
+    return reply(keys, token, to, encodeReply({ id: to.id, ok: true, output: serializer.serialize(output), fp }));
   }
 
   function error(keys: QueueKeys, token: string, to: Addressee, fp: string | undefined, err: TaskwireError<string, unknown>, deadReason = ''): Settlement {
@@ -50,7 +45,7 @@ export function settlements(options: { prefix: string; replyTtlMs: number; seria
     const payload = encodeReply({
       id: to.id,
       ok: false,
-      error: json.data === undefined ? json : { ...json, data: options.serializer.serialize(json.data) },
+      error: json.data === undefined ? json : { ...json, data: serializer.serialize(json.data) },
       ...(fp ? { fp } : {}),
     });
     return reply(keys, token, to, payload, deadReason);

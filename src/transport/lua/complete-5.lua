@@ -9,64 +9,96 @@
   KEYS[5] delayed     ZSET envelope -> time it may run again
   ARGV[1] inbox ttl in ms
   ARGV[2] dead-letter stream max length (approximate)
-  ARGV[3] reply ttl for idempotency followers in ms
-  ARGV[4..] groups of 10:
+  ARGV[3] reply key ttl in ms (also for the copies sent to idempotency followers)
+  ARGV[4] the queue's key base, "<prefix>:{<queue>}": reply keys are <base>:reply:<call id> and
+          inboxes <base>:inbox:<client id>, built here rather than sent per call
+  ARGV[5] reply channel prefix, "<prefix>:reply:" (followed by the client id)
+  ARGV[6..] groups of 8:
     token, call id,
     action  'k' reply to key+inbox | 'p' publish | '-' no reply | 'r' retry later
-    target  reply key | channel | '' | delay in ms (for 'r')
-    inbox   inbox list key (for 'k')
+    to      client id (for 'k' and 'p') | delay in ms (for 'r') | ''
     payload reply envelope | new envelope (for 'r')
-    ttl     reply key ttl in ms
     dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
     idem    '' or the call's idempotency key: the reply is stored for later callers with the
             same key and copied to the ones already waiting (see enqueue-3.lua)
     idemTtl ms to keep that stored reply
   Returns: array with 1 (settled) or 0 (lease lost, dropped) per call.
   Reply keys and inbox keys share the queue's hash tag, so all keys live in one slot.
+  Leases are checked, released and their bodies read in one command each per batch, and each
+  inbox gets one RPUSH and one PEXPIRE per batch; only the reply keys are written one by one.
 ]]
 -- @include deliver.lua
+local GROUP = 8
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local reply_ttl = ARGV[3]
+local base = ARGV[4]
+
+local tokens = {}
+for i = 6, #ARGV, GROUP do tokens[#tokens + 1] = ARGV[i] end
 local res = {}
--- Each inbox's ttl is renewed once per batch, not once per reply.
-local inboxes = {}
-for i = 4, #ARGV, 10 do
-  local token, id, action = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local target, inbox, payload, ttl, dead = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
-  local idem, idem_ttl = ARGV[i + 8], ARGV[i + 9]
-  if redis.call('ZREM', KEYS[1], token) == 0 then
-    res[#res + 1] = 0
+if #tokens == 0 then return res end
+local scores = redis.call('ZMSCORE', KEYS[1], unpack(tokens))
+local held, held_at, seen = {}, {}, {}
+for j, token in ipairs(tokens) do
+  -- A token twice in one batch is settled once.
+  if scores[j] and not seen[token] then
+    seen[token] = true
+    held[#held + 1] = token
+    held_at[#held_at + 1] = j
+    res[j] = 1
   else
-    local raw = redis.call('HGET', KEYS[2], token)
-    redis.call('HDEL', KEYS[2], token)
-    -- Keyed by what take-8.lua counted (the envelope's id prefix), not by what the worker could
-    -- decode: a malformed message with a readable id would otherwise leave its counter behind.
-    local counted = raw and string.match(raw, '^{"v":1,"id":"([^"]+)"')
-    if counted then redis.call('HDEL', KEYS[3], counted) end
-    if dead ~= '' then
-      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
-        'envelope', raw or '', 'error', payload, 'at', tostring(now))
-    end
-    if action == 'k' then
-      redis.call('SET', target, payload, 'PX', ttl)
-      redis.call('RPUSH', inbox, id)
-      inboxes[inbox] = true
-    elseif action == 'p' then
-      redis.call('PUBLISH', target, payload)
-    elseif action == 'r' then
-      redis.call('ZADD', KEYS[5], now + tonumber(target), payload)
-    end
-    if idem ~= '' and action ~= 'r' and payload ~= '' then
-      redis.call('SET', idem .. ':result', payload, 'PX', idem_ttl)
-      local waiters = redis.call('LRANGE', idem .. ':waiters', 0, -1)
-      for _, w in ipairs(waiters) do
-        local fid, spec = string.match(w, '^([^|]+)|(.*)$')
-        if fid then deliver_copy(payload, fid, spec, ARGV[3], ARGV[1]) end
-      end
-      redis.call('DEL', idem .. ':waiters')
-    end
-    res[#res + 1] = 1
+    res[j] = 0
   end
 end
-for inbox in pairs(inboxes) do redis.call('PEXPIRE', inbox, ARGV[1]) end
+if #held == 0 then return res end
+redis.call('ZREM', KEYS[1], unpack(held))
+local bodies = redis.call('HMGET', KEYS[2], unpack(held))
+redis.call('HDEL', KEYS[2], unpack(held))
+-- Keyed by what take-8.lua counted (the envelope's id prefix), not by what the worker could
+-- decode: a malformed message with a readable id would otherwise leave its counter behind.
+local counted = {}
+for k = 1, #held do
+  local id = bodies[k] and string.match(bodies[k], '^{"v":1,"id":"([^"]+)"')
+  if id then counted[#counted + 1] = id end
+end
+if #counted > 0 then redis.call('HDEL', KEYS[3], unpack(counted)) end
+
+local inboxes = {}
+for k, j in ipairs(held_at) do
+  local i = 6 + (j - 1) * GROUP
+  local id, action, to, payload = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local dead, idem, idem_ttl = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  if dead ~= '' then
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
+      'envelope', bodies[k] or '', 'error', payload, 'at', tostring(now))
+  end
+  if action == 'k' then
+    redis.call('SET', base .. ':reply:' .. id, payload, 'PX', reply_ttl)
+    local ids = inboxes[to]
+    if not ids then
+      ids = {}
+      inboxes[to] = ids
+    end
+    ids[#ids + 1] = id
+  elseif action == 'p' then
+    redis.call('PUBLISH', ARGV[5] .. to, payload)
+  elseif action == 'r' then
+    redis.call('ZADD', KEYS[5], now + tonumber(to), payload)
+  end
+  if idem ~= '' and action ~= 'r' and payload ~= '' then
+    redis.call('SET', idem .. ':result', payload, 'PX', idem_ttl)
+    local waiters = redis.call('LRANGE', idem .. ':waiters', 0, -1)
+    for _, w in ipairs(waiters) do
+      local fid, spec = string.match(w, '^([^|]+)|(.*)$')
+      if fid then deliver_copy(payload, fid, spec, reply_ttl, ARGV[1]) end
+    end
+    redis.call('DEL', idem .. ':waiters')
+  end
+end
+for client, ids in pairs(inboxes) do
+  local inbox = base .. ':inbox:' .. client
+  redis.call('RPUSH', inbox, unpack(ids))
+  redis.call('PEXPIRE', inbox, ARGV[1])
+end
 return res

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { scripts, type CompleteOptions, type Settlement } from '../../src/transport/scripts.js';
+import { queueKeys, replyChannelPrefix } from '../../src/wire/keys.js';
+import { inspector, randomPrefix } from '../support/redis.js';
+
+/**
+ * take-8.lua and complete-5.lua work per batch (one command for all leases of a take, one for
+ * all tokens of a settle). These pin the per-call outcomes inside a batch, which the call-path
+ * tests only see in their common case.
+ */
+const envelope = (id: string) => `{"v":1,"id":"${id}","task":"t","input":{"json":1},"deadline":9999999999999,"attempt":1,"sentAt":1}`;
+
+describe('batched take and complete scripts', () => {
+  let cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups = [];
+  });
+
+  function setup() {
+    const prefix = randomPrefix();
+    const { redis, cleanup } = inspector(prefix);
+    cleanups.push(cleanup);
+    const keys = queueKeys(prefix, 'q');
+    const options: CompleteOptions = { inboxTtlMs: 60_000, deadMaxLen: 100, replyTtlMs: 60_000, channelPrefix: replyChannelPrefix(prefix) };
+    return { redis, keys, s: scripts(redis), options };
+  }
+
+  const reply = (token: string, callId: string, client: string): Settlement => ({
+    token, callId, action: 'k', to: client, payload: `{"v":1,"id":"${callId}","ok":true,"output":{"json":"${callId}"}}`,
+    deadReason: '', idem: '', idemTtlMs: 0,
+  });
+
+  it('leases a batch under consecutive tokens, skipping cancelled and oversized calls, and counts deliveries per call', async () => {
+    const { redis, keys, s } = setup();
+    await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c') + ' '.repeat(500), envelope('d'));
+    await redis.zadd(keys.cancelled, Date.now() + 60_000, 'b');
+    await redis.hset(keys.deliveries, 'd', '1'); // d was delivered once before (its worker died)
+    const taken = await s.take(keys, 'w1', 10, 30_000, 400, 100, { from: 0, mayTake: true });
+    expect(taken.blocked).toBe(false);
+    expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['a', 1], ['d', 2]]);
+    const [t1, t2] = taken.calls.map((c) => Number(c.token));
+    expect(t2).toBe((t1 as number) + 1);
+    expect(await redis.zcard(keys.active)).toBe(2);
+    expect(await redis.hlen(keys.bodies)).toBe(2);
+    expect(await redis.hgetall(keys.deliveries)).toEqual({ a: '1', d: '2' });
+    expect(await redis.zcard(keys.cancelled)).toBe(0); // b's cancellation was used up
+    expect(await redis.xlen(keys.dead)).toBe(1); // c, unread
+    expect(await redis.llen(keys.wait)).toBe(0);
+  });
+
+  it('stops at a suspect this worker may not take and puts it back at the head with everything behind it', async () => {
+    const { redis, keys, s } = setup();
+    await redis.rpush(keys.wait, envelope('a'), envelope('s1'), envelope('b'), envelope('s2'), envelope('c'));
+    await redis.hset(keys.deliveries, 's1', '2', 's2', '2');
+    const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 2, mayTake: true });
+    // s1 is this worker's one suspect; s2 would be a second one, so taking stops there.
+    expect(taken.blocked).toBe(true);
+    expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['a', 1], ['s1', 3], ['b', 1]]);
+    expect(await redis.lrange(keys.wait, 0, -1)).toEqual([envelope('s2'), envelope('c')]);
+  });
+
+  it('settles held tokens and drops lost or repeated ones within one batch, replying once per call', async () => {
+    const { redis, keys, s, options } = setup();
+    await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c'));
+    const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    const [a, b, c] = taken.calls.map((x) => x.token) as [string, string, string];
+    await redis.zrem(keys.active, b); // b's lease was reaped: its late result must be fenced
+    const res = await s.complete(keys, [reply(a, 'a', 'cl1'), reply(b, 'b', 'cl1'), reply(c, 'c', 'cl2'), reply(a, 'a', 'cl1')], options);
+    expect(res).toEqual([1, 0, 1, 0]);
+    expect(await redis.lrange(keys.inbox('cl1'), 0, -1)).toEqual(['a']);
+    expect(await redis.lrange(keys.inbox('cl2'), 0, -1)).toEqual(['c']);
+    expect(await redis.get(keys.reply('a'))).toContain('"id":"a"');
+    expect(await redis.exists(keys.reply('b'))).toBe(0);
+    expect(await redis.pttl(keys.inbox('cl1'))).toBeGreaterThan(0);
+    expect(await redis.pttl(keys.reply('c'))).toBeGreaterThan(0);
+    // Settled leases leave nothing behind; b's body stays for whoever holds it now.
+    expect(await redis.zcard(keys.active)).toBe(0);
+    expect(await redis.hkeys(keys.bodies)).toEqual([b]);
+    expect(await redis.hkeys(keys.deliveries)).toEqual(['b']);
+  });
+
+  it('publishes pub/sub replies, schedules retries and dead-letters within the same batch', async () => {
+    const { redis, keys, s, options } = setup();
+    await redis.rpush(keys.wait, envelope('p'), envelope('r'), envelope('d'));
+    const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    const [p, r, d] = taken.calls.map((x) => x.token) as [string, string, string];
+    const sub = redis.duplicate();
+    cleanups.push(async () => sub.disconnect());
+    const heard: string[] = [];
+    await sub.subscribe(`${options.channelPrefix}cl9`);
+    sub.on('message', (_ch, msg: string) => heard.push(msg));
+    const res = await s.complete(keys, [
+      { ...reply(p, 'p', 'cl9'), action: 'p' },
+      { token: r, callId: 'r', action: 'r', to: '60000', payload: envelope('r'), deadReason: '', idem: '', idemTtlMs: 0 },
+      { token: d, callId: 'd', action: '-', to: '', payload: '{"err":1}', deadReason: 'ATTEMPTS_EXHAUSTED', idem: '', idemTtlMs: 0 },
+    ], options);
+    expect(res).toEqual([1, 1, 1]);
+    await expect.poll(() => heard.length).toBe(1);
+    expect(heard[0]).toContain('"id":"p"');
+    expect(await redis.zrange(keys.delayed, 0, -1)).toEqual([envelope('r')]);
+    const dead = await redis.xrange(keys.dead, '-', '+');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.[1]).toEqual(expect.arrayContaining(['reason', 'ATTEMPTS_EXHAUSTED', 'envelope', envelope('d')]));
+  });
+});
