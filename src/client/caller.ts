@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
-import { issuesText, parseWith } from '../contract/parse.js';
+import type { z } from 'zod';
+import { issuesText, parseSync, parseWith } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
 import { INBOX_TTL_MS, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
@@ -73,35 +74,53 @@ export class Caller {
 
   call(path: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      void this.#start(path, input, options, resolve, reject).catch((err: unknown) => {
+      try {
+        this.#start(path, input, options, resolve, reject);
+      } catch (err) {
         reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, String(err), { cause: err }));
-      });
+      }
     });
   }
 
-  async #start(
+  /**
+   * Synchronous up to the enqueue in the common case (no promise or microtask per step: the
+   * call path allocates little, and that showed in the issue 5 profiles as GC time). Only an
+   * input schema with async refinements, or the first pub/sub call, waits.
+   */
+  #start(
     path: string,
     input: unknown,
     options: CallOptions,
     resolve: (value: unknown) => void,
     reject: (err: TaskwireError<string, unknown>) => void,
-  ): Promise<void> {
+  ): void {
     if (this.#closed) return reject(new TaskwireError(ERROR_CODES.CLOSED, 'client is closed'));
     const route = this.#routes.get(path);
     if (!route) return reject(new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `unknown task "${path}"`, { data: { task: path } }));
     if (options.signal?.aborted) return reject(this.#cancelled(path));
+    if (!route.input) return this.#send(route, input, options, resolve, reject);
+    const parsed = parseSync(route.input, input);
+    if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, parsed.error));
+    parseWith(route.input, input).then(
+      (p) => (p.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, p.error))),
+      (err: unknown) => reject(new TaskwireError(ERROR_CODES.INTERNAL, `validating ${path} failed: ${String(err)}`, { cause: err })),
+    );
+  }
 
-    if (route.input) {
-      const parsed = await parseWith(route.input, input);
-      if (!parsed.success) {
-        return reject(
-          new TaskwireError(ERROR_CODES.VALIDATION, `invalid input for ${path}: ${issuesText(parsed.error)}`, {
-            data: { task: path, issues: parsed.error.issues },
-          }),
-        );
-      }
-    }
+  #invalid(path: string, error: z.ZodError): TaskwireError<string, unknown> {
+    return new TaskwireError(ERROR_CODES.VALIDATION, `invalid input for ${path}: ${issuesText(error)}`, {
+      data: { task: path, issues: error.issues },
+    });
+  }
 
+  #send(
+    route: Route,
+    input: unknown,
+    options: CallOptions,
+    resolve: (value: unknown) => void,
+    reject: (err: TaskwireError<string, unknown>) => void,
+  ): void {
+    const path = route.path;
     const mode: ReplyMode = options.replyMode ?? this.#options.replyMode ?? 'key';
     const timeoutMs = options.timeoutMs ?? route.timeoutMs ?? this.#options.defaultTimeoutMs ?? DEFAULTS.timeoutMs;
     if (!(timeoutMs > 0)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `timeoutMs must be positive, got ${timeoutMs}`));
@@ -113,6 +132,8 @@ export class Caller {
     } catch (err) {
       return reject(new TaskwireError(ERROR_CODES.VALIDATION, `input of ${path} cannot be serialized: ${String(err)}`, { cause: err }));
     }
+    const idem = options.idempotencyKey;
+    const retry = options.retry;
     const raw = encodeCall({
       id,
       task: path,
@@ -120,13 +141,12 @@ export class Caller {
       reply: { mode, client: this.id },
       deadline: now + timeoutMs,
       attempt: 1,
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.retry ? { retry: { attempts: options.retry.attempts, backoffMs: options.retry.backoffMs, maxDelayMs: options.retry.maxDelayMs } } : {}),
+      headers: options.headers,
       fp: route.fingerprint,
       sentAt: now,
-      ...(options.idempotencyKey === undefined
-        ? {}
-        : { idem: options.idempotencyKey, idemTtl: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs }),
+      idem,
+      idemTtl: idem === undefined ? undefined : (options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs),
+      retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
     });
     const limit = this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
     // String length bounds the byte length from below, so the exact count is only needed near the limit.
@@ -143,31 +163,15 @@ export class Caller {
     const call: PendingCall = { id, route, keys, mode, raw, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
     const signal = options.signal;
-    // Checked again: validating the input yielded, and a signal aborted meanwhile will not fire
-    // 'abort' for a listener added now.
+    // Checked again: validating the input may have yielded, and a signal aborted meanwhile will
+    // not fire 'abort' for a listener added now.
     if (signal?.aborted) return reject(this.#cancelled(path));
     if (signal) cleanup = this.#abortListeners.add(signal, call);
     this.#pending.add(call, (c) => this.#expire(c), cleanup);
 
-    try {
-      if (mode === 'pubsub') await this.#pubsubReady();
-      else for (const inbox of this.#inboxesReady()) inbox.poke();
-      const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
-      const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
-      const res =
-        options.idempotencyKey === undefined
-          ? await this.#batcher.enqueue(keys, raw, ttl, timeoutMs)
-          : await this.#scripts.enqueue(keys, {
-            raw,
-            workerTtlMs: ttl,
-            callId: id,
-            idem: options.idempotencyKey === undefined ? '' : keys.idempotency(options.idempotencyKey),
-            idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
-            replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
-            replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
-            inboxTtlMs: INBOX_TTL_MS,
-            markerTtlMs: timeoutMs,
-          });
+    const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
+    const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
+    const enqueued = (res: number) => {
       call.enqueued = true;
       if (res === -1) {
         this.#pending.reject(
@@ -177,12 +181,37 @@ export class Caller {
           }),
         );
       }
-    } catch (err) {
+    };
+    const failed = (err: unknown) => {
       this.#pending.reject(
         id,
         new TaskwireError(ERROR_CODES.CONNECTION, `could not send ${path}: ${(err as Error).message}`, { cause: err, data: { task: path } }),
       );
+    };
+    const enqueue = () => {
+      if (idem === undefined) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
+      this.#scripts
+        .enqueue(keys, {
+          raw,
+          workerTtlMs: ttl,
+          callId: id,
+          idem: keys.idempotency(idem),
+          idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
+          replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
+          replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
+          inboxTtlMs: INBOX_TTL_MS,
+          markerTtlMs: timeoutMs,
+        })
+        .then(enqueued, failed);
+    };
+    if (mode === 'key') {
+      for (const inbox of this.#inboxesReady()) inbox.poke();
+      return enqueue();
     }
+    // Pub/sub replies are only heard once subscribed: the first call waits for the SUBSCRIBE.
+    const subscribed = this.#pubsubReady();
+    if (subscribed === true) return enqueue();
+    subscribed.then(enqueue, failed);
   }
 
   #cancelled(path: string): TaskwireError<string, unknown> {
@@ -247,13 +276,14 @@ export class Caller {
     return this.#inboxes;
   }
 
-  #pubsubReady(): Promise<void> {
+  /** true once subscribed, else a promise of it. */
+  #pubsubReady(): true | Promise<void> {
     if (!this.#pubsub) {
       this.#subscriber = openConnection(this.#options.redis, { name: `tw-client-${this.id}-sub`, blocking: true });
       this.#subscriber.on('error', () => undefined);
       this.#pubsub = new ReplyPubSub(this.#subscriber, replyChannel(this.#prefix, this.id), (raw) => this.#onReply(raw));
     }
-    return this.#pubsub.ready();
+    return this.#pubsub.isReady || this.#pubsub.ready();
   }
 
   /** After a reconnect: results may sit at reply keys whose inbox notice was lost. */
@@ -271,41 +301,56 @@ export class Caller {
     await Promise.all([...byQueue.values()].map((keys) => inbox.fetch(keys).catch(() => undefined)));
   }
 
-  async #onReply(raw: string): Promise<void> {
+  #onReply(raw: string): void {
     const decoded = decodeReply(raw);
     if (!decoded.ok) return; // Not ours to understand; nobody can be told.
     const reply = decoded.value;
     const call = this.#pending.get(reply.id);
     if (!call) return; // Settled already (timeout, cancel) or a duplicate: exactly one outcome.
-    const path = call.route.path;
+    let output: unknown;
     try {
       if (!reply.ok) {
         this.#pending.reject(reply.id, replyError(reply, (d) => this.#serializer.deserialize(d)));
         return;
       }
-      const output = this.#serializer.deserialize(reply.output);
-      // Same fingerprint: the worker already checked output against this very schema.
-      if (call.route.output && reply.fp !== undefined && reply.fp !== call.route.fingerprint) {
-        const parsed = await parseWith(call.route.output, output);
-        if (!parsed.success) {
-          this.#pending.reject(
-            reply.id,
-            new TaskwireError(
-              ERROR_CODES.CONTRACT_MISMATCH,
-              `result of ${path} does not match this client's contract (worker's contract differs): ${issuesText(parsed.error)}`,
-              { data: { task: path, issues: parsed.error.issues, clientFingerprint: call.route.fingerprint, workerFingerprint: reply.fp } },
-            ),
-          );
-          return;
-        }
-      }
-      this.#pending.resolve(reply.id, output);
+      output = this.#serializer.deserialize(reply.output);
     } catch (err) {
-      this.#pending.reject(
-        reply.id,
-        new TaskwireError(ERROR_CODES.PROTOCOL, `reply of ${path} could not be decoded: ${(err as Error).message}`, { cause: err }),
-      );
+      this.#undecodable(call, err);
+      return;
     }
+    // Same fingerprint: the worker already checked output against this very schema.
+    const schema = call.route.output;
+    if (!schema || reply.fp === undefined || reply.fp === call.route.fingerprint) {
+      this.#pending.resolve(reply.id, output);
+      return;
+    }
+    const parsed = parseSync(schema, output);
+    if (parsed) this.#checkedOutput(call, output, parsed, reply.fp);
+    else parseWith(schema, output).then((p) => this.#checkedOutput(call, output, p, reply.fp), (err: unknown) => this.#undecodable(call, err));
+  }
+
+  /** The result of a worker with another contract version, checked against this client's (and passed on as sent). */
+  #checkedOutput(call: PendingCall, output: unknown, parsed: z.ZodSafeParseResult<unknown>, workerFingerprint: string | undefined): void {
+    if (parsed.success) {
+      this.#pending.resolve(call.id, output);
+      return;
+    }
+    const path = call.route.path;
+    this.#pending.reject(
+      call.id,
+      new TaskwireError(
+        ERROR_CODES.CONTRACT_MISMATCH,
+        `result of ${path} does not match this client's contract (worker's contract differs): ${issuesText(parsed.error)}`,
+        { data: { task: path, issues: parsed.error.issues, clientFingerprint: call.route.fingerprint, workerFingerprint } },
+      ),
+    );
+  }
+
+  #undecodable(call: PendingCall, err: unknown): void {
+    this.#pending.reject(
+      call.id,
+      new TaskwireError(ERROR_CODES.PROTOCOL, `reply of ${call.route.path} could not be decoded: ${(err as Error).message}`, { cause: err }),
+    );
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,8 @@ import type { QueueKeys } from '../wire/keys.js';
 
 interface Waiting {
   raw: string;
-  resolve: (res: number) => void;
-  reject: (err: unknown) => void;
+  done: (res: number) => void;
+  failed: (err: unknown) => void;
 }
 
 interface Batch {
@@ -36,27 +36,28 @@ export class EnqueueBatcher {
     this.#scripts = scripts;
   }
 
-  /** Same result as `scripts.enqueue`: the wait list's length, -1 for no live worker, 0 for a re-send. */
-  enqueue(keys: QueueKeys, raw: string, workerTtlMs: number, markerTtlMs: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const slot = `${keys.base}|${workerTtlMs}`;
-      let batch = this.#open.get(slot);
-      if (batch && (batch.items.length >= MAX_CALLS || batch.bytes + raw.length > MAX_BYTES)) {
-        this.#send(slot, batch);
-        batch = undefined;
-      }
-      if (!batch) {
-        batch = { id: randomUUID(), keys, workerTtlMs, markerTtlMs, items: [], bytes: 0 };
-        this.#open.set(slot, batch);
-      }
-      batch.items.push({ raw, resolve, reject });
-      batch.bytes += raw.length;
-      batch.markerTtlMs = Math.max(batch.markerTtlMs, markerTtlMs);
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
-    });
+  /**
+   * `done` gets what `scripts.enqueue` returns: the wait list's length, -1 for no live worker,
+   * 0 for a re-send. Callbacks, not a promise: one fewer allocation and microtask per call.
+   */
+  enqueue(keys: QueueKeys, raw: string, workerTtlMs: number, markerTtlMs: number, done: (res: number) => void, failed: (err: unknown) => void): void {
+    const slot = `${keys.base}|${workerTtlMs}`;
+    let batch = this.#open.get(slot);
+    if (batch && (batch.items.length >= MAX_CALLS || batch.bytes + raw.length > MAX_BYTES)) {
+      this.#send(slot, batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { id: randomUUID(), keys, workerTtlMs, markerTtlMs, items: [], bytes: 0 };
+      this.#open.set(slot, batch);
+    }
+    batch.items.push({ raw, done, failed });
+    batch.bytes += raw.length;
+    batch.markerTtlMs = Math.max(batch.markerTtlMs, markerTtlMs);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
   }
 
   #flush(): void {
@@ -75,8 +76,8 @@ export class EnqueueBatcher {
         raws: items.map((w) => w.raw),
       })
       .then(
-        (res) => items.forEach((w) => w.resolve(res)),
-        (err: unknown) => items.forEach((w) => w.reject(err)),
+        (res) => items.forEach((w) => w.done(res)),
+        (err: unknown) => items.forEach((w) => w.failed(err)),
       );
   }
 }

@@ -9,6 +9,8 @@ export class ReplyPubSub {
   readonly #sub: Connection;
   readonly #channel: string;
   #ready: Promise<void> | undefined;
+  /** Subscribed (ioredis re-subscribes by itself after a reconnect). */
+  isReady = false;
 
   constructor(sub: Connection, channel: string, onReply: (raw: string) => void) {
     this.#sub = sub;
@@ -21,7 +23,9 @@ export class ReplyPubSub {
   /** Subscribes once; a call must not be enqueued before its reply channel is listened to. */
   ready(): Promise<void> {
     this.#ready ??= this.#sub.subscribe(this.#channel).then(
-      () => undefined,
+      () => {
+        this.isReady = true;
+      },
       (err: unknown) => {
         this.#ready = undefined;
         throw err;
