@@ -3,9 +3,11 @@ import type { QueueKeys } from '../wire/keys.js';
 
 /**
  * Reply mode "key": workers store each result at the call's own reply key (with a TTL) and push
- * the call id on this client's inbox list of that queue. One blocking connection waits on all
- * inboxes at once (BLMPOP), so a client multiplexes every in-flight call over two connections,
- * then fetches the ready results with one pipelined GET (and UNLINK) per batch.
+ * it on this client's inbox list of that queue too. One blocking connection waits on all
+ * inboxes at once (BLMPOP), so a client multiplexes every in-flight call over two connections;
+ * the replies it pops are handled at once and their reply keys unlinked, one UNLINK per batch.
+ * The reply keys are what survives a BLMPOP answer lost with its connection: the sweep after a
+ * reconnect reads them (`fetch`).
  */
 export class ReplyInbox {
   readonly #blocking: Connection;
@@ -56,7 +58,7 @@ export class ReplyInbox {
           | null;
         if (!res) continue;
         const keys = this.#inboxToKeys.get(res[0]);
-        if (keys) await this.fetch(res[1].map((id) => keys.reply(id)));
+        if (keys) await this.#popped(keys, res[1]);
       } catch {
         if (this.#closed) break;
         // Connection trouble: ioredis reconnects; pending calls are bounded by their deadlines.
@@ -65,7 +67,24 @@ export class ReplyInbox {
     }
   }
 
-  /** Reads and deletes results at the given reply keys (also used to sweep after a reconnect). */
+  async #popped(keys: QueueKeys, entries: readonly string[]): Promise<void> {
+    const read: string[] = [];
+    // Workers before protocol note 2 (docs/PROTOCOL.md) pushed call ids, not replies: their
+    // replies are fetched from the reply keys, so clients can be upgraded before workers.
+    const notices: string[] = [];
+    for (const entry of entries) {
+      // A reply begins {"v":1,"id":"<id>" (13 characters before the id).
+      if (entry.startsWith('{"v":1,"id":"')) {
+        read.push(keys.reply(entry.slice(13, entry.indexOf('"', 13))));
+        this.#onReply(entry);
+      } else notices.push(keys.reply(entry));
+    }
+    // A lost UNLINK leaves the key to its TTL; a reply read twice is ignored.
+    if (read.length) this.#commands.pipeline().unlink(read).exec().catch(() => undefined);
+    if (notices.length) await this.fetch(notices);
+  }
+
+  /** Reads and deletes results at the given reply keys (the sweep after a reconnect). */
   async fetch(replyKeys: readonly string[]): Promise<void> {
     // GET, then UNLINK; not GETDEL. When Redis dies after running the read but before its answer
     // reaches us, ioredis re-sends the command after reconnecting: a GETDEL would find nothing

@@ -41,9 +41,11 @@ describe('bad input', () => {
         keys.wait,
         encodeCall({ id, task: 'math.add', input: { json: { a: 'x', b: 1 } }, reply: { mode: 'key', client: 'c1' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
       );
-      const [, ids] = (await env.redis.blpop(keys.inbox('c1'), 5)) ?? [];
-      expect(ids).toBe(id);
-      const reply = JSON.parse((await env.redis.get(keys.reply(id))) ?? '{}');
+      // The reply arrives on the caller's inbox, and is kept at its reply key as well.
+      const [, pushed] = (await env.redis.blpop(keys.inbox('c1'), 5)) ?? [];
+      expect(pushed).toBe(await env.redis.get(keys.reply(id)));
+      const reply = JSON.parse(pushed ?? '{}');
+      expect(reply.id).toBe(id);
       expect(reply.ok).toBe(false);
       expect(reply.error.code).toBe('VALIDATION');
       expect(reply.error.message).toContain('a');

@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient, createWorker, router, task, type Serializer } from '../../src/index.js';
+import { queueKeys } from '../../src/wire/keys.js';
 import { quietLogger, setup } from '../support/fixtures.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
 
@@ -63,4 +64,29 @@ it('uses a custom serializer on both ends instead of superjson', async () => {
   });
   expect(await client.add({ a: 2, b: 40 })).toBe(42);
   expect(seen).toEqual([{ plain: { a: 2, b: 40 } }, { plain: 42 }]);
+});
+
+it('reads replies pushed on the inbox, unlinks their reply keys, and still reads a reply announced by call id only (older workers)', async () => {
+  const prefix = randomPrefix();
+  const contract = router({ add: task({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }) });
+  const client = createClient(contract, { redis: redisUrl(), prefix, noWorkers: 'wait' });
+  const insp = inspector(prefix);
+  cleanups.push(async () => {
+    await client.$close();
+    await insp.cleanup();
+  });
+  const keys = queueKeys(prefix, 'default');
+  const pending = [client.add({ a: 1, b: 2 }), client.add({ a: 5, b: 5 })];
+  await expect.poll(() => insp.redis.llen(keys.wait)).toBe(2);
+  const [first, second] = (await insp.redis.lrange(keys.wait, 0, -1)).map((raw) => JSON.parse(raw) as { id: string; reply: { client: string } });
+  if (!first || !second) throw new Error('calls not queued');
+  // Played by hand: the current worker (reply on the inbox, and at its reply key) ...
+  const reply1 = `{"v":1,"id":"${first.id}","ok":true,"output":{"json":3}}`;
+  await insp.redis.set(keys.reply(first.id), reply1, 'PX', 60_000);
+  await insp.redis.rpush(keys.inbox(first.reply.client), reply1);
+  // ... and a worker before the inbox carried replies (the id only; the reply at its key).
+  await insp.redis.set(keys.reply(second.id), `{"v":1,"id":"${second.id}","ok":true,"output":{"json":10}}`, 'PX', 60_000);
+  await insp.redis.rpush(keys.inbox(second.reply.client), second.id);
+  expect(await Promise.all(pending)).toEqual([3, 10]);
+  await expect.poll(() => insp.redis.exists(keys.reply(first.id), keys.reply(second.id))).toBe(0);
 });

@@ -26,6 +26,9 @@
   Reply keys and inbox keys share the queue's hash tag, so all keys live in one slot.
   Leases are checked, released and their bodies read in one command each per batch, and each
   inbox gets one RPUSH and one PEXPIRE per batch; only the reply keys are written one by one.
+  Mode 'k' writes the reply twice: at its reply key (durable until read: a client whose BLMPOP
+  answer was lost to a dropped connection finds it there) and on the inbox itself, so the
+  client needs no second round trip to read it.
 ]]
 -- @include deliver.lua
 local GROUP = 8
@@ -75,12 +78,12 @@ for k, j in ipairs(held_at) do
   end
   if action == 'k' then
     redis.call('SET', base .. ':reply:' .. id, payload, 'PX', reply_ttl)
-    local ids = inboxes[to]
-    if not ids then
-      ids = {}
-      inboxes[to] = ids
+    local replies = inboxes[to]
+    if not replies then
+      replies = {}
+      inboxes[to] = replies
     end
-    ids[#ids + 1] = id
+    replies[#replies + 1] = payload
   elseif action == 'p' then
     redis.call('PUBLISH', ARGV[5] .. to, payload)
   elseif action == 'r' then
@@ -96,9 +99,9 @@ for k, j in ipairs(held_at) do
     redis.call('DEL', idem .. ':waiters')
   end
 end
-for client, ids in pairs(inboxes) do
+for client, replies in pairs(inboxes) do
   local inbox = base .. ':inbox:' .. client
-  redis.call('RPUSH', inbox, unpack(ids))
+  redis.call('RPUSH', inbox, unpack(replies))
   redis.call('PEXPIRE', inbox, ARGV[1])
 end
 return res

@@ -9,7 +9,7 @@ local function deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
   local kind, a, b = string.match(spec, '^(%a)|([^|]*)|?(.*)$')
   if kind == 'k' then
     redis.call('SET', a, copy, 'PX', reply_ttl)
-    redis.call('RPUSH', b, call_id)
+    redis.call('RPUSH', b, copy)
     redis.call('PEXPIRE', b, inbox_ttl)
   elseif kind == 'p' then
     redis.call('PUBLISH', a, copy)
