@@ -3,7 +3,7 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
 import { issuesText, parseSync, parseWith } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
-import { decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
+import { bytesOver, decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
 import { INBOX_TTL_MS, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
@@ -149,9 +149,8 @@ export class Caller {
       retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
     });
     const limit = this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
-    // String length bounds the byte length from below, so the exact count is only needed near the limit.
-    const bytes = raw.length * 3 > limit ? Buffer.byteLength(raw) : raw.length;
-    if (bytes > limit) {
+    const bytes = bytesOver(raw, limit);
+    if (bytes !== undefined) {
       return reject(
         new TaskwireError(ERROR_CODES.PAYLOAD_TOO_LARGE, `call of ${path} is ${bytes} bytes, over the ${limit}-byte limit`, {
           data: { task: path, bytes, limit },

@@ -193,6 +193,16 @@ export function encodeReply(reply: Omit<OkReply, 'v'> | Omit<ErrReply, 'v'>): st
     : JSON.stringify({ v: PROTOCOL_VERSION, id: reply.id, ok: false, error: reply.error, fp: reply.fp });
 }
 
+/** The UTF-8 size of an encoded envelope when it exceeds `limit` bytes, else undefined. */
+export function bytesOver(raw: string, limit: number): number | undefined {
+  // String length bounds the byte length from below (and 3x from above), so the exact count is
+  // only needed near the limit.
+  if (raw.length > limit) return Buffer.byteLength(raw);
+  if (raw.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(raw);
+  return bytes > limit ? bytes : undefined;
+}
+
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; id?: string; reply?: ReplyTarget };
 
 function parseJson(raw: string): { ok: true; value: unknown } | { ok: false; reason: string } {

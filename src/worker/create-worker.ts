@@ -3,7 +3,7 @@ import { ERROR_CODES, TaskError, TaskwireError } from '../errors.js';
 import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
-import { decodeCall, encodeCall, type CallEnvelope } from '../wire/envelope.js';
+import { bytesOver, decodeCall, encodeCall, type CallEnvelope } from '../wire/envelope.js';
 import { INBOX_TTL_MS, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
@@ -153,9 +153,22 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const outcome = await execute(keys, taken, env, entry);
     free();
     if (outcome.ok) {
-      // Counted once it reached Redis: a fenced result was not a success anyone saw.
-      if (await settle(keys, build.ok(keys, taken.token, env, outcome.output, entry.fingerprint))) stats.succeeded++;
-      return;
+      const settlement = build.ok(keys, taken.token, env, outcome.output, entry.fingerprint);
+      const bytes = bytesOver(settlement.payload, o.maxPayloadBytes);
+      if (bytes === undefined) {
+        // Counted once it reached Redis: a fenced result was not a success anyone saw.
+        if (await settle(keys, settlement)) stats.succeeded++;
+        return;
+      }
+      // Answered, not dropped: the caller learns why instead of waiting for its deadline.
+      stats.failed++;
+      logger.error(`taskwire: ${env.task} returned a result over maxPayloadBytes`, { callId: env.id, bytes, limit: o.maxPayloadBytes });
+      const err = new TaskwireError(
+        ERROR_CODES.PAYLOAD_TOO_LARGE,
+        `result of ${env.task} is ${bytes} bytes, over the worker's ${o.maxPayloadBytes}-byte limit`,
+        { data: { task: env.task, bytes, limit: o.maxPayloadBytes } },
+      );
+      return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, err));
     }
     stats.failed++;
     if (outcome.error.code === ERROR_CODES.CANCELLED) return settle(keys, build.silent(taken.token, env.id));

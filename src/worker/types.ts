@@ -62,7 +62,10 @@ export interface WorkerOptions {
   workerTtlMs?: number;
   /** Deliveries of one attempt before it is dead-lettered (a call that keeps crashing workers). Default 5. */
   maxDeliveries?: number;
-  /** Larger raw messages are set aside unread. Default 4 MiB; keep ≥ the clients' limit. */
+  /**
+   * Larger raw messages are set aside unread, and a larger result is answered with
+   * PAYLOAD_TOO_LARGE instead. Default 4 MiB; keep ≥ the clients' limit.
+   */
   maxPayloadBytes?: number;
   /** How long a result waits at its reply key. Default 60 s. */
   replyTtlMs?: number;

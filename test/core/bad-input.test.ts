@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, isTaskwireError } from '../../src/index.js';
+import { z } from 'zod';
+import { createClient, createWorker, isTaskwireError, router, task } from '../../src/index.js';
 import { encodeCall } from '../../src/wire/envelope.js';
 import { queueKeys } from '../../src/wire/keys.js';
-import { contract, setup } from '../support/fixtures.js';
+import { contract, quietLogger, setup } from '../support/fixtures.js';
+import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
 
 function code(err: unknown): string | undefined {
   return isTaskwireError(err) ? err.code : undefined;
@@ -18,8 +20,11 @@ async function deadLetters(redis: import('ioredis').Redis, key: string): Promise
 }
 
 describe('bad input', () => {
-  let env: Awaited<ReturnType<typeof setup>>;
-  afterEach(async () => env?.cleanup());
+  let env: Awaited<ReturnType<typeof setup>> | undefined;
+  afterEach(async () => {
+    await env?.cleanup();
+    env = undefined;
+  });
 
   it('rejects invalid arguments on the client with VALIDATION and sends nothing', async () => {
     env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });
@@ -98,6 +103,29 @@ describe('bad input', () => {
     const dead = await deadLetters(env.redis, keys.dead);
     expect(dead[0]?.['reason']).toBe('PAYLOAD_TOO_LARGE');
     expect(dead[0]?.['envelope']?.length).toBeGreaterThan(5000);
+  });
+
+  it('answers PAYLOAD_TOO_LARGE at once when a result exceeds the worker\'s limit, and keeps serving', async () => {
+    const prefix = randomPrefix();
+    const grow = router({ grow: task({ input: z.object({ n: z.number() }), output: z.string() }) });
+    const worker = createWorker(grow, { grow: ({ n }) => 'x'.repeat(n) }, { redis: redisUrl(), prefix, maxPayloadBytes: 2000, logger: quietLogger });
+    await worker.start();
+    const client = createClient(grow, { redis: redisUrl(), prefix });
+    const insp = inspector(prefix);
+    try {
+      const started = Date.now();
+      const err = await client.grow({ n: 5000 }).catch((e: unknown) => e);
+      expect(code(err)).toBe('PAYLOAD_TOO_LARGE');
+      expect((err as { data: unknown }).data).toMatchObject({ task: 'grow', limit: 2000 });
+      expect((err as { data: { bytes: number } }).data.bytes).toBeGreaterThan(5000);
+      expect(Date.now() - started).toBeLessThan(2000); // told, not left to its 30 s deadline
+      expect(worker.stats.failed).toBe(1);
+      expect(await client.grow({ n: 10 })).toBe('x'.repeat(10));
+    } finally {
+      await client.$close();
+      await worker.close();
+      await insp.cleanup();
+    }
   });
 
   it('rejects a call with TIMEOUT by its deadline when the handler is too slow', async () => {
