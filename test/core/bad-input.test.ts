@@ -20,11 +20,8 @@ async function deadLetters(redis: import('ioredis').Redis, key: string): Promise
 }
 
 describe('bad input', () => {
-  let env: Awaited<ReturnType<typeof setup>> | undefined;
-  afterEach(async () => {
-    await env?.cleanup();
-    env = undefined;
-  });
+  let env: Awaited<ReturnType<typeof setup>>;
+  afterEach(async () => env?.cleanup());
 
   it('rejects invalid arguments on the client with VALIDATION and sends nothing', async () => {
     env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });

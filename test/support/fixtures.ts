@@ -66,13 +66,17 @@ export async function setup(
   if (overrides.startWorker !== false) await worker.start();
   const client = createClient(contract, { redis: url, prefix, ...overrides.client });
   const insp = inspector(prefix, url);
+  let cleaned = false;
   return {
     prefix,
     url,
     worker,
     client,
     redis: insp.redis,
+    /** Idempotent: a test file's afterEach may meet the same env twice. */
     async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
       await client.$close();
       await worker.close({ drainTimeoutMs: 1000 });
       await insp.cleanup();
