@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
 import { issuesText, parseSync, parseWith } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { bytesOver, decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
 import { INBOX_TTL_MS, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
 import { scripts, type Scripts } from '../transport/scripts.js';
@@ -29,7 +29,8 @@ export const DEFAULTS = {
  * check, enqueue, and wait for exactly one outcome by the deadline.
  */
 export class Caller {
-  readonly id = randomUUID();
+  readonly id = newClientId();
+  readonly #nextCallId = callIds(this.id);
   readonly #routes: RouteTable;
   readonly #prefix: string;
   readonly #options: ClientOptions;
@@ -125,7 +126,7 @@ export class Caller {
     const timeoutMs = options.timeoutMs ?? route.timeoutMs ?? this.#options.defaultTimeoutMs ?? DEFAULTS.timeoutMs;
     if (!(timeoutMs > 0)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `timeoutMs must be positive, got ${timeoutMs}`));
     const now = Date.now();
-    const id = randomUUID();
+    const id = this.#nextCallId();
     let payload: unknown;
     try {
       payload = this.#serializer.serialize(input);

@@ -1,5 +1,5 @@
 import { ERROR_CODES, isTaskwireError, TaskError, TaskwireError } from '../errors.js';
-import { issuesText, parseWith } from '../contract/parse.js';
+import { issuesText, parseSync, parseWith } from '../contract/parse.js';
 import type { AnyTask, RetryPolicy } from '../contract/task.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
@@ -30,7 +30,8 @@ export async function parseInput(entry: TaskEntry, env: CallEnvelope, serializer
     const message = `input of ${entry.path} could not be decoded: ${(err as Error).message}`;
     return { ok: false, error: new TaskwireError(ERROR_CODES.PROTOCOL, message, { data: { task: entry.path } }), retryable: false, unreadable: true };
   }
-  const parsed = await parseWith(entry.task.input, raw);
+  // parseSync first: no promise and no microtask per call unless the schema is async.
+  const parsed = parseSync(entry.task.input, raw) ?? (await parseWith(entry.task.input, raw));
   if (parsed.success) return { ok: true, input: parsed.data };
   const skew = env.fp !== undefined && env.fp !== entry.fingerprint;
   const fields = issuesText(parsed.error);
@@ -60,7 +61,7 @@ export async function runHandler(
   } catch (err) {
     return mapThrown(entry, err, ctx, logger);
   }
-  const parsed = await parseWith(entry.task.output, result);
+  const parsed = parseSync(entry.task.output, result) ?? (await parseWith(entry.task.output, result));
   if (parsed.success) return { ok: true, output: parsed.data };
   logger.error(`taskwire: ${entry.path} returned output that breaks its contract`, {
     callId: ctx.callId,
