@@ -6,9 +6,11 @@ import { RedisServer } from '../test/support/redis-server.js';
 import { compileBench, ROOT } from './compile.js';
 import { WORKER_CONCURRENCY } from './options.js';
 import { median } from './stats.js';
+import { calibrateSpin } from './workload.js';
 
 /**
- * `tsx bench/compare.ts <other checkout> [--mode key|pubsub] [--in-flight 1000] [--seconds 4] [--reps 3]`
+ * `tsx bench/compare.ts <other checkout> [--mode key|pubsub] [--in-flight 1000] [--seconds 4] [--reps 3]
+ *   [--workers 1] [--cpu-ms 0]` (--cpu-ms: the CPU-bound handler of the bench, ~ms of work per call)
  *
  * A/B of two builds of taskwire on one private Redis: this checkout ("this") against another
  * one ("base", e.g. a `git worktree` of an earlier commit, built with `npm run build` and its
@@ -30,6 +32,9 @@ const mode = arg('mode', 'key');
 const inFlight = arg('in-flight', '1000');
 const seconds = Number(arg('seconds', '4'));
 const reps = Number(arg('reps', '3'));
+const workers = Number(arg('workers', '1'));
+const cpuMs = Number(arg('cpu-ms', '0'));
+const spinRounds = cpuMs > 0 ? calibrateSpin(cpuMs) : 0;
 const variants = { this: ROOT, base: resolve(other) };
 compileBench();
 if (!existsSync(join(variants.base, 'dist', 'bench', 'profile-client.js'))) {
@@ -73,18 +78,19 @@ function child(dir: string, entry: string, args: string[]) {
 
 async function once(server: RedisServer, admin: Redis, dir: string, n: number): Promise<Sample> {
   const ns = `cmp${n}`;
-  const worker = child(dir, 'worker-process', ['taskwire', server.url, ns, String(WORKER_CONCURRENCY)]);
-  await worker.next('ready');
-  const w0 = cpuUs(worker.proc.pid as number);
+  const ws = Array.from({ length: workers }, () => child(dir, 'worker-process', ['taskwire', server.url, ns, String(WORKER_CONCURRENCY)]));
+  await Promise.all(ws.map((w) => w.next('ready')));
+  const workersUs = () => ws.reduce((sum, w) => sum + cpuUs(w.proc.pid as number), 0);
+  const w0 = workersUs();
   const r0 = await redisUs(admin);
-  const client = child(dir, 'profile-client', [server.url, ns, mode, inFlight, String(seconds)]);
+  const client = child(dir, 'profile-client', [server.url, ns, mode, inFlight, String(seconds), String(spinRounds)]);
   const done = await client.next('done');
   const clientUs = cpuUs(client.proc.pid as number);
-  const w1 = cpuUs(worker.proc.pid as number);
+  const w1 = workersUs();
   const r1 = await redisUs(admin);
   await new Promise((ok) => client.proc.once('exit', ok));
-  worker.proc.send({ type: 'stop' });
-  await new Promise((ok) => worker.proc.once('exit', ok));
+  for (const w of ws) w.proc.send({ type: 'stop' });
+  await Promise.all(ws.map((w) => new Promise((ok) => w.proc.once('exit', ok))));
   await admin.flushall();
   const calls = Number(done['totalCalls']);
   return {
@@ -108,7 +114,7 @@ try {
       console.log(`${name.padEnd(4)} rep ${r + 1}: ${Math.round(s.callsPerSec)} calls/s, µs/call client ${s.client.toFixed(1)} worker ${s.worker.toFixed(1)} redis ${s.redis.toFixed(1)}, p50 ${s.p50.toFixed(2)} ms`);
     }
   }
-  console.log(`\n${mode} mode, ${inFlight} in flight, medians of ${reps}:`);
+  console.log(`\n${mode} mode, ${inFlight} in flight, ${workers} worker process(es)${cpuMs ? `, ~${cpuMs} ms CPU per call` : ''}, medians of ${reps}:`);
   for (const [name, list] of Object.entries(samples)) {
     const m = (f: (s: Sample) => number) => median(list.map(f));
     const total = m((s) => s.client + s.worker + s.redis);

@@ -15,6 +15,7 @@ import { Replier } from './replier.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
 import { settlements } from './settlements.js';
 import { Slots } from './slots.js';
+import { TakeBudget } from './take-budget.js';
 import type { Handler, Handlers, TaskContext, Worker, WorkerOptions, WorkerStats } from './types.js';
 
 const DEFAULTS = {
@@ -74,6 +75,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let maintenance: NodeJS.Timeout | undefined;
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
+  const budget = new TakeBudget();
   const build = settlements(serializer);
   const running = new Map<string, { keys: QueueKeys; signal: CallSignal; callId: string }>();
   const tokenByCall = new Map<string, string>();
@@ -214,7 +216,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     running.set(taken.token, { keys, signal, callId: env.id });
     tokenByCall.set(env.id, taken.token);
     try {
-      return await runHandler(entry, input.input, ctx, logger);
+      const t0 = performance.now();
+      const outcome = runHandler(entry, input.input, ctx, logger);
+      // runHandler returned at the handler's first await (or its end): that much blocked the thread.
+      budget.record(performance.now() - t0);
+      return await outcome;
     } finally {
       signal.dispose();
       leases.untrack(taken.token);
@@ -271,6 +277,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           scripts: s,
           blocking,
           slots,
+          budget: () => budget.limit(),
           leaseMs: o.leaseMs,
           maxPayloadBytes: o.maxPayloadBytes,
           deadLetterMaxLen: o.deadLetterMaxLen,

@@ -10,6 +10,8 @@ export interface FetcherOptions {
   /** A connection of its own: it spends idle time in BLMOVE. */
   blocking: Connection;
   slots: Slots;
+  /** Most calls worth taking at once (see take-budget.ts). */
+  budget: () => number;
   leaseMs: number;
   maxPayloadBytes: number;
   deadLetterMaxLen: number;
@@ -57,7 +59,7 @@ export class Fetcher {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.#stopped) break;
       // Reserved before the round trip: fetchers of other queues share these slots.
-      const want = Math.min(o.slots.free, MAX_TAKE);
+      const want = Math.min(o.slots.free, MAX_TAKE, o.budget());
       o.slots.acquire(want);
       try {
         let taken: TakenCall[] = [];
