@@ -27,7 +27,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * repeated references so identity survives; those take the slow path). Keys superjson rejects
  * as prototype pollution also take the slow path, so it can throw as before.
  */
-function isPlainJson(value: unknown, seen: Set<object>): boolean {
+function isPlainJson(value: unknown, seen: Set<object> | undefined): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -36,7 +36,7 @@ function isPlainJson(value: unknown, seen: Set<object>): boolean {
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
-      if (seen.has(value)) return false;
+      if (!seen || seen.has(value)) return false;
       seen.add(value);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i], seen)) return false;
@@ -54,13 +54,33 @@ function isPlainJson(value: unknown, seen: Set<object>): boolean {
   }
 }
 
+/** True for a plain object or array whose values are all plain primitives: no walk state needed. */
+function isFlatPlainJson(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return isPlainJson(value, undefined);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (!(i in value) || (typeof v === 'object' && v !== null) || !isPlainJson(v, undefined)) return false;
+    }
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value) {
+    const v: unknown = (value as Record<string, unknown>)[key];
+    if (FORBIDDEN_KEYS.has(key) || (typeof v === 'object' && v !== null) || !isPlainJson(v, undefined)) return false;
+  }
+  return true;
+}
+
 /**
  * superjson: Date, Map, Set, BigInt, undefined, RegExp round-trip. Plain JSON values skip
  * superjson's walk and copy (the largest share of serializer time in profiles), producing the
  * very `{ json }` superjson would, so the wire format is unchanged.
  */
 export const superjsonSerializer: Serializer = {
-  serialize: (value) => (isPlainJson(value, new Set()) ? { json: value } : superjson.serialize(value)),
+  // Flat values (the common small payload) are checked without the Set a nested walk needs.
+  serialize: (value) => (isFlatPlainJson(value) || isPlainJson(value, new Set()) ? { json: value } : superjson.serialize(value)),
   deserialize: (payload) => {
     if (!isPayload(payload)) throw new TypeError('payload is not a superjson value ({ json, meta? })');
     // Without meta superjson would only deep-copy `json`; it was just parsed, nothing else holds it.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ERROR_CODES, TaskError, TaskwireError } from '../errors.js';
+import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
@@ -8,7 +8,7 @@ import { INBOX_TTL_MS, queueKeys, replyChannelPrefix, type QueueKeys } from '../
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
-import { CallSignal } from './call-signal.js';
+import { CallContext } from './call-context.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
 import { Replier } from './replier.js';
@@ -16,7 +16,13 @@ import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from
 import { settlements } from './settlements.js';
 import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
-import type { Handler, Handlers, TaskContext, Worker, WorkerOptions, WorkerStats } from './types.js';
+import type { Handler, Handlers, Worker, WorkerOptions, WorkerStats } from './types.js';
+
+interface Running {
+  keys: QueueKeys;
+  ctx: CallContext;
+  deadline: number;
+}
 
 const DEFAULTS = {
   prefix: 'tw',
@@ -77,8 +83,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const slots = new Slots(o.concurrency);
   const budget = new TakeBudget();
   const build = settlements(serializer);
-  const running = new Map<string, { keys: QueueKeys; signal: CallSignal; callId: string }>();
-  const tokenByCall = new Map<string, string>();
+  const running = new Map<string, Running>();
   const handling = new Set<Promise<unknown>>();
   // Calls delivered this often without being settled may be what killed their workers: each
   // worker runs one such suspect at a time (take-8.lua), so co-tenants of a poison call are
@@ -86,10 +91,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const suspectFrom = Math.max(1, Math.min(2, o.maxDeliveries - 1));
   let suspect: Promise<unknown> | undefined;
   const leases = new LeaseKeeper({
+    held: running,
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
     extend: (keys, tokens) => loadScripts(conn()).extend(keys, o.leaseMs, tokens),
-    onLost: (token) => running.get(token)?.signal.abort(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
+    onLost: (token) => running.get(token)?.ctx.abort.abort(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
     onError: (err) => logger.warn('taskwire: lease renewal failed', { error: String(err) }),
   });
 
@@ -192,29 +198,13 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
   }
 
-  const makeError: TaskContext['error'] = (code, data, opts) =>
-    new TaskError(code, data as never, opts?.message, opts?.retryable === undefined ? {} : { retryable: opts.retryable });
-
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {
     const input = await parseInput(entry, env, serializer);
     if (!('input' in input)) return input;
-    const signal = new CallSignal(env.task, env.deadline);
-    const ctx: TaskContext = {
-      callId: env.id,
-      task: env.task,
-      attempt: env.attempt,
-      deliveries: taken.deliveries,
-      deadline: env.deadline,
-      get signal() {
-        return signal.signal;
-      },
-      headers: env.headers ?? {},
-      error: makeError,
-    };
+    const ctx = new CallContext(env, taken.deliveries);
     stats.started++;
-    leases.track(keys, taken.token, env.deadline);
-    running.set(taken.token, { keys, signal, callId: env.id });
-    tokenByCall.set(env.id, taken.token);
+    // One entry per running call: the lease keeper renews from it, cancellation and close abort through it.
+    running.set(taken.token, { keys, ctx, deadline: env.deadline });
     try {
       const t0 = performance.now();
       const outcome = runHandler(entry, input.input, ctx, logger);
@@ -222,10 +212,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       budget.record(performance.now() - t0);
       return await outcome;
     } finally {
-      signal.dispose();
-      leases.untrack(taken.token);
+      ctx.abort.dispose();
       running.delete(taken.token);
-      tokenByCall.delete(env.id);
     }
   }
 
@@ -256,9 +244,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       subscriber = openConnection(options.redis, { name: `tw-worker-${id}-cancel`, blocking: true });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel: string, callId: string) => {
-        const token = tokenByCall.get(callId);
-        const r = token === undefined ? undefined : running.get(token);
-        r?.signal.abort(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
+        // A scan of at most `concurrency` entries, on a rare event, instead of a second map per call.
+        for (const r of running.values()) {
+          if (r.ctx.callId === callId) r.ctx.abort.abort(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
+        }
       });
       await subscriber.subscribe(...queues.map((k) => k.cancelChannel));
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
@@ -322,7 +311,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       await Promise.race([Promise.all([...handling]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
       // Unfinished calls go back to the queue for another worker; their late results are fenced off.
       const left = [...running.entries()];
-      for (const [, r] of left) r.signal.abort(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
+      for (const [, r] of left) r.ctx.abort.abort(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
       const c = conn();
       const s = loadScripts(c);
       for (const keys of queues) {

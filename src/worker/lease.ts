@@ -1,11 +1,13 @@
 import type { QueueKeys } from '../wire/keys.js';
 
-interface Held {
+export interface Held {
   keys: QueueKeys;
   deadline: number;
 }
 
 export interface LeaseKeeperOptions {
+  /** The running calls by lease token; the worker adds and removes them. */
+  held: ReadonlyMap<string, Held>;
   leaseMs: number;
   /** How long past its call's deadline a lease may still be renewed. */
   graceMs: number;
@@ -22,19 +24,10 @@ export interface LeaseKeeperOptions {
  */
 export class LeaseKeeper {
   readonly #o: LeaseKeeperOptions;
-  readonly #held = new Map<string, Held>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: LeaseKeeperOptions) {
     this.#o = options;
-  }
-
-  track(keys: QueueKeys, token: string, deadline: number): void {
-    this.#held.set(token, { keys, deadline });
-  }
-
-  untrack(token: string): void {
-    this.#held.delete(token);
   }
 
   start(): void {
@@ -48,7 +41,7 @@ export class LeaseKeeper {
   async renew(): Promise<void> {
     const now = Date.now();
     const byQueue = new Map<QueueKeys, string[]>();
-    for (const [token, held] of this.#held) {
+    for (const [token, held] of this.#o.held) {
       if (now > held.deadline + this.#o.graceMs) continue;
       let list = byQueue.get(held.keys);
       if (!list) byQueue.set(held.keys, (list = []));
