@@ -14,8 +14,8 @@ const FILES = {
   take: 'take-8.lua',
   complete: 'complete-5.lua',
   extend: 'extend-1.lua',
-  maintain: 'maintain-6.lua',
-  release: 'release-4.lua',
+  maintain: 'maintain-7.lua',
+  release: 'release-3.lua',
   cancel: 'cancel-3.lua',
   replay: 'replay-2.lua',
 } as const;
@@ -170,11 +170,11 @@ export function scripts(redis: Connection): Scripts {
     extend: async (k, leaseMs, tokens) => ((await raw(redis, 'extend')(k.active, leaseMs, ...tokens)) as unknown[]).map(String),
     maintain: async (k, workerId, ttl, limit, alive) => {
       const r = (await raw(redis, 'maintain')(
-        k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled,
+        k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled, k.deliveries,
         workerId, ttl, limit, k.claimPrefix, alive ? '1' : '0',
       )) as number[];
       return [Number(r[0]), Number(r[1]), Number(r[2])];
     },
-    release: async (k, tokens) => Number(await raw(redis, 'release')(k.active, k.bodies, k.wait, k.deliveries, ...tokens)),
+    release: async (k, tokens) => Number(await raw(redis, 'release')(k.active, k.bodies, k.wait, ...tokens)),
   };
 }

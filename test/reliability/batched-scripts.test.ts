@@ -43,7 +43,8 @@ describe('batched take and complete scripts', () => {
     expect(t2).toBe((t1 as number) + 1);
     expect(await redis.zcard(keys.active)).toBe(2);
     expect(await redis.hlen(keys.bodies)).toBe(2);
-    expect(await redis.hgetall(keys.deliveries)).toEqual({ a: '1', d: '2' });
+    // Counts are written when a lease expires (maintain), not on every take.
+    expect(await redis.hgetall(keys.deliveries)).toEqual({ d: '1' });
     expect(await redis.zcard(keys.cancelled)).toBe(0); // b's cancellation was used up
     expect(await redis.xlen(keys.dead)).toBe(1); // c, unread
     expect(await redis.llen(keys.wait)).toBe(0);
@@ -65,7 +66,10 @@ describe('batched take and complete scripts', () => {
     await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c'));
     const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
     const [a, b, c] = taken.calls.map((x) => x.token) as [string, string, string];
-    await redis.zrem(keys.active, b); // b's lease was reaped: its late result must be fenced
+    // b's lease was reaped (what maintain does: lease and body go, the envelope is requeued and
+    // will be leased again under a new token): its late result must be fenced.
+    await redis.zrem(keys.active, b);
+    await redis.hdel(keys.bodies, b);
     const res = await s.complete(keys, [reply(a, 'a', 'cl1'), reply(b, 'b', 'cl1'), reply(c, 'c', 'cl2'), reply(a, 'a', 'cl1')], options);
     expect(res).toEqual([1, 0, 1, 0]);
     expect(await redis.lrange(keys.inbox('cl1'), 0, -1)).toEqual([reply(a, 'a', 'cl1').payload]);
@@ -74,10 +78,31 @@ describe('batched take and complete scripts', () => {
     expect(await redis.exists(keys.reply('b'))).toBe(0);
     expect(await redis.pttl(keys.inbox('cl1'))).toBeGreaterThan(0);
     expect(await redis.pttl(keys.reply('c'))).toBeGreaterThan(0);
-    // Settled leases leave nothing behind; b's body stays for whoever holds it now.
+    // Settled leases leave nothing behind.
     expect(await redis.zcard(keys.active)).toBe(0);
-    expect(await redis.hkeys(keys.bodies)).toEqual([b]);
-    expect(await redis.hkeys(keys.deliveries)).toEqual(['b']);
+    expect(await redis.hlen(keys.bodies)).toBe(0);
+  });
+
+  it('counts a delivery when a lease expires, and forgets the count once the call settles', async () => {
+    const { redis, keys, s, options } = setup();
+    await redis.rpush(keys.wait, envelope('x'), envelope('y'));
+    const first = await s.take(keys, 'w1', 10, 1, 1 << 20, 100, { from: 0, mayTake: true }); // 1 ms leases
+    expect(first.calls.map((c) => c.deliveries)).toEqual([1, 1]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The worker died: maintain requeues both expired leases and counts one delivery each.
+    expect((await s.maintain(keys, 'w2', 10_000, 100, true))[0]).toBe(2);
+    expect(await redis.hgetall(keys.deliveries)).toEqual({ x: '1', y: '1' });
+    const second = await s.take(keys, 'w2', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    expect(second.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['x', 2], ['y', 2]]);
+    // A closing worker hands y back unrun: not counted.
+    const [tx, ty] = second.calls.map((c) => c.token) as [string, string];
+    expect(await s.release(keys, [ty])).toBe(1);
+    expect(await s.complete(keys, [reply(tx, 'x', 'cl1')], options)).toEqual([1]);
+    expect(await redis.hgetall(keys.deliveries)).toEqual({ y: '1' });
+    const third = await s.take(keys, 'w2', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    expect(third.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['y', 2]]);
+    // Newest-first ZADD order still leaves every lease findable by its token.
+    expect(await redis.zscore(keys.active, third.calls[0]?.token ?? '')).not.toBeNull();
   });
 
   it('publishes pub/sub replies, schedules retries and dead-letters within the same batch', async () => {

@@ -3,8 +3,8 @@
   lease. A call whose lease token is gone (reaped and handed to another worker) is skipped
   whole: its late result is dropped, which is what fences a worker that lost its lease.
   KEYS[1] active      ZSET token -> lease expiry
-  KEYS[2] bodies      HASH token -> envelope
-  KEYS[3] deliveries  HASH call id -> deliveries
+  KEYS[2] bodies      HASH token -> envelope; a token with a body is a lease still held
+  KEYS[3] deliveries  HASH call id -> earlier unsettled deliveries (see take-8.lua)
   KEYS[4] dead        STREAM of dead letters
   KEYS[5] delayed     ZSET envelope -> time it may run again
   ARGV[1] inbox ttl in ms
@@ -24,7 +24,8 @@
     idemTtl ms to keep that stored reply
   Returns: array with 1 (settled) or 0 (lease lost, dropped) per call.
   Reply keys and inbox keys share the queue's hash tag, so all keys live in one slot.
-  Leases are checked, released and their bodies read in one command each per batch, and each
+  Leases are checked (by their bodies), released and their bodies read in one command each per
+  batch, and each
   inbox gets one RPUSH and one PEXPIRE per batch; only the reply keys are written one by one.
   Mode 'k' writes the reply twice: at its reply key (durable until read: a client whose BLMPOP
   answer was lost to a dropped connection finds it there) and on the inbox itself, so the
@@ -41,14 +42,18 @@ local tokens = {}
 for i = 6, #ARGV, GROUP do tokens[#tokens + 1] = ARGV[i] end
 local res = {}
 if #tokens == 0 then return res end
-local scores = redis.call('ZMSCORE', KEYS[1], unpack(tokens))
-local held, held_at, seen = {}, {}, {}
+-- A lease is held exactly while its token has a body: every script that adds or drops one
+-- does the other too. The bodies hash is a real hash table (envelopes are too long for a
+-- listpack), where the lease set of a busy worker is a listpack that ZMSCORE scans per token.
+local stored = redis.call('HMGET', KEYS[2], unpack(tokens))
+local held, held_at, bodies, seen = {}, {}, {}, {}
 for j, token in ipairs(tokens) do
   -- A token twice in one batch is settled once.
-  if scores[j] and not seen[token] then
+  if stored[j] and not seen[token] then
     seen[token] = true
     held[#held + 1] = token
     held_at[#held_at + 1] = j
+    bodies[#bodies + 1] = stored[j]
     res[j] = 1
   else
     res[j] = 0
@@ -56,7 +61,6 @@ for j, token in ipairs(tokens) do
 end
 if #held == 0 then return res end
 redis.call('ZREM', KEYS[1], unpack(held))
-local bodies = redis.call('HMGET', KEYS[2], unpack(held))
 redis.call('HDEL', KEYS[2], unpack(held))
 -- Keyed by what take-8.lua counted (the envelope's id prefix), not by what the worker could
 -- decode: a malformed message with a readable id would otherwise leave its counter behind.
@@ -65,7 +69,7 @@ for k = 1, #held do
   local id = bodies[k] and string.match(bodies[k], '^{"v":1,"id":"([^"]+)"')
   if id then counted[#counted + 1] = id end
 end
-if #counted > 0 then redis.call('HDEL', KEYS[3], unpack(counted)) end
+if #counted > 0 and redis.call('HLEN', KEYS[3]) > 0 then redis.call('HDEL', KEYS[3], unpack(counted)) end
 
 local inboxes = {}
 for k, j in ipairs(held_at) do

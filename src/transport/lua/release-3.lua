@@ -1,10 +1,9 @@
 --[[
-  Hands calls a closing worker did not finish back to the queue, without counting the
-  delivery against them.
+  Hands calls a closing worker did not finish back to the queue. The delivery is not counted
+  against them: deliveries are only counted when a lease expires (maintain-7.lua).
   KEYS[1] active      ZSET token -> lease expiry
   KEYS[2] bodies      HASH token -> envelope
   KEYS[3] wait        LIST of envelopes
-  KEYS[4] deliveries  HASH call id -> deliveries
   ARGV[1..] tokens
   Returns: how many calls went back.
 ]]
@@ -15,8 +14,6 @@ for i = 1, #ARGV do
     local raw = redis.call('HGET', KEYS[2], token)
     redis.call('HDEL', KEYS[2], token)
     if raw then
-      local id = string.match(raw, '^{"v":1,"id":"([^"]+)"')
-      if id then redis.call('HINCRBY', KEYS[4], id, -1) end
       redis.call('LPUSH', KEYS[3], raw)
       n = n + 1
     end

@@ -6,6 +6,7 @@
   KEYS[4] workers     ZSET worker id -> last heartbeat
   KEYS[5] delayed     ZSET envelope -> time it may run again
   KEYS[6] cancelled   ZSET call id -> deadline; entries past their deadline are pruned
+  KEYS[7] deliveries  HASH call id -> earlier unsettled deliveries: an expired lease is one
   ARGV[1] this worker's id
   ARGV[2] worker ttl in ms (a worker silent that long is dead: its claim list is returned)
   ARGV[3] max items to move per kind
@@ -33,11 +34,17 @@ end
 
 local requeued = 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
-for _, token in ipairs(expired) do
+-- Last first: each LPUSH goes in front of the one before, so they keep their order at the head.
+for i = #expired, 1, -1 do
+  local token = expired[i]
   local raw = redis.call('HGET', KEYS[2], token)
   redis.call('ZREM', KEYS[1], token)
   redis.call('HDEL', KEYS[2], token)
   if raw then
+    -- The only place deliveries are counted: a lease that expired is a delivery that ended
+    -- without a settle (the worker died, froze, or lost Redis). take-8.lua reads the count.
+    local id = string.match(raw, '^{"v":1,"id":"([^"]+)"')
+    if id then redis.call('HINCRBY', KEYS[7], id, 1) end
     redis.call('LPUSH', KEYS[3], raw)
     requeued = requeued + 1
   end
