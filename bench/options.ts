@@ -9,7 +9,12 @@ export interface BenchSizes {
   reps: number;
   /** Runs made at most per rep when other jobs load the machine (see matrix.ts); 1 = never retry. */
   attempts: number;
-  /** Sequential latency (also the "1 in flight" throughput): calls after a warm-up. */
+  /**
+   * Sequential latency (also the "1 in flight" throughput): calls after a warm-up. The sequential
+   * run is the first of a segment, on freshly started worker processes: 200 warm-up calls left
+   * their JIT cold, which charged whichever system ran first on a worker kind (taskwire's key
+   * mode; pubsub followed on warm workers) ~0.1 ms of p50. 2,000 warm the workers for every system.
+   */
   seqWarmupCalls: number;
   seqCalls: number;
   /** Time-based throughput windows (100 and 1,000 in flight, payload sweep, CPU-bound). */
@@ -43,7 +48,7 @@ const SIZES: Record<BenchMode, BenchSizes> = {
   full: {
     reps: 3,
     attempts: 3,
-    seqWarmupCalls: 200,
+    seqWarmupCalls: 2000,
     seqCalls: 2000,
     warmupMs: 700,
     windowMs: 3000,
@@ -58,7 +63,7 @@ const SIZES: Record<BenchMode, BenchSizes> = {
   quick: {
     reps: 1,
     attempts: 2,
-    seqWarmupCalls: 100,
+    seqWarmupCalls: 1000,
     seqCalls: 1000,
     warmupMs: 500,
     windowMs: 2000,
