@@ -59,6 +59,7 @@ interface Sample {
   worker: number;
   redis: number;
   p50: number;
+  p99: number;
 }
 
 function child(dir: string, entry: string, args: string[]) {
@@ -99,6 +100,7 @@ async function once(server: RedisServer, admin: Redis, dir: string, n: number): 
     worker: (w1 - w0) / calls,
     redis: (r1 - r0) / calls,
     p50: Number(done['p50Ms']),
+    p99: Number(done['p99Ms']),
   };
 }
 
@@ -111,7 +113,7 @@ try {
     for (const [name, dir] of r % 2 ? Object.entries(variants).reverse() : Object.entries(variants)) {
       const s = await once(server, admin, dir, n++);
       samples[name]?.push(s);
-      console.log(`${name.padEnd(4)} rep ${r + 1}: ${Math.round(s.callsPerSec)} calls/s, µs/call client ${s.client.toFixed(1)} worker ${s.worker.toFixed(1)} redis ${s.redis.toFixed(1)}, p50 ${s.p50.toFixed(2)} ms`);
+      console.log(`${name.padEnd(4)} rep ${r + 1}: ${Math.round(s.callsPerSec)} calls/s, µs/call client ${s.client.toFixed(1)} worker ${s.worker.toFixed(1)} redis ${s.redis.toFixed(1)}, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`);
     }
   }
   console.log(`\n${mode} mode, ${inFlight} in flight, ${workers} worker process(es)${cpuMs ? `, ~${cpuMs} ms CPU per call` : ''}, medians of ${reps}:`);
@@ -119,7 +121,7 @@ try {
     const m = (f: (s: Sample) => number) => median(list.map(f));
     const total = m((s) => s.client + s.worker + s.redis);
     console.log(
-      `${name.padEnd(4)} ${Math.round(m((s) => s.callsPerSec))} calls/s | µs/call client ${m((s) => s.client).toFixed(1)} worker ${m((s) => s.worker).toFixed(1)} redis ${m((s) => s.redis).toFixed(1)} total ${total.toFixed(1)} | p50 ${m((s) => s.p50).toFixed(2)} ms`,
+      `${name.padEnd(4)} ${Math.round(m((s) => s.callsPerSec))} calls/s | µs/call client ${m((s) => s.client).toFixed(1)} worker ${m((s) => s.worker).toFixed(1)} redis ${m((s) => s.redis).toFixed(1)} total ${total.toFixed(1)} | p50 ${m((s) => s.p50).toFixed(2)} ms, p99 ${m((s) => s.p99).toFixed(2)} ms`,
     );
   }
 } finally {
