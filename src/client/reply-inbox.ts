@@ -69,7 +69,7 @@ export class ReplyInbox {
 
   async #popped(keys: QueueKeys, entries: readonly string[]): Promise<void> {
     const read: string[] = [];
-    // Workers before protocol note 2 (docs/PROTOCOL.md) pushed call ids, not replies: their
+    // Older workers pushed call ids, not replies (*Inbox entries* in docs/PROTOCOL.md): their
     // replies are fetched from the reply keys, so clients can be upgraded before workers.
     const notices: string[] = [];
     for (const entry of entries) {
