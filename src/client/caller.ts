@@ -102,10 +102,10 @@ export class Caller {
     if (!route.input) return this.#send(route, input, options, resolve, reject);
     const parsed = parseSync(route.input, input);
     if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, parsed.error));
-    parseWith(route.input, input).then(
-      (p) => (p.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, p.error))),
-      (err: unknown) => reject(new TaskwireError(ERROR_CODES.INTERNAL, `validating ${path} failed: ${String(err)}`, { cause: err })),
-    );
+    parseWith(route.input, input)
+      .then((p) => (p.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, p.error))))
+      // Whatever throws here (in validation or in #send) rejects the call instead of leaving it hanging.
+      .catch((err: unknown) => reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, `calling ${path} failed: ${String(err)}`, { cause: err })));
   }
 
   #invalid(path: string, error: z.ZodError): TaskwireError<string, unknown> {
@@ -135,7 +135,9 @@ export class Caller {
     }
     const idem = options.idempotencyKey;
     const retry = options.retry;
-    const raw = encodeCall({
+    let raw: string;
+    try {
+      raw = encodeCall({
       id,
       task: path,
       input: payload,
@@ -148,7 +150,11 @@ export class Caller {
       idem,
       idemTtl: idem === undefined ? undefined : (options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs),
       retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
-    });
+      });
+    } catch (err) {
+      // A custom serializer's output JSON cannot hold (a BigInt, a cycle).
+      return reject(new TaskwireError(ERROR_CODES.VALIDATION, `call of ${path} cannot be encoded: ${String(err)}`, { cause: err }));
+    }
     const limit = this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
     const bytes = bytesOver(raw, limit);
     if (bytes !== undefined) {
@@ -234,8 +240,14 @@ export class Caller {
           data: { task: call.route.path, timeoutMs: call.timeoutMs },
         });
     this.#pending.reject(call.id, err);
-    // A queued call nobody will wait for is withdrawn; workers also skip calls past their deadline.
-    if (call.enqueued) this.#commands.lrem(call.keys.wait, 1, call.raw).catch(() => undefined);
+    // A queued call nobody will wait for is withdrawn (with any delivery count it had); workers
+    // also skip calls past their deadline.
+    if (call.enqueued) {
+      this.#commands
+        .lrem(call.keys.wait, 1, call.raw)
+        .then((n) => (n > 0 ? this.#commands.hdel(call.keys.deliveries, call.id) : 0))
+        .catch(() => undefined);
+    }
   }
 
   #keysFor(route: Route): QueueKeys {

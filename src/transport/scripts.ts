@@ -148,7 +148,7 @@ export function scripts(redis: Connection): Scripts {
         ),
       ),
     cancel: async (k, rawEnvelope, callId, deadline) =>
-      Number(await raw(redis, 'cancel')(k.wait, k.cancelled, k.delayed, rawEnvelope, callId, deadline, k.cancelChannel)),
+      Number(await raw(redis, 'cancel')(k.wait, k.cancelled, k.deliveries, rawEnvelope, callId, deadline, k.cancelChannel)),
     replay: async (k, entryId, rawEnvelope) => Number(await raw(redis, 'replay')(k.dead, k.wait, entryId, rawEnvelope)),
     take: async (k, workerId, max, leaseMs, maxBytes, deadMaxLen, suspects) => {
       const flat = (await raw(redis, 'take')(

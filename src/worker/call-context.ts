@@ -16,8 +16,8 @@ export class CallContext implements TaskContext {
   readonly deliveries: number;
   readonly deadline: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** Aborted on cancellation, lease loss and close; see call-signal.ts. */
-  readonly abort: CallSignal;
+  /** Aborted on cancellation, lease loss and close; see call-signal.ts. Private: not a handler's to abort. */
+  readonly #signal: CallSignal;
 
   constructor(env: CallEnvelope, deliveries: number) {
     this.callId = env.id;
@@ -26,11 +26,21 @@ export class CallContext implements TaskContext {
     this.deliveries = deliveries;
     this.deadline = env.deadline;
     this.headers = env.headers ?? NO_HEADERS;
-    this.abort = new CallSignal(env.task, env.deadline);
+    this.#signal = new CallSignal(env.task, env.deadline);
   }
 
   get signal(): AbortSignal {
-    return this.abort.signal;
+    return this.#signal.signal;
+  }
+
+  /** For the worker (not part of TaskContext): cancellation, lease loss, close. */
+  abortWith(reason: unknown): void {
+    this.#signal.abort(reason);
+  }
+
+  /** For the worker: the handler returned; stop the deadline timer. */
+  dispose(): void {
+    this.#signal.dispose();
   }
 
   error(code: string, data: unknown, options?: { message?: string; retryable?: boolean }): never {

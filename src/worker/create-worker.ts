@@ -95,7 +95,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
     extend: (keys, tokens) => loadScripts(conn()).extend(keys, o.leaseMs, tokens),
-    onLost: (token) => running.get(token)?.ctx.abort.abort(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
+    onLost: (token) => running.get(token)?.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
     onError: (err) => logger.warn('taskwire: lease renewal failed', { error: String(err) }),
   });
 
@@ -212,7 +212,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       budget.record(performance.now() - t0);
       return await outcome;
     } finally {
-      ctx.abort.dispose();
+      ctx.dispose();
       running.delete(taken.token);
     }
   }
@@ -246,7 +246,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       subscriber.on('message', (_channel: string, callId: string) => {
         // A scan of at most `concurrency` entries, on a rare event, instead of a second map per call.
         for (const r of running.values()) {
-          if (r.ctx.callId === callId) r.ctx.abort.abort(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
+          if (r.ctx.callId === callId) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
         }
       });
       await subscriber.subscribe(...queues.map((k) => k.cancelChannel));
@@ -311,7 +311,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       await Promise.race([Promise.all([...handling]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
       // Unfinished calls go back to the queue for another worker; their late results are fenced off.
       const left = [...running.entries()];
-      for (const [, r] of left) r.ctx.abort.abort(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
+      for (const [, r] of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
       const c = conn();
       const s = loadScripts(c);
       for (const keys of queues) {

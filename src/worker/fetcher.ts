@@ -60,6 +60,9 @@ export class Fetcher {
       if (this.#stopped) break;
       // Reserved before the round trip: fetchers of other queues share these slots.
       const want = Math.min(o.slots.free, MAX_TAKE, o.budget());
+      // Another queue's fetcher took the free slots meanwhile: wait again rather than take
+      // nothing and park a call in our claim list with no slot to run it.
+      if (want <= 0) continue;
       o.slots.acquire(want);
       try {
         let taken: TakenCall[] = [];

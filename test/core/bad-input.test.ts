@@ -208,3 +208,25 @@ describe('one AbortSignal shared by many calls', () => {
     }
   });
 });
+
+describe('calls that cannot be encoded', () => {
+  it('rejects with VALIDATION, not a hang, when a custom serializer yields what JSON cannot hold (sync and async schemas)', async () => {
+    const prefix = randomPrefix();
+    const bigints = { serialize: (v: unknown) => ({ v, n: 1n }), deserialize: (p: unknown) => (p as { v: unknown }).v };
+    const c = router({
+      plain: task({ input: z.object({ a: z.number() }), output: z.number() }),
+      slow: task({ input: z.object({ a: z.number() }).refine(async () => true), output: z.number() }),
+    });
+    const client = createClient(c, { redis: redisUrl(), prefix, serializer: bigints, noWorkers: 'wait' });
+    try {
+      for (const call of [() => client.plain({ a: 1 }), () => client.slow({ a: 1 })]) {
+        const err = await call().catch((e: unknown) => e);
+        expect(code(err)).toBe('VALIDATION');
+        expect((err as Error).message).toContain('cannot be encoded');
+      }
+      expect(client.$pending).toBe(0);
+    } finally {
+      await client.$close();
+    }
+  });
+});

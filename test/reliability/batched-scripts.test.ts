@@ -61,6 +61,30 @@ describe('batched take and complete scripts', () => {
     expect(await redis.lrange(keys.wait, 0, -1)).toEqual([envelope('s2'), envelope('c')]);
   });
 
+  it('keeps the cancellation of a call behind a blocking suspect, and drops it on the next take', async () => {
+    const { redis, keys, s } = setup();
+    // s1 is a suspect this worker may not take; c was cancelled after a worker had taken it once.
+    await redis.rpush(keys.wait, envelope('s1'), envelope('c'), envelope('d'));
+    await redis.hset(keys.deliveries, 's1', '2', 'c', '1');
+    await redis.zadd(keys.cancelled, Date.now() + 60_000, 'c');
+    const blocked = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 2, mayTake: false });
+    expect(blocked).toEqual({ calls: [], blocked: true });
+    expect(await redis.zscore(keys.cancelled, 'c')).not.toBeNull(); // still marked
+    const next = await s.take(keys, 'w2', 10, 30_000, 1 << 20, 100, { from: 2, mayTake: true });
+    expect(next.calls.map((x) => JSON.parse(x.raw).id)).toEqual(['s1', 'd']); // c dropped unrun
+    expect(await redis.zcard(keys.cancelled)).toBe(0);
+    expect(await redis.hkeys(keys.deliveries)).toEqual(['s1']); // c's count went with it
+  });
+
+  it('forgets the delivery count of a call withdrawn by its caller', async () => {
+    const { redis, keys, s } = setup();
+    await redis.rpush(keys.wait, envelope('w'));
+    await redis.hset(keys.deliveries, 'w', '1');
+    expect(await s.cancel(keys, envelope('w'), 'w', Date.now() + 60_000)).toBe(1);
+    expect(await redis.hlen(keys.deliveries)).toBe(0);
+    expect(await redis.llen(keys.wait)).toBe(0);
+  });
+
   it('settles held tokens and drops lost or repeated ones within one batch, replying once per call', async () => {
     const { redis, keys, s, options } = setup();
     await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c'));

@@ -4,7 +4,7 @@
   which abort the running handler's ctx.signal.
   KEYS[1] wait       LIST of envelopes
   KEYS[2] cancelled  ZSET call id -> deadline (ms)
-  KEYS[3] delayed    ZSET envelope -> time it may run again (unused; declared for the slot)
+  KEYS[3] deliveries HASH call id -> earlier unsettled deliveries: a withdrawn call's count goes
   ARGV[1] raw envelope as sent
   ARGV[2] call id
   ARGV[3] deadline (ms)
@@ -12,6 +12,7 @@
   Returns: 1 if withdrawn from the wait list, 0 if announced.
 ]]
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('HDEL', KEYS[3], ARGV[2])
   return 1
 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])

@@ -56,14 +56,9 @@ end
 local cancelled = {}
 if #fields > 0 and redis.call('ZCARD', KEYS[8]) > 0 then
   local scores = redis.call('ZMSCORE', KEYS[8], unpack(fields))
-  local gone = {}
   for j, score in ipairs(scores) do
-    if score then
-      cancelled[fields[j]] = true
-      gone[#gone + 1] = fields[j]
-    end
+    if score then cancelled[fields[j]] = true end
   end
-  if #gone > 0 then redis.call('ZREM', KEYS[8], unpack(gone)) end
 end
 local before = {}
 if #fields > 0 and redis.call('HLEN', KEYS[5]) > 0 then
@@ -72,6 +67,7 @@ if #fields > 0 and redis.call('HLEN', KEYS[5]) > 0 then
 end
 
 local leased = {}
+local dropped = {}
 local blocked_at = nil
 for i, raw in ipairs(items) do
   local id = ids[i]
@@ -79,7 +75,9 @@ for i, raw in ipairs(items) do
     redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[4], '*', 'reason', 'PAYLOAD_TOO_LARGE',
       'detail', 'envelope of ' .. #raw .. ' bytes exceeds ' .. maxBytes, 'envelope', raw, 'at', tostring(now))
   elseif id and cancelled[id] then
-    -- Dropped unrun. The same id twice in one batch: the cancellation covers both.
+    -- Dropped unrun. The same id twice in one batch: the cancellation covers both. Its mark is
+    -- used up only here, not for calls behind a blocking suspect: those go back, still marked.
+    dropped[#dropped + 1] = id
   else
     local earlier = id and before[id] or 0
     if suspectFrom > 0 and earlier >= suspectFrom then
@@ -97,6 +95,11 @@ for i, raw in ipairs(items) do
 end
 if blocked_at then
   for j = #items, blocked_at, -1 do redis.call('LPUSH', KEYS[1], items[j]) end
+end
+if #dropped > 0 then
+  redis.call('ZREM', KEYS[8], unpack(dropped))
+  -- A dropped call never settles, so nothing else would forget its delivery count.
+  if redis.call('HLEN', KEYS[5]) > 0 then redis.call('HDEL', KEYS[5], unpack(dropped)) end
 end
 
 local out = { blocked_at and 1 or 0 }
