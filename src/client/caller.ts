@@ -1,6 +1,6 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
-import { issuesText, parseSync, parseWith } from '../contract/parse.js';
+import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { bytesOver, decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
 import { INBOX_TTL_MS, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
@@ -102,7 +102,8 @@ export class Caller {
     if (!route.input) return this.#send(route, input, options, resolve, reject);
     const parsed = parseSync(route.input, input);
     if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, parsed.error));
-    parseWith(route.input, input)
+    route.input
+      .safeParseAsync(input)
       .then((p) => (p.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, p.error))))
       // Whatever throws here (in validation or in #send) rejects the call instead of leaving it hanging.
       .catch((err: unknown) => reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, `calling ${path} failed: ${String(err)}`, { cause: err })));
@@ -138,18 +139,18 @@ export class Caller {
     let raw: string;
     try {
       raw = encodeCall({
-      id,
-      task: path,
-      input: payload,
-      reply: { mode, client: this.id },
-      deadline: now + timeoutMs,
-      attempt: 1,
-      headers: options.headers,
-      fp: route.fingerprint,
-      sentAt: now,
-      idem,
-      idemTtl: idem === undefined ? undefined : (options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs),
-      retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
+        id,
+        task: path,
+        input: payload,
+        reply: { mode, client: this.id },
+        deadline: now + timeoutMs,
+        attempt: 1,
+        headers: options.headers,
+        fp: route.fingerprint,
+        sentAt: now,
+        idem,
+        idemTtl: idem === undefined ? undefined : (options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs),
+        retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
       });
     } catch (err) {
       // A custom serializer's output JSON cannot hold (a BigInt, a cycle).
@@ -338,7 +339,7 @@ export class Caller {
     }
     const parsed = parseSync(schema, output);
     if (parsed) this.#checkedOutput(call, output, parsed, reply.fp);
-    else parseWith(schema, output).then((p) => this.#checkedOutput(call, output, p, reply.fp), (err: unknown) => this.#undecodable(call, err));
+    else schema.safeParseAsync(output).then((p) => this.#checkedOutput(call, output, p, reply.fp), (err: unknown) => this.#undecodable(call, err));
   }
 
   /** The result of a worker with another contract version, checked against this client's (and passed on as sent). */

@@ -26,6 +26,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * numbers other than -0, arrays and plain objects, each object met once (superjson records
  * repeated references so identity survives; those take the slow path). Keys superjson rejects
  * as prototype pollution also take the slow path, so it can throw as before.
+ * `seen` is made only when an object holds another object: a flat value (the common small
+ * payload) is checked without allocating one.
  */
 function isPlainJson(value: unknown, seen: Set<object> | undefined): boolean {
   switch (typeof value) {
@@ -36,16 +38,22 @@ function isPlainJson(value: unknown, seen: Set<object> | undefined): boolean {
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
-      if (!seen || seen.has(value)) return false;
-      seen.add(value);
+      if (seen?.has(value)) return false;
+      seen?.add(value);
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i], seen)) return false;
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          if (typeof v === 'object' && v !== null) seen ??= new Set([value]);
+          if (!(i in value) || !isPlainJson(v, seen)) return false;
+        }
         return true;
       }
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return false;
       for (const key in value) {
-        if (FORBIDDEN_KEYS.has(key) || !isPlainJson((value as Record<string, unknown>)[key], seen)) return false;
+        const v: unknown = (value as Record<string, unknown>)[key];
+        if (typeof v === 'object' && v !== null) seen ??= new Set([value]);
+        if (FORBIDDEN_KEYS.has(key) || !isPlainJson(v, seen)) return false;
       }
       return true;
     }
@@ -54,33 +62,13 @@ function isPlainJson(value: unknown, seen: Set<object> | undefined): boolean {
   }
 }
 
-/** True for a plain object or array whose values are all plain primitives: no walk state needed. */
-function isFlatPlainJson(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return isPlainJson(value, undefined);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      if (!(i in value) || (typeof v === 'object' && v !== null) || !isPlainJson(v, undefined)) return false;
-    }
-    return true;
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const key in value) {
-    const v: unknown = (value as Record<string, unknown>)[key];
-    if (FORBIDDEN_KEYS.has(key) || (typeof v === 'object' && v !== null) || !isPlainJson(v, undefined)) return false;
-  }
-  return true;
-}
-
 /**
  * superjson: Date, Map, Set, BigInt, undefined, RegExp round-trip. Plain JSON values skip
  * superjson's walk and copy (the largest share of serializer time in profiles), producing the
  * very `{ json }` superjson would, so the wire format is unchanged.
  */
 export const superjsonSerializer: Serializer = {
-  // Flat values (the common small payload) are checked without the Set a nested walk needs.
-  serialize: (value) => (isFlatPlainJson(value) || isPlainJson(value, new Set()) ? { json: value } : superjson.serialize(value)),
+  serialize: (value) => (isPlainJson(value, undefined) ? { json: value } : superjson.serialize(value)),
   deserialize: (payload) => {
     if (!isPayload(payload)) throw new TypeError('payload is not a superjson value ({ json, meta? })');
     // Without meta superjson would only deep-copy `json`; it was just parsed, nothing else holds it.

@@ -31,7 +31,7 @@ export async function parseInput(entry: TaskEntry, env: CallEnvelope, serializer
     return { ok: false, error: new TaskwireError(ERROR_CODES.PROTOCOL, message, { data: { task: entry.path } }), retryable: false, unreadable: true };
   }
   // parseSync first: no promise and no microtask per call unless the schema is async.
-  const parsed = parseSync(entry.task.input, raw) ?? (await parseWith(entry.task.input, raw));
+  const parsed = parseSync(entry.task.input, raw) ?? (await entry.task.input.safeParseAsync(raw));
   if (parsed.success) return { ok: true, input: parsed.data };
   const skew = env.fp !== undefined && env.fp !== entry.fingerprint;
   const fields = issuesText(parsed.error);
@@ -61,7 +61,7 @@ export async function runHandler(
   } catch (err) {
     return mapThrown(entry, err, ctx, logger);
   }
-  const parsed = parseSync(entry.task.output, result) ?? (await parseWith(entry.task.output, result));
+  const parsed = parseSync(entry.task.output, result) ?? (await entry.task.output.safeParseAsync(result));
   if (parsed.success) return { ok: true, output: parsed.data };
   logger.error(`taskwire: ${entry.path} returned output that breaks its contract`, {
     callId: ctx.callId,
