@@ -34,6 +34,8 @@ const seconds = Number(arg('seconds', '4'));
 const reps = Number(arg('reps', '3'));
 const workers = Number(arg('workers', '1'));
 const cpuMs = Number(arg('cpu-ms', '0'));
+/** --cmdstats: also print Redis's per-command time per call (INFO commandstats) of each run. */
+const cmdstats = process.argv.includes('--cmdstats');
 const spinRounds = cpuMs > 0 ? calibrateSpin(cpuMs) : 0;
 const variants = { this: ROOT, base: resolve(other) };
 compileBench();
@@ -51,6 +53,14 @@ async function redisUs(admin: Redis): Promise<number> {
   const info = await admin.info('cpu');
   const field = (n: string) => Number(new RegExp(`^${n}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
+/** Each command's calls and µs of Redis time per taskwire call, busiest first. */
+function printCommandStats(info: string, calls: number): void {
+  const rows = [...info.matchAll(/^cmdstat_(\S+?):calls=(\d+),usec=(\d+)/gm)]
+    .map(([, cmd, n, usec]) => ({ cmd, perCall: Number(n) / calls, usPerCall: Number(usec) / calls }))
+    .sort((a, b) => b.usPerCall - a.usPerCall);
+  for (const r of rows) console.log(`  ${String(r.cmd).padEnd(12)} ${r.perCall.toFixed(3)} per call, ${r.usPerCall.toFixed(2)} µs per call`);
 }
 
 interface Sample {
@@ -84,11 +94,13 @@ async function once(server: RedisServer, admin: Redis, dir: string, n: number): 
   const workersUs = () => ws.reduce((sum, w) => sum + cpuUs(w.proc.pid as number), 0);
   const w0 = workersUs();
   const r0 = await redisUs(admin);
+  if (cmdstats) await admin.config('RESETSTAT');
   const client = child(dir, 'profile-client', [server.url, ns, mode, inFlight, String(seconds), String(spinRounds)]);
   const done = await client.next('done');
   const clientUs = cpuUs(client.proc.pid as number);
   const w1 = workersUs();
   const r1 = await redisUs(admin);
+  if (cmdstats) printCommandStats(await admin.info('commandstats'), Number(done['totalCalls']));
   await new Promise((ok) => client.proc.once('exit', ok));
   for (const w of ws) w.proc.send({ type: 'stop' });
   await Promise.all(ws.map((w) => new Promise((ok) => w.proc.once('exit', ok))));

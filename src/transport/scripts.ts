@@ -156,8 +156,10 @@ export function scripts(redis: Connection): Scripts {
         max, leaseMs, maxBytes, deadMaxLen, suspects.from, suspects.mayTake ? '1' : '0',
       )) as Array<string | number>;
       const calls: TakenCall[] = [];
-      for (let i = 1; i + 2 < flat.length; i += 3) {
-        calls.push({ token: String(flat[i]), raw: String(flat[i + 1]), deliveries: Number(flat[i + 2]) });
+      // Tokens are consecutive: the script returns the one before the first.
+      const before = Number(flat[1]);
+      for (let i = 2, j = 1; i + 1 < flat.length; i += 2, j++) {
+        calls.push({ token: String(before + j), raw: String(flat[i]), deliveries: Number(flat[i + 1]) });
       }
       return { calls, blocked: Number(flat[0]) === 1 };
     },

@@ -266,6 +266,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           scripts: s,
           blocking,
           slots,
+          parkedTake: queues.length === 1,
           budget: () => budget.limit(),
           leaseMs: o.leaseMs,
           maxPayloadBytes: o.maxPayloadBytes,

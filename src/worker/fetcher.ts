@@ -1,6 +1,6 @@
 import type { Connection } from '../transport/connection.js';
 import type { QueueKeys } from '../wire/keys.js';
-import type { Scripts, SuspectRule, TakenCall } from '../transport/scripts.js';
+import { scripts as bindScripts, type Scripts, type SuspectRule, type Taken, type TakenCall } from '../transport/scripts.js';
 import type { Slots } from './slots.js';
 
 export interface FetcherOptions {
@@ -10,6 +10,12 @@ export interface FetcherOptions {
   /** A connection of its own: it spends idle time in BLMOVE. */
   blocking: Connection;
   slots: Slots;
+  /**
+   * Whether free slots may be reserved while parked in BLMOVE, so the take can be queued behind
+   * it (see #park). True only when this is the worker's one fetcher: with several, a parked
+   * fetcher would keep the slots another queue's calls could run in.
+   */
+  parkedTake: boolean;
   /** Most calls worth taking at once (see take-budget.ts). */
   budget: () => number;
   leaseMs: number;
@@ -35,11 +41,19 @@ const MAX_TAKE = 1000;
  * slots in one script call. When it is empty, one BLMOVE parks on the wait list and moves the
  * first arriving call into this worker's claim list, never popping it into thin air: if the
  * worker dies right then, the reaper hands the claim list back once the heartbeat stops.
+ *
+ * A worker with one queue sends its take right behind the BLMOVE, on the blocking connection:
+ * Redis holds the take in that connection's input until BLMOVE returns and runs it at once, so
+ * an idle worker gets a call in one round trip instead of two, and it parks again straight after
+ * a take that left the queue empty instead of first making a take that finds nothing (issue 5:
+ * sequential p50 0.53 → 0.42 ms, p99 3.5 → 2.7 ms).
  */
 export class Fetcher {
   readonly #o: FetcherOptions;
   #stopped = false;
   #done: Promise<void> | undefined;
+  /** The scripts on the blocking connection, for the take queued behind BLMOVE. */
+  #parkedScripts: Scripts | undefined;
 
   constructor(options: FetcherOptions) {
     this.#o = options;
@@ -51,6 +65,8 @@ export class Fetcher {
 
   async #loop(): Promise<void> {
     const o = this.#o;
+    // The last take left the queue empty: park (with the take queued behind) rather than take again.
+    let park = false;
     while (!this.#stopped) {
       await o.slots.whenFree();
       // Handlers that finish in one turn of the event loop free their slots one microtask after
@@ -68,7 +84,7 @@ export class Fetcher {
         let taken: TakenCall[] = [];
         let blocked = false;
         try {
-          ({ calls: taken, blocked } = await o.scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen, o.suspects()));
+          ({ calls: taken, blocked } = await (park ? this.#park(want) : this.#take(o.scripts, want)));
         } finally {
           // Give back what the queue could not fill (all of it if the take failed).
           o.slots.release(want - taken.length);
@@ -77,15 +93,37 @@ export class Fetcher {
         for (const call of taken) o.onCall(call);
         // A second suspect heads the queue: run ours to its end first (BLMOVE would only spin on it).
         if (blocked) await o.suspectDone();
-        if (taken.length > 0 || blocked) continue;
+        park = o.parkedTake && !blocked && taken.length < want;
+        if (taken.length > 0 || blocked || o.parkedTake) continue;
         // Empty: park until a call arrives (1 s bound so close() and reconnects are noticed).
         await o.blocking.blmove(o.keys.wait, o.keys.claim(o.workerId), 'LEFT', 'RIGHT', 1);
       } catch (err) {
+        park = false;
         if (this.#stopped) break;
         o.onError(err);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
+  }
+
+  #take(scripts: Scripts, want: number): Promise<Taken> {
+    const o = this.#o;
+    return scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen, o.suspects());
+  }
+
+  /**
+   * BLMOVE, and the take written right after it on the same connection: Redis runs the take the
+   * moment BLMOVE returns (a call arrived, or the 1 s bound passed), and both answers come back
+   * together. If the connection is cut (close()) after BLMOVE returned and before the take's
+   * answer is read, the calls it leased come back when their leases expire, like a crashed
+   * worker's.
+   */
+  async #park(want: number): Promise<Taken> {
+    const o = this.#o;
+    const parked = o.blocking.blmove(o.keys.wait, o.keys.claim(o.workerId), 'LEFT', 'RIGHT', 1);
+    const taken = this.#take((this.#parkedScripts ??= bindScripts(o.blocking)), want);
+    // Both settle (or fail) with the one connection; awaiting both leaves no rejection unhandled.
+    return (await Promise.all([parked, taken]))[1];
   }
 
   /** Stops taking; resolves when the loop has ended. */

@@ -20,7 +20,8 @@
   At most one suspect per worker at a time: a crash it causes then charges no other suspect, so
   calls that merely shared a batch with a poison call are not dead-lettered with it. A suspect
   that cannot be taken goes back to the head with everything behind it, and taking stops.
-  Returns: blocked (1 if a suspect stopped the take), then token, envelope, deliveries, ...
+  Returns: blocked (1 if a suspect stopped the take), then (if any call was leased) the token
+  before the first one (tokens are consecutive), then envelope, deliveries, ...
   where deliveries counts this one: earlier unsettled deliveries + 1.
   The call id is read with a prefix match, not a JSON parse: envelopes begin {"v":1,"id":"...".
   The work is done per batch, not per call: one read of the delivery counts (none at all while
@@ -118,10 +119,10 @@ for j = 1, count do
   zadd[2 * (count - j) + 2] = token
   hbodies[2 * j - 1] = token
   hbodies[2 * j] = l[1]
-  out[3 * j - 1] = token
-  out[3 * j] = l[1]
-  out[3 * j + 1] = l[2]
+  out[2 * j + 1] = l[1]
+  out[2 * j + 2] = l[2]
 end
+out[2] = last - count
 redis.call('ZADD', KEYS[3], unpack(zadd))
 redis.call('HSET', KEYS[4], unpack(hbodies))
 return out

@@ -1,0 +1,77 @@
+import { afterEach, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClient, createWorker, router, task } from '../../src/index.js';
+import { quietLogger } from '../support/fixtures.js';
+import { monitorCommands } from '../support/monitor.js';
+import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
+
+/**
+ * The fetcher of a one-queue worker queues its take behind its BLMOVE (src/worker/fetcher.ts):
+ * one take per call for a worker that waits for each call, not a take that finds the call plus
+ * one that finds the queue empty. Worker with several queues must not hold slots while parked.
+ */
+const contract = router({
+  a: task({ input: z.number(), output: z.number(), queue: 'qa' }),
+  b: task({ input: z.number(), output: z.number(), queue: 'qb' }),
+});
+
+const single = router({ a: task({ input: z.number(), output: z.number(), queue: 'qa' }) });
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+it('an idle worker takes each arriving call with one take, sent behind its BLMOVE', async () => {
+  const prefix = randomPrefix();
+  const worker = createWorker(single, { a: (n) => n }, { redis: redisUrl(), prefix, logger: quietLogger });
+  await worker.start();
+  const client = createClient(single, { redis: redisUrl(), prefix });
+  const insp = inspector(prefix);
+  const monitor = await monitorCommands(redisUrl(), prefix);
+  cleanup = async () => {
+    monitor.stop();
+    await client.$close();
+    await worker.close();
+    await insp.cleanup();
+  };
+  const { seen } = monitor;
+  await client.a(0); // the worker has run once and parked again
+  await new Promise((r) => setTimeout(r, 50));
+  seen.length = 0;
+  const calls = 20;
+  for (let i = 1; i <= calls; i++) expect(await client.a(i)).toBe(i);
+  await new Promise((r) => setTimeout(r, 50));
+
+  // take-8.lua: EVALSHA <sha> 8 <wait> <claim> ...; BLMOVE <wait> <claim> ...
+  const takes = seen.filter((c) => c.args[0]?.toLowerCase() === 'evalsha' && c.args[2] === '8' && c.args[4]?.includes(':claim:'));
+  const parks = seen.filter((c) => c.args[0]?.toLowerCase() === 'blmove');
+  // One take per call (one more if a 1 s BLMOVE bound ran out meanwhile); the old path made two.
+  expect(takes.length).toBeGreaterThanOrEqual(calls);
+  expect(takes.length).toBeLessThanOrEqual(calls + 1);
+  // ... each sent on the connection that parked in BLMOVE.
+  const blockingSources = new Set(parks.map((c) => c.source));
+  expect(blockingSources.size).toBe(1);
+  expect(takes.every((t) => blockingSources.has(t.source))).toBe(true);
+});
+
+it('a worker with several queues keeps no slot while one queue is parked', async () => {
+  const prefix = randomPrefix();
+  // One slot, two queues: qa stays empty and parks; if it kept the slot, every call of qb would
+  // wait for qa's BLMOVE to run out (1 s).
+  const worker = createWorker(contract, { a: (n) => n, b: (n) => n }, { redis: redisUrl(), prefix, concurrency: 1, logger: quietLogger });
+  await worker.start();
+  const client = createClient(contract, { redis: redisUrl(), prefix });
+  const insp = inspector(prefix);
+  cleanup = async () => {
+    await client.$close();
+    await worker.close();
+    await insp.cleanup();
+  };
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) expect(await client.b(i)).toBe(i);
+  // Milliseconds when right; ~5 s if each call waited out a parked BLMOVE.
+  expect(performance.now() - t0).toBeLessThan(2_000);
+});
