@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { SELF_BATCHED_COMMANDS } from './scripts.js';
 
 /**
  * Where to find Redis: a URL, ioredis options, a connection to duplicate, or a Redis Cluster
@@ -40,17 +41,19 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
     // commands after ~20 reconnect attempts with an error that says nothing about the call.
     maxRetriesPerRequest: null,
     enableAutoPipelining: !role.blocking,
+    autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS],
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
   } satisfies RedisOptions;
   if (typeof source === 'string') return new Redis(source, common);
   if (source instanceof Redis) return source.duplicate(common);
   if (source instanceof Cluster) {
-    return source.duplicate(undefined, { enableAutoPipelining: !role.blocking, redisOptions: { connectionName: role.name, maxRetriesPerRequest: null } });
+    return source.duplicate(undefined, { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS], redisOptions: { connectionName: role.name, maxRetriesPerRequest: null } });
   }
   if (isClusterSource(source)) {
     return new Cluster(source.cluster, {
       ...source.options,
       enableAutoPipelining: !role.blocking,
+      autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS],
       clusterRetryStrategy: common.retryStrategy,
       redisOptions: { ...source.options?.redisOptions, connectionName: role.name, maxRetriesPerRequest: null },
     });

@@ -1,0 +1,34 @@
+import { afterEach, expect, it } from 'vitest';
+import { closeConnection, openConnection, type Connection } from '../../src/transport/connection.js';
+import { scripts } from '../../src/transport/scripts.js';
+import { queueKeys } from '../../src/wire/keys.js';
+import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
+
+let conn: Connection | undefined;
+let insp: ReturnType<typeof inspector> | undefined;
+afterEach(async () => {
+  if (conn) await closeConnection(conn);
+  await insp?.cleanup();
+  conn = insp = undefined;
+});
+
+it('sends the scripts that carry our own batches at once, and other commands auto-pipelined', async () => {
+  const prefix = randomPrefix();
+  insp = inspector(prefix);
+  conn = openConnection(redisUrl(), { name: 'tw-test' });
+  await conn.ping();
+  const s = scripts(conn);
+  const keys = queueKeys(prefix, 'q');
+  // Written now, not held for ioredis' next setImmediate (src/transport/scripts.ts SELF_BATCHED_COMMANDS).
+  const taken = s.take(keys, 'w', 10, 1000, 1 << 20, 100, { from: 0, mayTake: true });
+  const batched = s.enqueueBatch(keys, { batchId: 'b', workerTtlMs: 0, markerTtlMs: 1000, raws: ['{"v":1,"id":"x"}'] });
+  const settled = s.complete(keys, [], { inboxTtlMs: 1000, deadMaxLen: 10, replyTtlMs: 1000, channelPrefix: `${prefix}:reply:` });
+  expect(conn.autoPipelineQueueSize).toBe(0);
+  // Everything else still rides the auto-pipeline.
+  const other = conn.llen(keys.wait);
+  expect(conn.autoPipelineQueueSize).toBe(1);
+  expect((await taken).calls).toEqual([]);
+  expect(await batched).toBe(1);
+  expect(await settled).toEqual([]);
+  expect(await other).toBe(1);
+});
