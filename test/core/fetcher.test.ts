@@ -6,9 +6,10 @@ import { monitorCommands } from '../support/monitor.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
 
 /**
- * The fetcher of a one-queue worker queues its take behind its BLMOVE (src/worker/fetcher.ts):
- * one take per call for a worker that waits for each call, not a take that finds the call plus
- * one that finds the queue empty. Worker with several queues must not hold slots while parked.
+ * How src/worker/fetcher.ts orders its round trips. A one-queue worker queues its take behind
+ * its BLMOVE: one take per call for a worker that waits for each call, not a take that finds the
+ * call plus one that finds the queue empty. A worker with several queues must not hold slots
+ * while parked. Under load, the take for the next batch goes out before the results of this one.
  */
 const contract = router({
   a: task({ input: z.number(), output: z.number(), queue: 'qa' }),
@@ -74,4 +75,31 @@ it('a worker with several queues keeps no slot while one queue is parked', async
   for (let i = 0; i < 5; i++) expect(await client.b(i)).toBe(i);
   // Milliseconds when right; ~5 s if each call waited out a parked BLMOVE.
   expect(performance.now() - t0).toBeLessThan(2_000);
+});
+
+it('under load, sends the take for the next batch before the results of the last one', async () => {
+  const prefix = randomPrefix();
+  const client = createClient(single, { redis: redisUrl(), prefix, noWorkers: 'wait' });
+  const insp = inspector(prefix);
+  const monitor = await monitorCommands(redisUrl(), prefix);
+  const worker = createWorker(single, { a: (n) => n }, { redis: redisUrl(), prefix, concurrency: 50, logger: quietLogger });
+  cleanup = async () => {
+    monitor.stop();
+    await client.$close();
+    await worker.close();
+    await insp.cleanup();
+  };
+  // Queued before the worker starts, so its takes come back full.
+  const calls = Array.from({ length: 200 }, (_, i) => client.a(i));
+  while ((await insp.redis.llen(`${prefix}:{qa}:wait`)) < 200) await new Promise((r) => setTimeout(r, 5));
+  await worker.start();
+  expect(await Promise.all(calls)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  await new Promise((r) => setTimeout(r, 50));
+
+  // take-8.lua has 8 keys, complete-5.lua 5; both go on the worker's command connection.
+  const scripts = monitor.seen.filter((c) => c.args[0]?.toLowerCase() === 'evalsha' && (c.args[2] === '8' || c.args[2] === '5'));
+  const kinds = scripts.filter((c) => c.source === scripts[0]?.source).map((c) => (c.args[2] === '8' ? 'take' : 'complete'));
+  // take (50), take (50), complete (first 50), take, complete, ... — not take, complete, take, ...
+  expect(kinds.slice(0, 3)).toEqual(['take', 'take', 'complete']);
+  expect(kinds.filter((k) => k === 'complete').length).toBeGreaterThanOrEqual(4);
 });
