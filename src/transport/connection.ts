@@ -31,6 +31,16 @@ export function isCluster(source: RedisSource): boolean {
 }
 
 /**
+ * Options of blocking connections. Our blocking reads carry their own 1 s bound, and a worker
+ * writes its take right behind its BLMOVE (worker/fetcher.ts): a user's commandTimeout, which
+ * ioredis counts from the write, would fail that take while Redis still holds it, and the calls
+ * it then leased would go unread until their leases expired.
+ */
+function blockingOnly(role: ConnectionRole): Pick<RedisOptions, 'commandTimeout' | 'blockingTimeout'> {
+  return role.blocking ? { commandTimeout: undefined, blockingTimeout: undefined } : {};
+}
+
+/**
  * Opens a connection of our own for one role. A passed-in connection is duplicated, never used
  * directly: taskwire puts connections into blocking or subscriber mode and closes them.
  */
@@ -43,11 +53,12 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
     enableAutoPipelining: !role.blocking,
     autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS],
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+    ...blockingOnly(role),
   } satisfies RedisOptions;
   if (typeof source === 'string') return new Redis(source, common);
   if (source instanceof Redis) return source.duplicate(common);
   if (source instanceof Cluster) {
-    return source.duplicate(undefined, { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS], redisOptions: { connectionName: role.name, maxRetriesPerRequest: null } });
+    return source.duplicate(undefined, { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS], redisOptions: { connectionName: role.name, maxRetriesPerRequest: null, ...blockingOnly(role) } });
   }
   if (isClusterSource(source)) {
     return new Cluster(source.cluster, {
@@ -55,7 +66,7 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
       enableAutoPipelining: !role.blocking,
       autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS],
       clusterRetryStrategy: common.retryStrategy,
-      redisOptions: { ...source.options?.redisOptions, connectionName: role.name, maxRetriesPerRequest: null },
+      redisOptions: { ...source.options?.redisOptions, connectionName: role.name, maxRetriesPerRequest: null, ...blockingOnly(role) },
     });
   }
   return new Redis({ ...source, ...common });

@@ -123,16 +123,19 @@ export class Fetcher {
   /**
    * BLMOVE, and the take written right after it on the same connection: Redis runs the take the
    * moment BLMOVE returns (a call arrived, or the 1 s bound passed), and both answers come back
-   * together. If the connection is cut (close()) after BLMOVE returned and before the take's
-   * answer is read, the calls it leased come back when their leases expire, like a crashed
-   * worker's.
+   * together. If the connection drops after the take ran and before its answer is read, the
+   * calls it leased come back when their leases expire, like a crashed worker's (a take on the
+   * command connection has the same exposure).
    */
   async #park(want: number): Promise<Taken> {
     const o = this.#o;
     const parked = o.blocking.blmove(o.keys.wait, o.keys.claim(o.workerId), 'LEFT', 'RIGHT', 1);
     const taken = this.#take((this.#parkedScripts ??= bindScripts(o.blocking)), want);
-    // Both settle (or fail) with the one connection; awaiting both leaves no rejection unhandled.
-    return (await Promise.all([parked, taken]))[1];
+    // Whatever BLMOVE answered, a take that ran has leased its calls: they must be run, not
+    // dropped with an error of the BLMOVE (awaiting both leaves no rejection unhandled).
+    const [, result] = await Promise.allSettled([parked, taken]);
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
   }
 
   /** Stops taking; resolves when the loop has ended. */

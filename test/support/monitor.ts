@@ -19,6 +19,7 @@ export async function monitorCommands(url: string, prefix: string): Promise<{ se
   let buffered = '';
   let ready!: () => void;
   const started = new Promise<void>((resolve) => (ready = resolve));
+  let oks = u.password ? 2 : 1;
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
     buffered += chunk;
@@ -26,7 +27,8 @@ export async function monitorCommands(url: string, prefix: string): Promise<{ se
     while ((end = buffered.indexOf('\r\n')) >= 0) {
       const line = buffered.slice(0, end);
       buffered = buffered.slice(end + 2);
-      if (line === '+OK') ready();
+      // AUTH answers +OK first, then MONITOR does.
+      if (line === '+OK' && --oks === 0) ready();
       // +1795549892.975445 [0 127.0.0.1:50004] "blmove" "key" ...
       const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] (.*)$/.exec(line);
       if (!m) continue;

@@ -111,7 +111,8 @@ local zadd, hbodies = {}, {}
 local expiry = now + lease
 for j = 1, count do
   local l = leased[j]
-  local token = tostring(last - count + j)
+  -- %d, not tostring: tostring writes 1e+14 from there on, and the worker counts tokens itself.
+  local token = string.format('%d', last - count + j)
   -- Newest token first: a small lease set is a listpack that ZADD scans from its head for the
   -- insert position, and a token below all others (same expiry) is placed at once; in token
   -- order each insert scanned past the whole batch (issue 5: ZADD was ~1.8 us per call).
