@@ -31,6 +31,19 @@ describe('batched take and complete scripts', () => {
     deadReason: '', idem: '', idemTtlMs: 0,
   });
 
+  it('counts a call that is twice in one batch as two deliveries, whether or not ids are read', async () => {
+    const { redis, keys, s } = setup();
+    // Nothing cancelled or counted: take-8 leaves ids unread and knows the copies by their text.
+    await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('a'));
+    let taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['a', 1], ['b', 1], ['a', 2]]);
+    // With a count present the ids are read, and the same holds.
+    await redis.hset(keys.deliveries, 'z', '1');
+    await redis.rpush(keys.wait, envelope('c'), envelope('c'));
+    taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['c', 1], ['c', 2]]);
+  });
+
   it('leases a batch under consecutive tokens, skipping cancelled and oversized calls, and counts deliveries per call', async () => {
     const { redis, keys, s } = setup();
     await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c') + ' '.repeat(500), envelope('d'));

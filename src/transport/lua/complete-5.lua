@@ -64,12 +64,15 @@ redis.call('ZREM', KEYS[1], unpack(held))
 redis.call('HDEL', KEYS[2], unpack(held))
 -- Keyed by what take-8.lua counted (the envelope's id prefix), not by what the worker could
 -- decode: a malformed message with a readable id would otherwise leave its counter behind.
-local counted = {}
-for k = 1, #held do
-  local id = bodies[k] and string.match(bodies[k], '^{"v":1,"id":"([^"]+)"')
-  if id then counted[#counted + 1] = id end
+-- Read only when some call has a count (rare): matching every body cost ~0.4 us per call.
+if redis.call('HLEN', KEYS[3]) > 0 then
+  local counted = {}
+  for k = 1, #held do
+    local id = bodies[k] and string.match(bodies[k], '^{"v":1,"id":"([^"]+)"')
+    if id then counted[#counted + 1] = id end
+  end
+  if #counted > 0 then redis.call('HDEL', KEYS[3], unpack(counted)) end
 end
-if #counted > 0 and redis.call('HLEN', KEYS[3]) > 0 then redis.call('HDEL', KEYS[3], unpack(counted)) end
 
 local inboxes = {}
 for k, j in ipairs(held_at) do
