@@ -174,7 +174,11 @@ export function scripts(redis: Connection): Scripts {
     },
     complete: async (k, items, o) => {
       const args: Arg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix];
-      for (const s of items) args.push(s.token, s.callId, s.action, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs);
+      // Five arguments per call; the three optional ones only when set (see complete-5.lua).
+      for (const s of items) {
+        if (s.deadReason === '' && s.idem === '') args.push(s.token, s.callId, s.action, s.to, s.payload);
+        else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs);
+      }
       const res = (await raw(redis, 'complete')(k.active, k.bodies, k.deliveries, k.dead, k.delayed, ...args)) as number[];
       return res.map(Number);
     },

@@ -142,11 +142,12 @@ describe('batched take and complete scripts', () => {
     expect(await redis.zscore(keys.active, third.calls[0]?.token ?? '')).not.toBeNull();
   });
 
-  it('publishes pub/sub replies, schedules retries and dead-letters within the same batch', async () => {
+  it('publishes pub/sub replies, schedules retries, dead-letters and stores idempotent results within the same batch', async () => {
     const { redis, keys, s, options } = setup();
-    await redis.rpush(keys.wait, envelope('p'), envelope('r'), envelope('d'));
+    await redis.rpush(keys.wait, envelope('p'), envelope('r'), envelope('d'), envelope('i'), envelope('k'));
     const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
-    const [p, r, d] = taken.calls.map((x) => x.token) as [string, string, string];
+    const [p, r, d, i, k] = taken.calls.map((x) => x.token) as [string, string, string, string, string];
+    const idem = `${keys.base}:idem:x`;
     const sub = redis.duplicate();
     cleanups.push(async () => sub.disconnect());
     const heard: string[] = [];
@@ -156,8 +157,14 @@ describe('batched take and complete scripts', () => {
       { ...reply(p, 'p', 'cl9'), action: 'p' },
       { token: r, callId: 'r', action: 'r', to: '60000', payload: envelope('r'), deadReason: '', idem: '', idemTtlMs: 0 },
       { token: d, callId: 'd', action: '-', to: '', payload: '{"err":1}', deadReason: 'ATTEMPTS_EXHAUSTED', idem: '', idemTtlMs: 0 },
+      // Groups of 8 (optional fields set) and of 5 mixed in one batch: see complete-5.lua.
+      { ...reply(i, 'i', 'cl8'), idem, idemTtlMs: 60_000 },
+      reply(k, 'k', 'cl8'),
     ], options);
-    expect(res).toEqual([1, 1, 1]);
+    expect(res).toEqual([1, 1, 1, 1, 1]);
+    expect(await redis.get(`${idem}:result`)).toBe(reply(i, 'i', 'cl8').payload);
+    expect(await redis.lrange(keys.inbox('cl8'), 0, -1)).toEqual([reply(i, 'i', 'cl8').payload, reply(k, 'k', 'cl8').payload]);
+    expect(await redis.get(keys.reply('k'))).toBe(reply(k, 'k', 'cl8').payload);
     await expect.poll(() => heard.length).toBe(1);
     expect(heard[0]).toContain('"id":"p"');
     expect(await redis.zrange(keys.delayed, 0, -1)).toEqual([envelope('r')]);

@@ -13,15 +13,18 @@
   ARGV[4] the queue's key base, "<prefix>:{<queue>}": reply keys are <base>:reply:<call id> and
           inboxes <base>:inbox:<client id>, built here rather than sent per call
   ARGV[5] reply channel prefix, "<prefix>:reply:" (followed by the client id)
-  ARGV[6..] groups of 8:
+  ARGV[6..] one group per call, of 5 arguments or, when the action ends in 'x', of 8:
     token, call id,
-    action  'k' reply to key+inbox | 'p' publish | '-' no reply | 'r' retry later
+    action  'k' reply to key+inbox | 'p' publish | '-' no reply | 'r' retry later; with a
+            trailing 'x' ('kx', ...) when the three optional fields follow
     to      client id (for 'k' and 'p') | delay in ms (for 'r') | ''
     payload reply envelope | new envelope (for 'r')
     dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
     idem    '' or the call's idempotency key: the reply is stored for later callers with the
             same key and copied to the ones already waiting (see enqueue-3.lua)
     idemTtl ms to keep that stored reply
+    (The optional three are rare; leaving them out of the common group saved ARGV strings here
+    and argument encoding in the worker.)
   Returns: array with 1 (settled) or 0 (lease lost, dropped) per call.
   Reply keys and inbox keys share the queue's hash tag, so all keys live in one slot.
   Leases are checked (by their bodies), released and their bodies read in one command each per
@@ -32,14 +35,18 @@
   client needs no second round trip to read it.
 ]]
 -- @include deliver.lua
-local GROUP = 8
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local reply_ttl = ARGV[3]
 local base = ARGV[4]
 
-local tokens = {}
-for i = 6, #ARGV, GROUP do tokens[#tokens + 1] = ARGV[i] end
+local tokens, starts = {}, {}
+local i = 6
+while i <= #ARGV do
+  tokens[#tokens + 1] = ARGV[i]
+  starts[#starts + 1] = i
+  i = i + (#ARGV[i + 2] == 2 and 8 or 5)
+end
 local res = {}
 if #tokens == 0 then return res end
 -- A lease is held exactly while its token has a body: every script that adds or drops one
@@ -76,9 +83,13 @@ end
 
 local inboxes = {}
 for k, j in ipairs(held_at) do
-  local i = 6 + (j - 1) * GROUP
+  local i = starts[j]
   local id, action, to, payload = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local dead, idem, idem_ttl = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  local dead, idem, idem_ttl = '', '', ''
+  if #action == 2 then
+    action = string.sub(action, 1, 1)
+    dead, idem, idem_ttl = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  end
   if dead ~= '' then
     redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
       'envelope', bodies[k] or '', 'error', payload, 'at', tostring(now))
