@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { bytesOver, decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
-import { INBOX_TTL_MS, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
@@ -21,7 +21,7 @@ export const DEFAULTS = {
   maxPayloadBytes: 4 * 1024 * 1024,
   replyTtlMs: 60_000,
   workerTtlMs: 10_000,
-  idempotencyTtlMs: 60 * 60_000,
+  idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
 } as const;
 
 /**
@@ -371,6 +371,8 @@ export class Caller {
     this.#closed = true;
     this.#pending.rejectAll((c) => new TaskwireError(ERROR_CODES.CLOSED, `client closed while ${c.route.path} was in flight`));
     for (const inbox of this.#inboxes) inbox.close();
+    // Reply keys read in the last moments would otherwise wait out their TTL (QUIT goes first).
+    await Promise.all(this.#inboxes.map((inbox) => inbox.flushUnlinks()));
     const conns = [this.#commands, ...this.#blocking, this.#subscriber].filter((c): c is Connection => c !== undefined);
     // The blocking connections may sit in BLMPOP; disconnecting is the only way to end it at once.
     for (const b of this.#blocking) b.disconnect(false);

@@ -18,6 +18,8 @@ export class ReplyInbox {
   #running = false;
   #closed = false;
   #wake: (() => void) | undefined;
+  /** Read reply keys not unlinked yet, by queue key base: one UNLINK per hash tag (cluster slot). */
+  #toUnlink = new Map<string, string[]>();
 
   constructor(options: {
     blocking: Connection;
@@ -79,12 +81,7 @@ export class ReplyInbox {
         this.#onReply(entry);
       } else notices.push(keys.reply(entry));
     }
-    // A lost UNLINK leaves the key to its TTL; a reply read twice is ignored. No caller waits on
-    // it, so it is written after the enqueues of the calls these replies let start: those are
-    // sent in a setImmediate (EnqueueBatcher) scheduled by the time the microtasks have run, so
-    // a setImmediate scheduled after them comes later (issue 5: sequential p50 0.30 → 0.28 ms).
-    // A plain command, not auto-pipelined: see SELF_BATCHED_COMMANDS.
-    if (read.length) process.nextTick(() => setImmediate(() => this.#commands.unlink(read).catch(() => undefined)));
+    if (read.length) this.#unlinkLater(keys.base, read);
     if (notices.length) await this.fetch(notices);
   }
 
@@ -105,6 +102,33 @@ export class ReplyInbox {
       if (read.length) this.#commands.pipeline().unlink(read).exec().catch(() => undefined);
       for (const value of values) if (typeof value === 'string') this.#onReply(value);
     }
+  }
+
+  /**
+   * A lost UNLINK leaves the keys to their TTL; a reply read twice is ignored. No caller waits on
+   * it, so it is written after the enqueues of the calls these replies let start: those are sent
+   * in a setImmediate (EnqueueBatcher) scheduled by the time the microtasks have run, so a
+   * setImmediate scheduled after them comes later (issue 5: sequential p50 0.30 → 0.28 ms). A
+   * plain command, not auto-pipelined: see SELF_BATCHED_COMMANDS. close() sends what is left.
+   */
+  #unlinkLater(base: string, replyKeys: readonly string[]): void {
+    const scheduled = this.#toUnlink.size > 0;
+    const list = this.#toUnlink.get(base);
+    if (list) list.push(...replyKeys);
+    else this.#toUnlink.set(base, [...replyKeys]);
+    if (!scheduled) process.nextTick(() => setImmediate(() => void this.flushUnlinks()));
+  }
+
+  /** Sends the UNLINK of read reply keys not sent yet (close() awaits it before QUIT). */
+  async flushUnlinks(): Promise<void> {
+    const lists = [...this.#toUnlink.values()];
+    this.#toUnlink.clear();
+    const sends: Array<Promise<unknown>> = [];
+    // One queue's keys share its hash tag (one cluster slot); chunks bound the argument list.
+    for (const keys of lists) {
+      for (let i = 0; i < keys.length; i += 1000) sends.push(this.#commands.unlink(keys.slice(i, i + 1000)).catch(() => undefined));
+    }
+    await Promise.all(sends);
   }
 
   close(): void {

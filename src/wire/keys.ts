@@ -11,6 +11,13 @@
  */
 export const INBOX_TTL_MS = 5 * 60_000;
 
+/**
+ * How long the result of an idempotent call is kept, unless the caller says (`idempotencyTtlMs`).
+ * Workers fall back to it for an envelope that names a key but no ttl: `SET … PX 0` would fail
+ * the whole settle batch it rides in.
+ */
+export const IDEMPOTENCY_TTL_MS = 60 * 60_000;
+
 const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function assertQueueName(queue: string): void {

@@ -1,6 +1,6 @@
 import type { TaskwireError } from '../errors.js';
 import { encodeReply, type CallEnvelope } from '../wire/envelope.js';
-import type { QueueKeys } from '../wire/keys.js';
+import { IDEMPOTENCY_TTL_MS, type QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { Settlement } from '../transport/scripts.js';
 
@@ -32,7 +32,7 @@ export function settlements(serializer: Serializer) {
       payload,
       deadReason,
       idem: to.idem === undefined ? '' : keys.idempotency(to.idem),
-      idemTtlMs: to.idemTtl ?? 0,
+      idemTtlMs: to.idemTtl ?? IDEMPOTENCY_TTL_MS,
     };
   }
 

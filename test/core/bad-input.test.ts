@@ -54,6 +54,21 @@ describe('bad input', () => {
     }
   });
 
+  it('answers a raw idempotent call that names no ttl, keeping its result for the default ttl', async () => {
+    env = await setup();
+    const keys = queueKeys(env.prefix, 'default');
+    // A foreign caller's envelope: an idempotency key without idemTtl. Settled with PX 0, its
+    // SET failed the whole settle batch, and every call in that batch with it.
+    await env.redis.rpush(
+      keys.wait,
+      encodeCall({ id: 'manual-idem', task: 'math.add', input: { json: { a: 1, b: 1 } }, reply: { mode: 'key', client: 'c9' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now(), idem: 'k1' }),
+    );
+    const [, pushed] = (await env.redis.blpop(keys.inbox('c9'), 5)) ?? [];
+    expect(JSON.parse(pushed ?? '{}')).toMatchObject({ id: 'manual-idem', ok: true });
+    const ttl = await env.redis.pttl(`${keys.idempotency('k1')}:result`);
+    expect(ttl).toBeGreaterThan(59 * 60_000);
+  });
+
   it('sets garbage aside with a reason and keeps serving good calls behind it', async () => {
     env = await setup();
     const keys = queueKeys(env.prefix, 'default');

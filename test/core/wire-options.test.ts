@@ -90,3 +90,22 @@ it('reads replies pushed on the inbox, unlinks their reply keys, and still reads
   expect(await Promise.all(pending)).toEqual([3, 10]);
   await expect.poll(() => insp.redis.exists(keys.reply(first.id), keys.reply(second.id))).toBe(0);
 });
+
+it('unlinks the reply key of a call that finished right before the client closed', async () => {
+  const prefix = randomPrefix();
+  const contract = router({ add: task({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }) });
+  const worker = createWorker(contract, { add: ({ a, b }) => a + b }, { redis: redisUrl(), prefix, logger: quietLogger });
+  await worker.start();
+  const client = createClient(contract, { redis: redisUrl(), prefix });
+  const insp = inspector(prefix);
+  cleanups.push(async () => {
+    await worker.close();
+    await insp.cleanup();
+  });
+  expect(await client.add({ a: 2, b: 3 })).toBe(5);
+  // The UNLINK of a read reply key is sent a turn later (after the enqueues its reply let
+  // start); close() must send it before QUIT, or the reply would sit in Redis for replyTtlMs.
+  await client.$close();
+  const keys = queueKeys(prefix, 'default');
+  expect(await insp.redis.keys(`${keys.base}:reply:*`)).toEqual([]);
+});
