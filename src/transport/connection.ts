@@ -45,26 +45,26 @@ function blockingOnly(role: ConnectionRole): Pick<RedisOptions, 'commandTimeout'
  * directly: taskwire puts connections into blocking or subscriber mode and closes them.
  */
 export function openConnection(source: RedisSource, role: ConnectionRole): Connection {
+  // Blocking reads and subscriptions take a connection to themselves: nothing to pipeline.
+  const pipelining = { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS] };
   const common = {
     connectionName: role.name,
     // Our own deadlines bound every call; ioredis' per-command retry limit would instead fail
     // commands after ~20 reconnect attempts with an error that says nothing about the call.
     maxRetriesPerRequest: null,
-    enableAutoPipelining: !role.blocking,
-    autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS],
+    ...pipelining,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
     ...blockingOnly(role),
   } satisfies RedisOptions;
   if (typeof source === 'string') return new Redis(source, common);
   if (source instanceof Redis) return source.duplicate(common);
   if (source instanceof Cluster) {
-    return source.duplicate(undefined, { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS], redisOptions: { connectionName: role.name, maxRetriesPerRequest: null, ...blockingOnly(role) } });
+    return source.duplicate(undefined, { ...pipelining, redisOptions: { connectionName: role.name, maxRetriesPerRequest: null, ...blockingOnly(role) } });
   }
   if (isClusterSource(source)) {
     return new Cluster(source.cluster, {
       ...source.options,
-      enableAutoPipelining: !role.blocking,
-      autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS],
+      ...pipelining,
       clusterRetryStrategy: common.retryStrategy,
       redisOptions: { ...source.options?.redisOptions, connectionName: role.name, maxRetriesPerRequest: null, ...blockingOnly(role) },
     });
