@@ -4,13 +4,14 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { RedisServer } from '../test/support/redis-server.js';
 import { compileBench, ROOT } from './compile.js';
-import { WORKER_CONCURRENCY } from './options.js';
+import { BASE_PAYLOAD_BYTES, WORKER_CONCURRENCY } from './options.js';
 import { median } from './stats.js';
 import { calibrateSpin } from './workload.js';
 
 /**
  * `tsx bench/compare.ts <other checkout> [--mode key|pubsub] [--in-flight 1000] [--seconds 4] [--reps 3]
- *   [--workers 1] [--cpu-ms 0]` (--cpu-ms: the CPU-bound handler of the bench, ~ms of work per call)
+ *   [--workers 1] [--cpu-ms 0] [--bytes 100]` (--cpu-ms: the CPU-bound handler of the bench, ~ms of work per call;
+ *   --bytes: size of the input's data string, as in the bench's payload sweep)
  *
  * A/B of two builds of taskwire on one private Redis: this checkout ("this") against another
  * one ("base", e.g. a `git worktree` of an earlier commit, built with `npm run build` and its
@@ -34,6 +35,7 @@ const seconds = Number(arg('seconds', '4'));
 const reps = Number(arg('reps', '3'));
 const workers = Number(arg('workers', '1'));
 const cpuMs = Number(arg('cpu-ms', '0'));
+const bytes = arg('bytes', String(BASE_PAYLOAD_BYTES));
 /** --cmdstats: also print Redis's per-command time per call (INFO commandstats) of each run. */
 const cmdstats = process.argv.includes('--cmdstats');
 const spinRounds = cpuMs > 0 ? calibrateSpin(cpuMs) : 0;
@@ -95,7 +97,7 @@ async function once(server: RedisServer, admin: Redis, dir: string, n: number): 
   const w0 = workersUs();
   const r0 = await redisUs(admin);
   if (cmdstats) await admin.config('RESETSTAT');
-  const client = child(dir, 'profile-client', [server.url, ns, mode, inFlight, String(seconds), String(spinRounds)]);
+  const client = child(dir, 'profile-client', [server.url, ns, mode, inFlight, String(seconds), String(spinRounds), bytes]);
   const done = await client.next('done');
   const clientUs = cpuUs(client.proc.pid as number);
   const w1 = workersUs();
@@ -128,7 +130,7 @@ try {
       console.log(`${name.padEnd(4)} rep ${r + 1}: ${Math.round(s.callsPerSec)} calls/s, µs/call client ${s.client.toFixed(1)} worker ${s.worker.toFixed(1)} redis ${s.redis.toFixed(1)}, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`);
     }
   }
-  console.log(`\n${mode} mode, ${inFlight} in flight, ${workers} worker process(es)${cpuMs ? `, ~${cpuMs} ms CPU per call` : ''}, medians of ${reps}:`);
+  console.log(`\n${mode} mode, ${inFlight} in flight, ${workers} worker process(es)${cpuMs ? `, ~${cpuMs} ms CPU per call` : ''}${bytes !== String(BASE_PAYLOAD_BYTES) ? `, ${bytes} B payload` : ''}, medians of ${reps}:`);
   for (const [name, list] of Object.entries(samples)) {
     const m = (f: (s: Sample) => number) => median(list.map(f));
     const total = m((s) => s.client + s.worker + s.redis);
