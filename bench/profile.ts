@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { RedisServer } from '../test/support/redis-server.js';
 import { Child, startWorkers, stopAll, type Message } from './children.js';
 import { compileBench, ROOT } from './compile.js';
-import { WORKER_CONCURRENCY } from './options.js';
+import { BASE_PAYLOAD_BYTES, WORKER_CONCURRENCY } from './options.js';
 import { formatProfile, summariseProfile } from './profile-summary.js';
 
 /**
- * `tsx bench/profile.ts [--mode key|pubsub] [--in-flight 1000] [--seconds 15]`: CPU profiles of
+ * `tsx bench/profile.ts [--mode key|pubsub] [--in-flight 1000] [--seconds 15] [--bytes 100]`: CPU profiles of
  * a taskwire client process and a worker process under load, each alone in its process, on a
  * private Redis. Writes the .cpuprofile files to bench/.tmp/profiles (open them in Chrome
  * DevTools) and prints where the busy time went.
@@ -19,6 +19,7 @@ function arg(name: string, fallback: string): string {
 const mode = arg('mode', 'key');
 const inFlight = arg('in-flight', '1000');
 const seconds = arg('seconds', '15');
+const bytes = arg('bytes', String(BASE_PAYLOAD_BYTES));
 const dir = join(ROOT, 'bench', '.tmp', 'profiles', mode);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
@@ -29,7 +30,7 @@ const server = await RedisServer.start();
 try {
   const endpoint = { url: server.url, namespace: 'bench-profile' };
   const workers = await startWorkers('taskwire', endpoint, 1, WORKER_CONCURRENCY, prof('worker'));
-  const client = new Child('profile-client', [server.url, endpoint.namespace, mode, inFlight, seconds], prof('client'));
+  const client = new Child('profile-client', [server.url, endpoint.namespace, mode, inFlight, seconds, '0', bytes], prof('client'));
   const done = await client.next<Message & { callsPerSec: number; p50Ms: number; errors: number }>('done');
   await client.stop();
   await stopAll(workers);

@@ -1,7 +1,7 @@
 import type { Connection } from '../transport/connection.js';
 import { ERROR_CODES, TaskwireError, type SerializedError } from '../errors.js';
 import { decodeCall, decodeReply, encodeCall } from '../wire/envelope.js';
-import type { QueueKeys } from '../wire/keys.js';
+import { STORED_INPUT_GRACE_MS, type QueueKeys } from '../wire/keys.js';
 import { scripts } from '../transport/scripts.js';
 
 /** One call set aside on a queue's dead-letter stream. */
@@ -15,8 +15,13 @@ export interface DeadLetter {
   readonly callId: string | undefined;
   readonly task: string | undefined;
   readonly attempt: number | undefined;
-  /** The envelope exactly as it was on the queue. */
+  /**
+   * The envelope exactly as it was on the queue. One with `"stored":1` carries no input: it is
+   * kept at the queue's input key for the call (`DEAD_INPUT_TTL_MS`, 7 days), see storedInput().
+   */
   readonly envelope: string;
+  /** The envelope says `"stored":1`: its input is read with storedInput(). */
+  readonly inputStored: boolean;
   /** The last error the caller was sent, if any. */
   readonly error: SerializedError | undefined;
   /** When it was set aside, ms since epoch (Redis clock). */
@@ -48,6 +53,7 @@ function toDeadLetter(queue: string, id: string, flat: string[]): DeadLetter {
     task: call.ok ? call.value.task : undefined,
     attempt: call.ok ? call.value.attempt : undefined,
     envelope,
+    inputStored: call.ok && call.value.stored === 1,
     error: reply?.ok && !reply.value.ok ? reply.value.error : undefined,
     at: Number(f['at'] ?? 0),
   };
@@ -99,8 +105,22 @@ export class DeadLetters {
     }
     const now = Date.now();
     const env = call.value;
-    const raw = encodeCall({ ...env, attempt: 1, sentAt: now, deadline: now + Math.max(1_000, env.deadline - env.sentAt) });
+    const timeoutMs = Math.max(1_000, env.deadline - env.sentAt);
+    // A stored input must outlive the new deadline, and without it the call cannot run at all.
+    if (env.stored === 1 && (await this.#redis.pexpire(this.#keys.input(env.id), timeoutMs + STORED_INPUT_GRACE_MS)) === 0) {
+      throw new TaskwireError(ERROR_CODES.PROTOCOL, `dead letter ${id} cannot be replayed: its stored input has expired`, {
+        data: { id, queue: d.queue },
+      });
+    }
+    const raw = encodeCall({ ...env, attempt: 1, sentAt: now, deadline: now + timeoutMs });
     return (await scripts(this.#redis).replay(this.#keys, id, raw)) === 1;
+  }
+
+  /** The serialized input of a dead letter sent with `"stored":1`; undefined if gone or not stored. */
+  async storedInput(id: string): Promise<string | undefined> {
+    const d = await this.get(id);
+    if (!d?.inputStored || !d.callId) return undefined;
+    return (await this.#redis.get(this.#keys.input(d.callId))) ?? undefined;
   }
 
   /** Replays every dead letter that matches; returns how many went back. */
@@ -117,7 +137,10 @@ export class DeadLetters {
   }
 
   async purge(id: string): Promise<boolean> {
-    return (await this.#redis.xdel(this.#keys.dead, id)) === 1;
+    const d = await this.get(id);
+    const gone = (await this.#redis.xdel(this.#keys.dead, id)) === 1;
+    if (gone && d?.inputStored && d.callId) await this.#redis.unlink(this.#keys.input(d.callId));
+    return gone;
   }
 
   /** Deletes every dead letter that matches (all without a filter); returns how many. */

@@ -10,6 +10,8 @@ export interface PendingCall {
   readonly keys: QueueKeys;
   readonly mode: ReplyMode;
   readonly raw: string;
+  /** The input is at `keys.input(id)`, not in `raw` (see keys.ts STORED_INPUT_BYTES). */
+  readonly stored: boolean;
   readonly deadline: number;
   readonly timeoutMs: number;
   /** Redis acknowledged the enqueue; before that a timeout is reported as CONNECTION. */

@@ -109,7 +109,7 @@ export class ReplyInbox {
    * it, so it is written after the enqueues of the calls these replies let start: those are sent
    * in a setImmediate (EnqueueBatcher) scheduled by the time the microtasks have run, so a
    * setImmediate scheduled after them comes later (issue 5: sequential p50 0.30 → 0.28 ms). A
-   * plain command, not auto-pipelined: see SELF_BATCHED_COMMANDS. close() sends what is left.
+   * plain command, not auto-pipelined: see UNPIPELINED_COMMANDS. close() sends what is left.
    */
   #unlinkLater(base: string, replyKeys: readonly string[]): void {
     const scheduled = this.#toUnlink.size > 0;

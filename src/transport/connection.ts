@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { SELF_BATCHED_COMMANDS } from './scripts.js';
+import { UNPIPELINED_COMMANDS } from './scripts.js';
 
 /**
  * Where to find Redis: a URL, ioredis options, a connection to duplicate, or a Redis Cluster
@@ -46,7 +46,7 @@ function blockingOnly(role: ConnectionRole): Pick<RedisOptions, 'commandTimeout'
  */
 export function openConnection(source: RedisSource, role: ConnectionRole): Connection {
   // Blocking reads and subscriptions take a connection to themselves: nothing to pipeline.
-  const pipelining = { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...SELF_BATCHED_COMMANDS] };
+  const pipelining = { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...UNPIPELINED_COMMANDS] };
   const common = {
     connectionName: role.name,
     // Our own deadlines bound every call; ioredis' per-command retry limit would instead fail

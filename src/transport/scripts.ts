@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Connection } from './connection.js';
-import type { QueueKeys } from '../wire/keys.js';
+import { DEAD_INPUT_TTL_MS, type QueueKeys } from '../wire/keys.js';
 
 /**
  * The typed table of Lua scripts. Each `.lua` file in ./lua is named `<name>-<numberOfKeys>`
@@ -47,18 +47,21 @@ function source(name: ScriptName): { lua: string; numberOfKeys: number } {
 const DEFINED = Symbol('taskwire.scripts');
 
 /**
+ * Commands written at once rather than through ioredis' auto-pipeline (see connection.ts).
  * Scripts that carry a batch we built ourselves (in a setImmediate, to catch everything the poll
- * phase handed us): ioredis' auto-pipelining would hold each for one more setImmediate, which
- * from inside the check phase is the next turn of the event loop. Sent at once instead (issue 5:
- * sequential p50 0.36 → 0.29 ms in key mode, 0.31 → 0.24 ms in pubsub, +7% calls/s at 1,000 in flight).
- * See connection.ts.
+ * phase handed us): auto-pipelining would hold each for one more setImmediate, which from inside
+ * the check phase is the next turn of the event loop (issue 5: sequential p50 0.36 → 0.29 ms in
+ * key mode, 0.31 → 0.24 ms in pubsub, +7% calls/s at 1,000 in flight).
  */
-export const SELF_BATCHED_COMMANDS: readonly string[] = [
+export const UNPIPELINED_COMMANDS: readonly string[] = [
   ...(['take', 'complete', 'enqueueBatch'] satisfies ScriptName[]).map((n) => `tw_${n}`),
   // The client's UNLINK of the reply keys of one popped batch (client/reply-inbox.ts): through
   // ioredis' Pipeline objects, whether auto or explicit, it made the client promote ~13 MB/s to
   // the old generation at 3,000 sequential calls/s (scavenges of 2-3 ms instead of <1 ms).
   'unlink',
+  // The client's SET of a stored input (keys.ts STORED_INPUT_BYTES) must reach Redis before the
+  // enqueue that names it; written at once, it is ahead of any enqueue, batched or not.
+  'set',
 ];
 
 function raw(redis: Connection, name: ScriptName): Raw {
@@ -179,7 +182,7 @@ export function scripts(redis: Connection): Scripts {
       return { calls, blocked: Number(flat[0]) === 1 };
     },
     complete: async (k, items, o) => {
-      const args: Arg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix];
+      const args: Arg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix, DEAD_INPUT_TTL_MS];
       // Five arguments per call; the three optional ones only when set (see complete-5.lua).
       for (const s of items) {
         if (s.deadReason === '' && s.idem === '') args.push(s.token, s.callId, s.action, s.to, s.payload);

@@ -25,8 +25,13 @@ export interface CallEnvelope {
   id: string;
   /** Dotted task path, e.g. "tasks.resize". */
   task: string;
-  /** Serialized input (superjson { json, meta } by default). */
-  input: unknown;
+  /**
+   * 1 when the input is stored at the queue's input key for this call (`QueueKeys.input`)
+   * instead of here: inputs of STORED_INPUT_BYTES or more never pass through Lua (keys.ts).
+   */
+  stored?: 1;
+  /** Serialized input (superjson { json, meta } by default); absent exactly when `stored` is 1. */
+  input?: unknown;
   /** Absent for fire-and-forget (no one waits for the result). */
   reply?: ReplyTarget;
   /** Absolute deadline, ms since epoch (caller's clock). */
@@ -67,11 +72,12 @@ export type ReplyEnvelope = OkReply | ErrReply;
 
 const callId = z.string().min(1).max(128).regex(/^[^"\\]+$/);
 
-export const callSchema = z.object({
+const callFields = z.object({
   v: z.literal(1),
   id: callId,
   task: z.string().min(1).max(512),
-  input: z.unknown(),
+  stored: z.literal(1).optional(),
+  input: z.unknown().optional(),
   reply: z.object({ mode: z.enum(['key', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
   deadline: z.number().finite(),
   attempt: z.number().int().min(1),
@@ -83,6 +89,10 @@ export const callSchema = z.object({
   retry: z
     .object({ attempts: z.number().int().min(1).max(100), backoffMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() })
     .optional(),
+});
+
+export const callSchema = callFields.refine((v) => 'input' in v !== (v.stored === 1), {
+  message: 'a call carries its input, or says "stored":1 and carries none',
 });
 
 const serializedErrorSchema = z.object({
@@ -131,7 +141,7 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
     v['v'] === 1 &&
     isCallId(v['id']) &&
     isString(v['task'], 1, 512) &&
-    'input' in v &&
+    ('input' in v ? v['stored'] === undefined : v['stored'] === 1) &&
     optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'key' || r['mode'] === 'pubsub') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
     isFiniteNumber(v['deadline']) &&
     Number.isSafeInteger(v['attempt']) &&
@@ -174,7 +184,9 @@ export function encodeCall(call: Omit<CallEnvelope, 'v'>): string {
     v: PROTOCOL_VERSION,
     id: call.id,
     task: call.task,
-    input: call.input,
+    // Placed before the input, so complete-5.lua finds it within a few bytes.
+    stored: call.stored,
+    input: call.stored === 1 ? undefined : call.input,
     reply: call.reply,
     deadline: call.deadline,
     attempt: call.attempt,
@@ -231,7 +243,7 @@ export function decodeCall(raw: string): Decoded<CallEnvelope> {
   }
   const reason = `bad envelope: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ').slice(0, 500)}`;
   // Salvage id and reply target so a caller is told instead of timing out.
-  const loose = z.object({ id: callId, reply: callSchema.shape.reply.unwrap() }).safeParse(json.value);
+  const loose = z.object({ id: callId, reply: callFields.shape.reply.unwrap() }).safeParse(json.value);
   return loose.success ? { ok: false, reason, id: loose.data.id, reply: loose.data.reply } : { ok: false, reason };
 }
 

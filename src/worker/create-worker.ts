@@ -158,6 +158,13 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       stats.expired++;
       return settle(keys, build.silent(taken.token, env.id));
     }
+    if (env.stored === 1) {
+      const failure = await loadInput(keys, env);
+      if (failure) {
+        stats.deadLettered++;
+        return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, failure, failure.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${failure.message}`));
+      }
+    }
     const outcome = await execute(keys, taken, env, entry);
     free();
     if (outcome.ok) {
@@ -196,6 +203,28 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) stats.deadLettered++;
     return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
+  }
+
+  /**
+   * Reads a stored input into `env.input` (keys.ts STORED_INPUT_BYTES); what goes wrong is
+   * returned, for the caller and the dead-letter stream. At most maxPayloadBytes + 1 bytes are
+   * read, so an oversized input written by someone else is refused without loading it all.
+   */
+  async function loadInput(keys: QueueKeys, env: CallEnvelope): Promise<TaskwireError<string, unknown> | undefined> {
+    const data = { task: env.task };
+    const body = await conn().getrangeBuffer(keys.input(env.id), 0, o.maxPayloadBytes);
+    // GETRANGE answers "" for a missing key; a serialized input is never empty.
+    if (body.length === 0) return new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is gone (expired or deleted)`, { data });
+    if (body.length > o.maxPayloadBytes) {
+      const limit = o.maxPayloadBytes;
+      return new TaskwireError(ERROR_CODES.PAYLOAD_TOO_LARGE, `stored input of ${env.task} is over the worker's ${limit}-byte limit`, { data: { ...data, limit } });
+    }
+    try {
+      env.input = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      return new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is not JSON: ${(err as Error).message}`, { data });
+    }
+    return undefined;
   }
 
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {

@@ -19,7 +19,7 @@ it('sends the scripts that carry our own batches at once, and other commands aut
   await conn.ping();
   const s = scripts(conn);
   const keys = queueKeys(prefix, 'q');
-  // Written now, not held for ioredis' next setImmediate (src/transport/scripts.ts SELF_BATCHED_COMMANDS).
+  // Written now, not held for ioredis' next setImmediate (src/transport/scripts.ts UNPIPELINED_COMMANDS).
   const taken = s.take(keys, 'w', 10, 1000, 1 << 20, 100, { from: 0, mayTake: true });
   const batched = s.enqueueBatch(keys, { batchId: 'b', workerTtlMs: 0, markerTtlMs: 1000, raws: ['{"v":1,"id":"x"}'] });
   const settled = s.complete(keys, [], { inboxTtlMs: 1000, deadMaxLen: 10, replyTtlMs: 1000, channelPrefix: `${prefix}:reply:` });

@@ -43,28 +43,38 @@ function variants(base: Record<string, unknown>, nested: readonly string[]): Rec
   return out;
 }
 
+/** Holds a hand check to its schema's verdict on every value; returns how many both accepted. */
+function sameVerdicts(all: readonly unknown[], schema: { safeParse(v: unknown): { success: boolean } }, check: (v: unknown) => boolean): number {
+  let accepted = 0;
+  for (const v of all) {
+    const want = schema.safeParse(v).success;
+    expect({ v, verdict: check(v) }).toEqual({ v, verdict: want });
+    if (want) accepted++;
+  }
+  return accepted;
+}
+
 describe('envelope checks', () => {
   it('accepts exactly the call envelopes the schema accepts', () => {
     const all = variants(call, ['reply', 'retry', 'headers']);
-    let accepted = 0;
-    for (const v of all) {
-      const want = callSchema.safeParse(v).success;
-      expect({ v, verdict: isCallEnvelope(v) }).toEqual({ v, verdict: want });
-      if (want) accepted++;
-    }
+    const accepted = sameVerdicts(all, callSchema, isCallEnvelope);
     // Both verdicts occur: the comparison is not vacuous.
     expect(accepted).toBeGreaterThan(20);
     expect(all.length - accepted).toBeGreaterThan(100);
   });
 
+  it('accepts a stored-input call exactly as the schema does: "stored":1 and no input, never both', () => {
+    const { input: _, ...stub } = call;
+    const all = [...variants({ ...stub, stored: 1 }, ['reply']), { ...call, stored: 1 }];
+    expect(sameVerdicts(all, callSchema, isCallEnvelope)).toBeGreaterThan(20);
+    expect(callSchema.safeParse({ ...call, stored: 1 }).success).toBe(false);
+    expect(callSchema.safeParse(stub).success).toBe(false);
+    expect(callSchema.safeParse({ ...stub, stored: 1 }).success).toBe(true);
+  });
+
   it('accepts exactly the replies the schema accepts', () => {
     const all = [...variants(okReply, []), ...variants(errReply, ['error'])];
-    let accepted = 0;
-    for (const v of all) {
-      const want = replySchema.safeParse(v).success;
-      expect({ v, verdict: isReplyEnvelope(v) }).toEqual({ v, verdict: want });
-      if (want) accepted++;
-    }
+    const accepted = sameVerdicts(all, replySchema, isReplyEnvelope);
     expect(accepted).toBeGreaterThan(10);
     expect(all.length - accepted).toBeGreaterThan(50);
   });
@@ -77,5 +87,8 @@ describe('envelope checks', () => {
     expect(minimal).toBe('{"v":1,"id":"m","task":"t","input":{"json":1},"deadline":2,"attempt":1,"sentAt":1}');
     const decoded = decodeCall(raw);
     expect(decoded.ok && decoded.value.retry).toEqual(call.retry);
+    // A stored input: the flag right after the task, and no input even if one is passed.
+    const stored = encodeCall({ id: 'm', task: 't', stored: 1, input: { json: 1 }, deadline: 2, attempt: 1, sentAt: 1 });
+    expect(stored).toBe('{"v":1,"id":"m","task":"t","stored":1,"deadline":2,"attempt":1,"sentAt":1}');
   });
 });

@@ -13,7 +13,8 @@
   ARGV[4] the queue's key base, "<prefix>:{<queue>}": reply keys are <base>:reply:<call id> and
           inboxes <base>:inbox:<client id>, built here rather than sent per call
   ARGV[5] reply channel prefix, "<prefix>:reply:" (followed by the client id)
-  ARGV[6..] one group per call, of 5 arguments or, when the action ends in 'x', of 8:
+  ARGV[6] ms to keep the stored input of a dead-lettered call (see below)
+  ARGV[7..] one group per call, of 5 arguments or, when the action ends in 'x', of 8:
     token, call id,
     action  'k' reply to key+inbox | 'p' publish | '-' no reply | 'r' retry later; with a
             trailing 'x' ('kx', ...) when the three optional fields follow
@@ -30,6 +31,9 @@
   Leases are checked (by their bodies), released and their bodies read in one command each per
   batch, and each
   inbox gets one RPUSH and one PEXPIRE per batch; only the reply keys are written one by one.
+  A call sent with its input stored apart ("stored":1, right after the task; wire/keys.ts) has it
+  at <base>:input:<call id>: deleted when the call ends, kept for ARGV[6] ms when it ends as a
+  dead letter (to inspect and replay), left alone on a retry (the next attempt reads it).
   Mode 'k' writes the reply twice: at its reply key (durable until read: a client whose BLMPOP
   answer was lost to a dropped connection finds it there) and on the inbox itself, so the
   client needs no second round trip to read it.
@@ -41,7 +45,7 @@ local reply_ttl = ARGV[3]
 local base = ARGV[4]
 
 local tokens, starts = {}, {}
-local i = 6
+local i = 7
 while i <= #ARGV do
   tokens[#tokens + 1] = ARGV[i]
   starts[#starts + 1] = i
@@ -106,6 +110,16 @@ for k, j in ipairs(held_at) do
     redis.call('PUBLISH', ARGV[5] .. to, payload)
   elseif action == 'r' then
     redis.call('ZADD', KEYS[5], now + tonumber(to), payload)
+  end
+  -- A plain search of a few hundred bytes. An inline input that happens to hold the same text
+  -- makes a false match, which only deletes a key that does not exist.
+  if action ~= 'r' and bodies[k] and string.find(bodies[k], ',"stored":1,', 1, true) then
+    local input = base .. ':input:' .. id
+    if dead ~= '' then
+      redis.call('PEXPIRE', input, ARGV[6])
+    else
+      redis.call('UNLINK', input)
+    end
   end
   if idem ~= '' and action ~= 'r' and payload ~= '' then
     redis.call('SET', idem .. ':result', payload, 'PX', idem_ttl)
