@@ -171,9 +171,9 @@ export class Caller {
     const keys = this.#keysFor(route);
     // A large input goes to a key of its own with a plain SET (written at once, so ahead of the
     // enqueue): the queue and the scripts only ever see the small envelope (keys.ts).
-    const storedInput = raw.length >= STORED_INPUT_BYTES ? inputText(raw, fields) : undefined;
-    const stored = storedInput !== undefined;
-    if (stored) raw = encodeCall({ ...fields, stored: 1 });
+    const form = raw.length >= STORED_INPUT_BYTES ? storedForm(raw, fields) : undefined;
+    const stored = form !== undefined;
+    if (form) raw = form.envelope;
     const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
     const signal = options.signal;
@@ -204,7 +204,7 @@ export class Caller {
         new TaskwireError(ERROR_CODES.CONNECTION, `could not send ${path}: ${(err as Error).message}`, { cause: err, data: { task: path } }),
       );
     };
-    if (storedInput !== undefined) this.#commands.set(keys.input(id), storedInput, 'PX', timeoutMs + STORED_INPUT_GRACE_MS).catch(failed);
+    if (form) this.#commands.set(keys.input(id), form.input, 'PX', timeoutMs + STORED_INPUT_GRACE_MS).catch(failed);
     const enqueue = () => {
       if (idem === undefined) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
       this.#scripts
@@ -403,17 +403,19 @@ export class Caller {
 }
 
 /**
- * The input's JSON text inside `raw` (its envelope with the input inline), cut out rather than
- * stringified a second time (1 MB of JSON.stringify is ~2 ms here). The envelope is the head up
- * to `"input":`, the input, and the same tail as the envelope without an input.
+ * A call's stored form: its input's JSON text, cut out of `raw` (the envelope with the input
+ * inline) rather than stringified a second time (1 MB of JSON.stringify is ~2 ms here), and its
+ * envelope with `"stored":1` in the input's place. `raw` is the head up to `"input":`, the input,
+ * and the same tail as the envelope without an input.
  */
-function inputText(raw: string, fields: Parameters<typeof encodeCall>[0]): string {
+function storedForm(raw: string, fields: Parameters<typeof encodeCall>[0]): { input: string; envelope: string } {
   const bare = encodeCall({ ...fields, input: undefined });
   const head = `{"v":1,"id":"${fields.id}","task":${JSON.stringify(fields.task)}`;
   const tail = bare.slice(head.length);
   const start = head.length + ',"input":'.length;
   if (bare.startsWith(head) && raw.startsWith(`${head},"input":`) && raw.endsWith(tail) && raw.length - tail.length > start) {
-    return raw.slice(start, raw.length - tail.length);
+    return { input: raw.slice(start, raw.length - tail.length), envelope: `${head},"stored":1${tail}` };
   }
-  return JSON.stringify(fields.input); // Not reached with encodeCall as it is; kept honest if it changes.
+  // Not reached with encodeCall as it is; kept correct should its field order change.
+  return { input: JSON.stringify(fields.input), envelope: encodeCall({ ...fields, stored: 1 }) };
 }
