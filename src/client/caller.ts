@@ -2,8 +2,8 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
-import { bytesOver, decodeReply, encodeCall, replyError, type ReplyMode } from '../wire/envelope.js';
-import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, queueKeys, replyChannel, STORED_INPUT_BYTES, STORED_INPUT_GRACE_MS, type QueueKeys } from '../wire/keys.js';
+import { bytesOver, decodeReply, encodeCall, replyError, storedCall, type ReplyEnvelope, type ReplyMode } from '../wire/envelope.js';
+import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, queueKeys, replyChannel, STORED_INPUT_GRACE_MS, STORED_PAYLOAD_BYTES, type QueueKeys } from '../wire/keys.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
@@ -170,8 +170,8 @@ export class Caller {
 
     const keys = this.#keysFor(route);
     // A large input goes to a key of its own with a plain SET (written at once, so ahead of the
-    // enqueue): the queue and the scripts only ever see the small envelope (keys.ts).
-    const form = raw.length >= STORED_INPUT_BYTES ? storedForm(raw, fields) : undefined;
+    // enqueue): the queue and the scripts only ever see the small envelope (keys.ts STORED_PAYLOAD_BYTES).
+    const form = raw.length >= STORED_PAYLOAD_BYTES ? storedCall(raw, fields) : undefined;
     const stored = form !== undefined;
     if (form) raw = form.envelope;
     const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
@@ -204,7 +204,7 @@ export class Caller {
         new TaskwireError(ERROR_CODES.CONNECTION, `could not send ${path}: ${(err as Error).message}`, { cause: err, data: { task: path } }),
       );
     };
-    if (form) this.#commands.set(keys.input(id), form.input, 'PX', timeoutMs + STORED_INPUT_GRACE_MS).catch(failed);
+    if (form) this.#commands.set(keys.input(id), form.payload, 'PX', timeoutMs + STORED_INPUT_GRACE_MS).catch(failed);
     const enqueue = () => {
       if (idem === undefined) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
       this.#scripts
@@ -342,13 +342,56 @@ export class Caller {
     const reply = decoded.value;
     const call = this.#pending.get(reply.id);
     if (!call) return; // Settled already (timeout, cancel) or a duplicate: exactly one outcome.
+    if (reply.ok && reply.stored !== undefined) return this.#readStoredOutput(call, reply, reply.stored);
+    this.#settle(call, reply, reply.ok ? reply.output : undefined);
+  }
+
+  /**
+   * A large result is at its own key (keys.ts STORED_PAYLOAD_BYTES): read and deleted in one
+   * GETDEL. A second notice of the same reply (inbox and reconnect sweep) finds it gone and the
+   * call settled, and is ignored like any duplicate.
+   */
+  #readStoredOutput(call: PendingCall, reply: ReplyEnvelope, token: string): void {
+    this.#commands.getdel(call.keys.output(call.id, token)).then(
+      (text) => {
+        if (!this.#pending.get(call.id)) return;
+        if (text === null) {
+          this.#pending.reject(
+            call.id,
+            new TaskwireError(ERROR_CODES.PROTOCOL, `the stored result of ${call.route.path} is gone (expired or deleted)`, { data: { task: call.route.path } }),
+          );
+          return;
+        }
+        let output: unknown;
+        try {
+          output = JSON.parse(text);
+        } catch (err) {
+          this.#undecodable(call, err);
+          return;
+        }
+        this.#settle(call, reply, output);
+      },
+      (err: unknown) => {
+        this.#pending.reject(
+          call.id,
+          new TaskwireError(ERROR_CODES.CONNECTION, `could not read the stored result of ${call.route.path}: ${(err as Error).message}`, {
+            cause: err,
+            data: { task: call.route.path },
+          }),
+        );
+      },
+    );
+  }
+
+  /** `serialized`: the reply's output as sent (read from its key for a stored one). */
+  #settle(call: PendingCall, reply: ReplyEnvelope, serialized: unknown): void {
     let output: unknown;
     try {
       if (!reply.ok) {
         this.#pending.reject(reply.id, replyError(reply, (d) => this.#serializer.deserialize(d)));
         return;
       }
-      output = this.#serializer.deserialize(reply.output);
+      output = this.#serializer.deserialize(serialized);
     } catch (err) {
       this.#undecodable(call, err);
       return;
@@ -400,22 +443,4 @@ export class Caller {
     for (const b of this.#blocking) b.disconnect(false);
     await Promise.all(conns.map((c) => closeConnection(c)));
   }
-}
-
-/**
- * A call's stored form: its input's JSON text, cut out of `raw` (the envelope with the input
- * inline) rather than stringified a second time (1 MB of JSON.stringify is ~2 ms here), and its
- * envelope with `"stored":1` in the input's place. `raw` is the head up to `"input":`, the input,
- * and the same tail as the envelope without an input.
- */
-function storedForm(raw: string, fields: Parameters<typeof encodeCall>[0]): { input: string; envelope: string } {
-  const bare = encodeCall({ ...fields, input: undefined });
-  const head = `{"v":1,"id":"${fields.id}","task":${JSON.stringify(fields.task)}`;
-  const tail = bare.slice(head.length);
-  const start = head.length + ',"input":'.length;
-  if (bare.startsWith(head) && raw.startsWith(`${head},"input":`) && raw.endsWith(tail) && raw.length - tail.length > start) {
-    return { input: raw.slice(start, raw.length - tail.length), envelope: `${head},"stored":1${tail}` };
-  }
-  // Not reached with encodeCall as it is; kept correct should its field order change.
-  return { input: JSON.stringify(fields.input), envelope: encodeCall({ ...fields, stored: 1 }) };
 }

@@ -10,7 +10,7 @@ export interface PendingCall {
   readonly keys: QueueKeys;
   readonly mode: ReplyMode;
   readonly raw: string;
-  /** The input is at `keys.input(id)`, not in `raw` (see keys.ts STORED_INPUT_BYTES). */
+  /** The input is at `keys.input(id)`, not in `raw` (see keys.ts STORED_PAYLOAD_BYTES). */
   readonly stored: boolean;
   readonly deadline: number;
   readonly timeoutMs: number;

@@ -59,7 +59,7 @@ export const UNPIPELINED_COMMANDS: readonly string[] = [
   // ioredis' Pipeline objects, whether auto or explicit, it made the client promote ~13 MB/s to
   // the old generation at 3,000 sequential calls/s (scavenges of 2-3 ms instead of <1 ms).
   'unlink',
-  // The client's SET of a stored input (keys.ts STORED_INPUT_BYTES) must reach Redis before the
+  // The client's SET of a stored input (keys.ts STORED_PAYLOAD_BYTES) must reach Redis before the
   // enqueue that names it; written at once, it is ahead of any enqueue, batched or not.
   'set',
 ];

@@ -27,7 +27,7 @@ export interface CallEnvelope {
   task: string;
   /**
    * 1 when the input is stored at the queue's input key for this call (`QueueKeys.input`)
-   * instead of here: inputs of STORED_INPUT_BYTES or more never pass through Lua (keys.ts).
+   * instead of here: inputs of STORED_PAYLOAD_BYTES or more never pass through Lua (keys.ts).
    */
   stored?: 1;
   /** Serialized input (superjson { json, meta } by default); absent exactly when `stored` is 1. */
@@ -55,7 +55,13 @@ export interface OkReply {
   v: 1;
   id: string;
   ok: true;
-  output: unknown;
+  /**
+   * The lease token under which the output is stored at `QueueKeys.output(id, token)` instead of
+   * here (outputs of STORED_PAYLOAD_BYTES or more, calls without an idempotency key).
+   */
+  stored?: string;
+  /** Serialized output; absent exactly when `stored` is set. */
+  output?: unknown;
   /** The worker's fingerprint of the task; the caller re-checks output when it differs. */
   fp?: string;
 }
@@ -103,8 +109,11 @@ const serializedErrorSchema = z.object({
   retryable: z.boolean().optional(),
 });
 
+const token = z.string().regex(/^[0-9]{1,20}$/);
 export const replySchema = z.discriminatedUnion('ok', [
-  z.object({ v: z.literal(1), id: callId, ok: z.literal(true), output: z.unknown(), fp: z.string().optional() }),
+  z
+    .object({ v: z.literal(1), id: callId, ok: z.literal(true), stored: token.optional(), output: z.unknown().optional(), fp: z.string().optional() })
+    .refine((v) => 'output' in v !== (v.stored !== undefined), { message: 'a reply carries its output, or says where it is stored, not both' }),
   z.object({ v: z.literal(1), id: callId, ok: z.literal(false), error: serializedErrorSchema, fp: z.string().optional() }),
 ]);
 
@@ -126,6 +135,7 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 const isString = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max;
 const CALL_ID = /^[^"\\]+$/;
 const CLIENT_ID = /^[A-Za-z0-9_.:-]+$/;
+const TOKEN = /^[0-9]{1,20}$/;
 const isCallId = (v: unknown): v is string => isString(v, 1, 128) && CALL_ID.test(v);
 const optional = (v: unknown, check: (v: unknown) => boolean): boolean => v === undefined || check(v);
 
@@ -166,8 +176,8 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
 
 export function isReplyEnvelope(v: unknown): v is ReplyEnvelope {
   if (!isObject(v) || v['v'] !== 1 || !isCallId(v['id']) || !optional(v['fp'], (fp) => typeof fp === 'string')) return false;
-  // zod holds `output: z.unknown()` required here (present, whatever its value).
-  if (v['ok'] === true) return 'output' in v;
+  // Present (whatever its value), or stored under a lease token instead.
+  if (v['ok'] === true) return 'output' in v ? v['stored'] === undefined : typeof v['stored'] === 'string' && TOKEN.test(v['stored']);
   if (v['ok'] !== false) return false;
   const e = v['error'];
   return (
@@ -201,8 +211,39 @@ export function encodeCall(call: Omit<CallEnvelope, 'v'>): string {
 
 export function encodeReply(reply: Omit<OkReply, 'v'> | Omit<ErrReply, 'v'>): string {
   return reply.ok
-    ? JSON.stringify({ v: PROTOCOL_VERSION, id: reply.id, ok: true, output: reply.output, fp: reply.fp })
+    ? JSON.stringify({ v: PROTOCOL_VERSION, id: reply.id, ok: true, stored: reply.stored, output: reply.stored === undefined ? reply.output : undefined, fp: reply.fp })
     : JSON.stringify({ v: PROTOCOL_VERSION, id: reply.id, ok: false, error: reply.error, fp: reply.fp });
+}
+
+/*
+ * Stored forms (wire/keys.ts STORED_PAYLOAD_BYTES): the payload's JSON text is cut out of the
+ * envelope already encoded with it inline, rather than stringified a second time (1 MB of
+ * JSON.stringify is ~2 ms here), and the envelope is rebuilt around a marker in its place. An
+ * inline envelope is a head up to `"input":`/`"output":`, the payload, and the same tail as the
+ * envelope without the payload.
+ */
+function cutOut(raw: string, head: string, tail: string): string | undefined {
+  const start = head.length;
+  return raw.startsWith(head) && raw.endsWith(tail) && raw.length - tail.length > start ? raw.slice(start, raw.length - tail.length) : undefined;
+}
+
+/** A call's input text and its envelope with `"stored":1` in the input's place; `raw` is encodeCall(fields). */
+export function storedCall(raw: string, fields: Omit<CallEnvelope, 'v'>): { payload: string; envelope: string } {
+  const head = `{"v":1,"id":"${fields.id}","task":${JSON.stringify(fields.task)}`;
+  const tail = encodeCall({ ...fields, input: undefined }).slice(head.length);
+  const payload = cutOut(raw, `${head},"input":`, tail);
+  if (payload !== undefined) return { payload, envelope: `${head},"stored":1${tail}` };
+  // Not reached with encodeCall as it is; kept correct should its field order change.
+  return { payload: JSON.stringify(fields.input), envelope: encodeCall({ ...fields, stored: 1 }) };
+}
+
+/** An ok reply's output text and the reply that names the lease token it is stored under; `raw` is encodeReply(reply). */
+export function storedReply(raw: string, reply: Omit<OkReply, 'v'>, token: string): { payload: string; envelope: string } {
+  const head = `{"v":1,"id":"${reply.id}","ok":true`;
+  const tail = reply.fp === undefined ? '}' : `,"fp":${JSON.stringify(reply.fp)}}`;
+  const payload = cutOut(raw, `${head},"output":`, tail);
+  if (payload !== undefined) return { payload, envelope: `${head},"stored":"${token}"${tail}` };
+  return { payload: JSON.stringify(reply.output), envelope: encodeReply({ ...reply, stored: token }) };
 }
 
 /** The UTF-8 size of an encoded envelope when it exceeds `limit` bytes, else undefined. */

@@ -20,7 +20,9 @@ export const IDEMPOTENCY_TTL_MS = 60 * 60_000;
 
 /**
  * Calls whose envelope is at least this long keep their input outside it, in a key of their own
- * (`QueueKeys.input`), and the envelope says `"stored":1` instead of carrying `input`. Every
+ * (`QueueKeys.input`), and the envelope says `"stored":1` instead of carrying `input`; the same
+ * for results (`QueueKeys.output`, the reply says `"stored":"<lease token>"`), except those of
+ * calls with an idempotency key, which are copied to later callers by Lua. Every
  * string that enters a Lua script is hashed byte by byte (Redis' Lua, deps/lua/src/lstring.c,
  * hashes with step 1) and copied again by each write: a 1 MB envelope cost ~9 ms of Redis per
  * call through enqueue, take and complete, against ~4 ms for BullMQ (issue 5). A plain SET and
@@ -28,7 +30,7 @@ export const IDEMPOTENCY_TTL_MS = 60 * 60_000;
  * calls/s (Redis 83 → 41 µs per call); 3 KB +9% but more CPU in all (the extra commands), so
  * the line sits between.
  */
-export const STORED_INPUT_BYTES = 8 * 1024;
+export const STORED_PAYLOAD_BYTES = 8 * 1024;
 
 /**
  * A stored input outlives its call's deadline by this much (the key is written with PX timeout +
@@ -84,9 +86,15 @@ export interface QueueKeys {
   inbox(clientId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
   idempotency(key: string): string;
-  /** STRING serialized input of a call sent with `"stored":1` (see STORED_INPUT_BYTES). */
+  /** STRING serialized input of a call sent with `"stored":1` (see STORED_PAYLOAD_BYTES). */
   // complete-5.lua builds it from `base` the same way.
   input(callId: string): string;
+  /**
+   * STRING serialized output of a call, written under the worker's lease token (a worker that
+   * lost its lease never overwrites the output of the one that holds it), read and deleted by
+   * the caller with GETDEL; PX replyTtlMs.
+   */
+  output(callId: string, token: string): string;
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
@@ -112,6 +120,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     inbox: (clientId) => `${base}:inbox:${clientId}`,
     idempotency: (key) => `${base}:idem:${key}`,
     input: (callId) => `${base}:input:${callId}`,
+    output: (callId, token) => `${base}:output:${callId}:${token}`,
   };
 }
 

@@ -7,13 +7,13 @@ import { bytesOver, decodeCall, encodeCall, type CallEnvelope } from '../wire/en
 import { INBOX_TTL_MS, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
-import { scripts as loadScripts, type Settlement, type TakenCall } from '../transport/scripts.js';
+import { scripts as loadScripts, type TakenCall } from '../transport/scripts.js';
 import { CallContext } from './call-context.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
 import { Replier } from './replier.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
-import { settlements } from './settlements.js';
+import { settlements, type OkSettlement } from './settlements.js';
 import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
 import type { Handler, Handlers, Worker, WorkerOptions, WorkerStats } from './types.js';
@@ -108,12 +108,17 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
    * Settles with retries while Redis is away: a computed result is worth keeping until the lease
    * ends. Resolves false when the result was dropped (lease lost, or Redis never came back).
    */
-  async function settle(keys: QueueKeys, item: Settlement): Promise<boolean> {
+  async function settle(keys: QueueKeys, item: OkSettlement): Promise<boolean> {
     const giveUp = Date.now() + o.leaseMs;
+    const stored = item.storedOutput;
     for (;;) {
       try {
+        // Written first (awaited), so the reply never names an output that is not there yet.
+        if (stored) await conn().set(stored.key, stored.text, 'PX', o.replyTtlMs);
         const settled = await (replier as Replier).settle(keys, item);
         if (!settled) stats.fenced++;
+        // Fenced: the output nobody will be told about goes (it is under our token, not the winner's).
+        if (!settled && stored) await conn().unlink(stored.key);
         return settled;
       } catch (err) {
         if (Date.now() > giveUp || state === 'closed') {
@@ -169,7 +174,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     free();
     if (outcome.ok) {
       const settlement = build.ok(keys, taken.token, env, outcome.output, entry.fingerprint);
-      const bytes = bytesOver(settlement.payload, o.maxPayloadBytes);
+      const bytes = bytesOver(settlement.storedOutput?.text ?? settlement.payload, o.maxPayloadBytes);
       if (bytes === undefined) {
         // Counted once it reached Redis: a fenced result was not a success anyone saw.
         if (await settle(keys, settlement)) stats.succeeded++;
@@ -206,7 +211,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   }
 
   /**
-   * Reads a stored input into `env.input` (keys.ts STORED_INPUT_BYTES); what goes wrong is
+   * Reads a stored input into `env.input` (keys.ts STORED_PAYLOAD_BYTES); what goes wrong is
    * returned, for the caller and the dead-letter stream. At most maxPayloadBytes + 1 bytes are
    * read, so an oversized input written by someone else is refused without loading it all.
    */

@@ -1,8 +1,16 @@
 import type { TaskwireError } from '../errors.js';
-import { encodeReply, type CallEnvelope } from '../wire/envelope.js';
-import { IDEMPOTENCY_TTL_MS, type QueueKeys } from '../wire/keys.js';
+import { encodeReply, storedReply, type CallEnvelope } from '../wire/envelope.js';
+import { IDEMPOTENCY_TTL_MS, STORED_PAYLOAD_BYTES, type QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { Settlement } from '../transport/scripts.js';
+
+/**
+ * A successful settlement. A large output (keys.ts STORED_PAYLOAD_BYTES) is written to
+ * `storedOutput.key` before the settlement is sent, and the reply only names it.
+ */
+export interface OkSettlement extends Settlement {
+  storedOutput?: { key: string; text: string };
+}
 
 /** The parts of a call a settlement needs: who to answer and under which idempotency key. */
 export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
@@ -36,8 +44,16 @@ export function settlements(serializer: Serializer) {
     };
   }
 
-  function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): Settlement {
-    return reply(keys, token, to, encodeReply({ id: to.id, ok: true, output: serializer.serialize(output), fp }));
+  /**
+   * Outputs of calls with an idempotency key stay inline: complete-5.lua copies that reply to
+   * later callers with the same key, who could not all read (and delete) one stored output.
+   */
+  function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): OkSettlement {
+    const fields = { id: to.id, ok: true as const, output: serializer.serialize(output), fp };
+    const payload = encodeReply(fields);
+    if (payload.length < STORED_PAYLOAD_BYTES || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
+    const form = storedReply(payload, fields, token);
+    return { ...reply(keys, token, to, form.envelope), storedOutput: { key: keys.output(to.id, token), text: form.payload } };
   }
 
   function error(keys: QueueKeys, token: string, to: Addressee, fp: string | undefined, err: TaskwireError<string, unknown>, deadReason = ''): Settlement {

@@ -79,6 +79,14 @@ describe('envelope checks', () => {
     expect(all.length - accepted).toBeGreaterThan(50);
   });
 
+  it('accepts a stored-output reply exactly as the schema does: a lease token and no output, never both', () => {
+    const { output: _, ...stub } = okReply;
+    const all = [...variants({ ...stub, stored: '42' }, []), { ...okReply, stored: '42' }, { ...stub, stored: '4x' }, { ...stub, stored: '1'.repeat(21) }];
+    expect(sameVerdicts(all, replySchema, isReplyEnvelope)).toBeGreaterThan(5);
+    expect(replySchema.safeParse({ ...okReply, stored: '42' }).success).toBe(false);
+    expect(replySchema.safeParse({ ...stub, stored: '42' }).success).toBe(true);
+  });
+
   it('encodes v and id first, omits absent fields and round-trips', () => {
     const { v: _, ...fields } = call;
     const raw = encodeCall({ ...fields, reply: { mode: 'key', client: 'c1' } } as Parameters<typeof encodeCall>[0]);

@@ -1,15 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAdmin, createClient, createWorker, isTaskwireError, router, task, type Worker } from '../../src/index.js';
-import { DEAD_INPUT_TTL_MS, queueKeys, STORED_INPUT_BYTES } from '../../src/wire/keys.js';
+import { encodeCall } from '../../src/wire/envelope.js';
+import { DEAD_INPUT_TTL_MS, queueKeys, STORED_PAYLOAD_BYTES } from '../../src/wire/keys.js';
 import { quietLogger } from '../support/fixtures.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
 
 /**
- * Inputs of STORED_INPUT_BYTES or more travel in a key of their own (`<base>:input:<call id>`),
- * and the envelope on the queue says `"stored":1` instead of carrying them (wire/keys.ts). These
- * tests follow such an input through every way a call can end: it must be there for each
- * attempt, gone once nobody will read it, and kept with a dead letter.
+ * Inputs and outputs of STORED_PAYLOAD_BYTES or more travel in keys of their own
+ * (`<base>:input:<call id>`, `<base>:output:<call id>:<lease token>`), and the envelope on the
+ * queue or the reply says `"stored"` instead of carrying them (wire/keys.ts). These tests follow
+ * such payloads through every way a call can end: there for each attempt and for the caller,
+ * gone once nobody will read them, an input kept with its dead letter.
  */
 const contract = router({
   big: task({
@@ -17,9 +19,13 @@ const contract = router({
     output: z.object({ n: z.number(), at: z.date(), attempt: z.number() }),
     retry: { attempts: 3, backoffMs: 10 },
   }),
+  gen: task({
+    input: z.object({ n: z.number(), at: z.date(), sleepMs: z.number().optional() }),
+    output: z.object({ data: z.string(), at: z.date() }),
+  }),
 });
 
-const BIG = 'x'.repeat(STORED_INPUT_BYTES * 3);
+const BIG = 'x'.repeat(STORED_PAYLOAD_BYTES * 3);
 const AT = new Date(1_700_000_000_123);
 
 describe('stored inputs (large calls)', () => {
@@ -29,10 +35,14 @@ describe('stored inputs (large calls)', () => {
     cleanups = [];
   });
 
-  async function start(options: { startWorker?: boolean; maxPayloadBytes?: number; replyMode?: 'key' | 'pubsub' } = {}) {
+  let hold: Promise<void> = Promise.resolve();
+  async function start(
+    options: { startWorker?: boolean; maxPayloadBytes?: number; replyMode?: 'key' | 'pubsub'; worker?: { leaseMs?: number; deadlineGraceMs?: number } } = {},
+  ) {
     const prefix = randomPrefix();
     const url = redisUrl();
     const seen: number[] = [];
+    const running: string[] = [];
     const worker: Worker = createWorker(
       contract,
       {
@@ -41,8 +51,15 @@ describe('stored inputs (large calls)', () => {
           if (ctx.attempt <= failTimes) throw new Error(`attempt ${ctx.attempt} failed`);
           return { n: data.length, at, attempt: ctx.attempt };
         },
+        gen: async ({ n, at, sleepMs }, ctx) => {
+          running.push(ctx.callId);
+          // Ignores ctx.signal on purpose (a stalled handler), and waits for the test if it holds it.
+          if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
+          await hold;
+          return { data: 'y'.repeat(n), at };
+        },
       },
-      { redis: url, prefix, logger: quietLogger, maintenanceIntervalMs: 50, ...(options.maxPayloadBytes ? { maxPayloadBytes: options.maxPayloadBytes } : {}) },
+      { redis: url, prefix, logger: quietLogger, maintenanceIntervalMs: 50, ...options.worker, ...(options.maxPayloadBytes ? { maxPayloadBytes: options.maxPayloadBytes } : {}) },
     );
     if (options.startWorker !== false) await worker.start();
     const client = createClient(contract, { redis: url, prefix, replyMode: options.replyMode ?? 'key' });
@@ -56,7 +73,8 @@ describe('stored inputs (large calls)', () => {
     });
     const keys = queueKeys(prefix, 'default');
     const inputKeys = () => insp.redis.keys(`${keys.base}:input:*`);
-    return { worker, client, admin, redis: insp.redis, keys, seen, inputKeys };
+    const outputKeys = () => insp.redis.keys(`${keys.base}:output:*`);
+    return { worker, client, admin, redis: insp.redis, keys, seen, running, inputKeys, outputKeys };
   }
 
   it('queues a small envelope, keeps the input at its own key until the call is done, then deletes it', async () => {
@@ -154,7 +172,7 @@ describe('stored inputs (large calls)', () => {
   });
 
   it("refuses a stored input over the worker's maxPayloadBytes without running it", async () => {
-    const { client, admin, seen } = await start({ maxPayloadBytes: STORED_INPUT_BYTES * 2 });
+    const { client, admin, seen } = await start({ maxPayloadBytes: STORED_PAYLOAD_BYTES * 2 });
     const err = await client.big({ data: BIG, at: AT, failTimes: 0 }).catch((e: unknown) => e);
     expect(isTaskwireError(err) && err.code).toBe('PAYLOAD_TOO_LARGE');
     expect(seen).toEqual([]);
@@ -178,5 +196,68 @@ describe('stored inputs (large calls)', () => {
     const refused = await client.big({ data: BIG, at: AT, failTimes: 0 }).catch((e: unknown) => e);
     expect(isTaskwireError(refused) && refused.code).toBe('NO_WORKERS');
     await expect.poll(inputKeys).toEqual([]);
+  });
+
+  it.each(['key', 'pubsub'] as const)('hands a large result over through its own key in %s mode, and the caller deletes it', async (replyMode) => {
+    const { client, outputKeys } = await start({ replyMode });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => client.gen({ n: BIG.length + i, at: AT })));
+    expect(results.map((r) => r.data.length)).toEqual(Array.from({ length: 10 }, (_, i) => BIG.length + i));
+    expect(results[0]?.at).toEqual(AT);
+    await expect.poll(outputKeys).toEqual([]);
+  });
+
+  it('replies with a small envelope naming the lease token, the output kept for replyTtlMs; inline for an idempotent call', async () => {
+    const { redis, keys, outputKeys } = await start();
+    const send = (id: string, idem?: string) =>
+      redis.rpush(
+        keys.wait,
+        encodeCall({
+          id,
+          task: 'gen',
+          input: { json: { n: BIG.length, at: AT.toISOString() }, meta: { values: { at: ['Date'] } } },
+          reply: { mode: 'key', client: 'nobody' },
+          deadline: Date.now() + 10_000,
+          attempt: 1,
+          sentAt: Date.now(),
+          ...(idem ? { idem, idemTtl: 10_000 } : {}),
+        }),
+      );
+    await send('plain.1');
+    await expect.poll(() => redis.exists(keys.reply('plain.1'))).toBe(1);
+    const reply = (await redis.get(keys.reply('plain.1'))) ?? '';
+    expect(reply).toMatch(/^\{"v":1,"id":"plain\.1","ok":true,"stored":"\d+","fp":"[^"]+"\}$/);
+    const token = JSON.parse(reply).stored as string;
+    const [outputKey] = await outputKeys();
+    expect(outputKey).toBe(keys.output('plain.1', token));
+    expect(JSON.parse((await redis.get(outputKey ?? '')) ?? '{}').json.data).toHaveLength(BIG.length);
+    expect(await redis.pttl(outputKey ?? '')).toBeLessThanOrEqual(60_000);
+
+    await send('idem.1', 'k1');
+    await expect.poll(() => redis.exists(keys.reply('idem.1'))).toBe(1);
+    expect(await redis.get(keys.reply('idem.1'))).toContain('"output":{"json":{"data":"yyy');
+    expect(await outputKeys()).toEqual([outputKey]);
+  });
+
+  it('answers PROTOCOL when a stored result is gone by the time the caller reads it', async () => {
+    const { client, redis, keys, running } = await start();
+    let release = () => undefined as void;
+    hold = new Promise<void>((r) => (release = r));
+    const call = client.gen({ n: BIG.length, at: AT }, { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    await expect.poll(() => running.length).toBe(1);
+    // A reply naming an output that is not there (as if it had expired), before the real one.
+    await redis.rpush(keys.inbox(client.$id), JSON.stringify({ v: 1, id: running[0], ok: true, stored: '999999' }));
+    const err = await call;
+    release();
+    hold = Promise.resolve();
+    expect(isTaskwireError(err) && err.code).toBe('PROTOCOL');
+    expect((err as Error).message).toContain('stored result');
+  });
+
+  it('deletes the stored result of a worker whose lease was lost (fenced), leaving no output behind', async () => {
+    const { client, worker, outputKeys } = await start({ worker: { leaseMs: 300, deadlineGraceMs: 100 } });
+    const err = await client.gen({ n: BIG.length, at: AT, sleepMs: 1500 }, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
+    await expect.poll(() => worker.stats.fenced, { timeout: 4000 }).toBe(1);
+    expect(await outputKeys()).toEqual([]);
   });
 });
