@@ -1,7 +1,7 @@
 import type { Connection } from '../transport/connection.js';
 import { ERROR_CODES, TaskwireError, type SerializedError } from '../errors.js';
 import { decodeCall, decodeReply, encodeCall } from '../wire/envelope.js';
-import { STORED_INPUT_GRACE_MS, type QueueKeys } from '../wire/keys.js';
+import type { QueueKeys } from '../wire/keys.js';
 import { scripts } from '../transport/scripts.js';
 
 /** One call set aside on a queue's dead-letter stream. */
@@ -15,13 +15,14 @@ export interface DeadLetter {
   readonly callId: string | undefined;
   readonly task: string | undefined;
   readonly attempt: number | undefined;
-  /**
-   * The envelope exactly as it was on the queue. One with `"stored":1` carries no input: it is
-   * kept at the queue's input key for the call (`DEAD_INPUT_TTL_MS`, 7 days), see storedInput().
-   */
+  /** The envelope exactly as it was on the queue. */
   readonly envelope: string;
-  /** The envelope says `"stored":1`: its input is read with storedInput(). */
-  readonly inputStored: boolean;
+  /**
+   * The serialized input of a call sent with `"stored":1` (its envelope carries none, see
+   * wire/keys.ts STORED_PAYLOAD_BYTES), kept in the dead letter; undefined for other calls and
+   * when it could not be kept (gone, or over the worker's size limit).
+   */
+  readonly storedInput: string | undefined;
   /** The last error the caller was sent, if any. */
   readonly error: SerializedError | undefined;
   /** When it was set aside, ms since epoch (Redis clock). */
@@ -53,7 +54,7 @@ function toDeadLetter(queue: string, id: string, flat: string[]): DeadLetter {
     task: call.ok ? call.value.task : undefined,
     attempt: call.ok ? call.value.attempt : undefined,
     envelope,
-    inputStored: call.ok && call.value.stored === 1,
+    storedInput: f['input'],
     error: reply?.ok && !reply.value.ok ? reply.value.error : undefined,
     at: Number(f['at'] ?? 0),
   };
@@ -105,22 +106,24 @@ export class DeadLetters {
     }
     const now = Date.now();
     const env = call.value;
-    const timeoutMs = Math.max(1_000, env.deadline - env.sentAt);
-    // A stored input must outlive the new deadline, and without it the call cannot run at all.
-    if (env.stored === 1 && (await this.#redis.pexpire(this.#keys.input(env.id), timeoutMs + STORED_INPUT_GRACE_MS)) === 0) {
-      throw new TaskwireError(ERROR_CODES.PROTOCOL, `dead letter ${id} cannot be replayed: its stored input has expired`, {
-        data: { id, queue: d.queue },
-      });
+    let input = env.input;
+    if (env.stored === 1) {
+      if (d.storedInput === undefined) {
+        throw new TaskwireError(ERROR_CODES.PROTOCOL, `dead letter ${id} cannot be replayed: its stored input was not kept (gone or too large)`, {
+          data: { id, queue: d.queue },
+        });
+      }
+      // Goes back inline: a replay is rare, and it needs no key whose life to manage.
+      try {
+        input = JSON.parse(d.storedInput) as unknown;
+      } catch (err) {
+        throw new TaskwireError(ERROR_CODES.PROTOCOL, `dead letter ${id} cannot be replayed: its stored input is not JSON (${(err as Error).message})`, {
+          data: { id, queue: d.queue },
+        });
+      }
     }
-    const raw = encodeCall({ ...env, attempt: 1, sentAt: now, deadline: now + timeoutMs });
+    const raw = encodeCall({ ...env, stored: undefined, input, attempt: 1, sentAt: now, deadline: now + Math.max(1_000, env.deadline - env.sentAt) });
     return (await scripts(this.#redis).replay(this.#keys, id, raw)) === 1;
-  }
-
-  /** The serialized input of a dead letter sent with `"stored":1`; undefined if gone or not stored. */
-  async storedInput(id: string): Promise<string | undefined> {
-    const d = await this.get(id);
-    if (!d?.inputStored || !d.callId) return undefined;
-    return (await this.#redis.get(this.#keys.input(d.callId))) ?? undefined;
   }
 
   /** Replays every dead letter that matches; returns how many went back. */
@@ -137,10 +140,7 @@ export class DeadLetters {
   }
 
   async purge(id: string): Promise<boolean> {
-    const d = await this.get(id);
-    const gone = (await this.#redis.xdel(this.#keys.dead, id)) === 1;
-    if (gone && d?.inputStored && d.callId) await this.#redis.unlink(this.#keys.input(d.callId));
-    return gone;
+    return (await this.#redis.xdel(this.#keys.dead, id)) === 1;
   }
 
   /** Deletes every dead letter that matches (all without a filter); returns how many. */

@@ -47,12 +47,14 @@ export class Caller {
   #subscriber: Connection | undefined;
   #closed = false;
   #everReady = false;
+  readonly #storedPayloads: boolean;
 
   constructor(routes: RouteTable, options: ClientOptions) {
     this.#routes = routes;
     this.#options = options;
     this.#prefix = options.prefix ?? DEFAULTS.prefix;
     this.#serializer = options.serializer ?? superjsonSerializer;
+    this.#storedPayloads = options.storedPayloads ?? true;
     for (const route of routes.values()) {
       if (!this.#keysByQueue.has(route.queue)) this.#keysByQueue.set(route.queue, queueKeys(this.#prefix, route.queue));
     }
@@ -143,7 +145,7 @@ export class Caller {
         id,
         task: path,
         input: payload,
-        reply: { mode, client: this.id },
+        reply: { mode, client: this.id, stored: this.#storedPayloads ? 1 : undefined },
         deadline: now + timeoutMs,
         attempt: 1,
         headers: options.headers,
@@ -169,9 +171,9 @@ export class Caller {
     }
 
     const keys = this.#keysFor(route);
-    // A large input goes to a key of its own with a plain SET (written at once, so ahead of the
-    // enqueue): the queue and the scripts only ever see the small envelope (keys.ts STORED_PAYLOAD_BYTES).
-    const form = raw.length >= STORED_PAYLOAD_BYTES ? storedCall(raw, fields) : undefined;
+    // A large input goes to a key of its own with a plain SET, and the queue and the scripts only
+    // ever see the small envelope (keys.ts STORED_PAYLOAD_BYTES).
+    const form = this.#storedPayloads && raw.length >= STORED_PAYLOAD_BYTES ? storedCall(raw, fields) : undefined;
     const stored = form !== undefined;
     if (form) raw = form.envelope;
     const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
@@ -204,8 +206,7 @@ export class Caller {
         new TaskwireError(ERROR_CODES.CONNECTION, `could not send ${path}: ${(err as Error).message}`, { cause: err, data: { task: path } }),
       );
     };
-    if (form) this.#commands.set(keys.input(id), form.payload, 'PX', timeoutMs + STORED_INPUT_GRACE_MS).catch(failed);
-    const enqueue = () => {
+    const enqueueNow = () => {
       if (idem === undefined) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
       this.#scripts
         .enqueue(keys, {
@@ -221,6 +222,15 @@ export class Caller {
         })
         .then(enqueued, failed);
     };
+    // The enqueue waits for the SET: a call whose input Redis refused (OOM, say) must not be
+    // queued, nor one that timed out or was cancelled meanwhile (its input goes again).
+    const enqueue = form
+      ? () => {
+          this.#commands
+            .set(keys.input(id), form.payload, 'PX', timeoutMs + STORED_INPUT_GRACE_MS)
+            .then(() => (this.#pending.get(id) ? enqueueNow() : this.#dropInput(call)), failed);
+        }
+      : enqueueNow;
     if (mode === 'key') {
       for (const inbox of this.#inboxesReady()) inbox.poke();
       return enqueue();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Connection } from './connection.js';
-import { DEAD_INPUT_TTL_MS, type QueueKeys } from '../wire/keys.js';
+import type { QueueKeys } from '../wire/keys.js';
 
 /**
  * The typed table of Lua scripts. Each `.lua` file in ./lua is named `<name>-<numberOfKeys>`
@@ -59,9 +59,6 @@ export const UNPIPELINED_COMMANDS: readonly string[] = [
   // ioredis' Pipeline objects, whether auto or explicit, it made the client promote ~13 MB/s to
   // the old generation at 3,000 sequential calls/s (scavenges of 2-3 ms instead of <1 ms).
   'unlink',
-  // The client's SET of a stored input (keys.ts STORED_PAYLOAD_BYTES) must reach Redis before the
-  // enqueue that names it; written at once, it is ahead of any enqueue, batched or not.
-  'set',
 ];
 
 function raw(redis: Connection, name: ScriptName): Raw {
@@ -106,6 +103,11 @@ export interface Settlement {
   /** Idempotency key name ('' for none) and how long its result is kept. */
   idem: string;
   idemTtlMs: number;
+  /**
+   * '' when the call carried its input; for a stored input (wire/keys.ts), which is deleted now,
+   * '-' or, for a dead letter, the input's text to keep in it. Never set on a retry.
+   */
+  input: string;
 }
 
 /** Where a follower of an idempotent call wants its copy of the reply: see deliver.lua. */
@@ -182,11 +184,11 @@ export function scripts(redis: Connection): Scripts {
       return { calls, blocked: Number(flat[0]) === 1 };
     },
     complete: async (k, items, o) => {
-      const args: Arg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix, DEAD_INPUT_TTL_MS];
-      // Five arguments per call; the three optional ones only when set (see complete-5.lua).
+      const args: Arg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix];
+      // Five arguments per call; the four optional ones only when set (see complete-5.lua).
       for (const s of items) {
-        if (s.deadReason === '' && s.idem === '') args.push(s.token, s.callId, s.action, s.to, s.payload);
-        else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs);
+        if (s.deadReason === '' && s.idem === '' && s.input === '') args.push(s.token, s.callId, s.action, s.to, s.payload);
+        else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs, s.input);
       }
       const res = (await raw(redis, 'complete')(k.active, k.bodies, k.deliveries, k.dead, k.delayed, ...args)) as number[];
       return res.map(Number);

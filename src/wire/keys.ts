@@ -38,9 +38,6 @@ export const STORED_PAYLOAD_BYTES = 8 * 1024;
  */
 export const STORED_INPUT_GRACE_MS = 60_000;
 
-/** How long the stored input of a dead-lettered call is kept, so it can be inspected and replayed. */
-export const DEAD_INPUT_TTL_MS = 7 * 24 * 60 * 60_000;
-
 const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function assertQueueName(queue: string): void {

@@ -145,29 +145,49 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       return settle(keys, build.error(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`));
     }
     const env = decoded.value;
+    // A stored input goes with its call (complete-5.lua): deleted, or kept in its dead letter,
+    // read for that if it was not read yet. A retry leaves it for the next attempt.
+    let inputText: string | undefined;
+    const finish = async (item: OkSettlement): Promise<boolean> => {
+      if (env.stored === 1 && item.action !== 'r') {
+        if (item.deadReason !== '' && inputText === undefined) inputText = (await readInput(keys, env)).text;
+        item.input = item.deadReason !== '' && inputText !== undefined ? inputText : '-';
+      }
+      return settle(keys, item);
+    };
     const entry = entries.get(env.task);
     if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.queue) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `no task "${env.task}" on queue "${keys.queue}"`, { data: { task: env.task } });
-      return settle(keys, build.error(keys, taken.token, env, undefined, err, 'UNKNOWN_TASK'));
+      return finish(build.error(keys, taken.token, env, undefined, err, 'UNKNOWN_TASK'));
     }
     if (taken.deliveries > o.maxDeliveries) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.DEAD_LETTERED, `${env.task} was delivered ${taken.deliveries - 1} times without finishing`, {
         data: { task: env.task, deliveries: taken.deliveries - 1 },
       });
-      return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, err, 'MAX_DELIVERIES'));
+      return finish(build.error(keys, taken.token, env, entry.fingerprint, err, 'MAX_DELIVERIES'));
     }
     if (Date.now() >= env.deadline) {
       // The caller already got TIMEOUT; running now would only waste work (and side effects).
       stats.expired++;
-      return settle(keys, build.silent(taken.token, env.id));
+      return finish(build.silent(taken.token, env.id));
     }
     if (env.stored === 1) {
-      const failure = await loadInput(keys, env);
+      const read = await readInput(keys, env);
+      let failure = read.error;
+      if (read.text !== undefined) {
+        inputText = read.text;
+        try {
+          env.input = JSON.parse(read.text);
+        } catch (err) {
+          failure = new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is not JSON: ${(err as Error).message}`, { data: { task: env.task } });
+        }
+      }
       if (failure) {
         stats.deadLettered++;
-        return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, failure, failure.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${failure.message}`));
+        const reason = failure.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${failure.message}`;
+        return finish(build.error(keys, taken.token, env, entry.fingerprint, failure, reason));
       }
     }
     const outcome = await execute(keys, taken, env, entry);
@@ -177,7 +197,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       const bytes = bytesOver(settlement.storedOutput?.text ?? settlement.payload, o.maxPayloadBytes);
       if (bytes === undefined) {
         // Counted once it reached Redis: a fenced result was not a success anyone saw.
-        if (await settle(keys, settlement)) stats.succeeded++;
+        if (await finish(settlement)) stats.succeeded++;
         return;
       }
       // Answered, not dropped: the caller learns why instead of waiting for its deadline.
@@ -188,10 +208,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
         `result of ${env.task} is ${bytes} bytes, over the worker's ${o.maxPayloadBytes}-byte limit`,
         { data: { task: env.task, bytes, limit: o.maxPayloadBytes } },
       );
-      return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, err));
+      return finish(build.error(keys, taken.token, env, entry.fingerprint, err));
     }
     stats.failed++;
-    if (outcome.error.code === ERROR_CODES.CANCELLED) return settle(keys, build.silent(taken.token, env.id));
+    if (outcome.error.code === ERROR_CODES.CANCELLED) return finish(build.silent(taken.token, env.id));
     const policy = env.retry ?? entry.task.retry;
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
       const delay = retryDelay(policy, env.attempt);
@@ -201,35 +221,30 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
         // (see serializer.ts) and may have changed them.
         const again = decodeCall(taken.raw);
         const next = encodeCall({ ...(again.ok ? again.value : env), attempt: env.attempt + 1 });
-        return settle(keys, build.retry(taken.token, env.id, delay, next));
+        return finish(build.retry(taken.token, env.id, delay, next));
       }
     }
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) stats.deadLettered++;
-    return settle(keys, build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
+    return finish(build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
   }
 
   /**
-   * Reads a stored input into `env.input` (keys.ts STORED_PAYLOAD_BYTES); what goes wrong is
-   * returned, for the caller and the dead-letter stream. At most maxPayloadBytes + 1 bytes are
-   * read, so an oversized input written by someone else is refused without loading it all.
+   * Reads a call's stored input (keys.ts STORED_PAYLOAD_BYTES): its text, or why not. At most
+   * maxPayloadBytes + 1 bytes are read, so an oversized input written by someone else is refused
+   * without loading it all.
    */
-  async function loadInput(keys: QueueKeys, env: CallEnvelope): Promise<TaskwireError<string, unknown> | undefined> {
+  async function readInput(keys: QueueKeys, env: CallEnvelope): Promise<{ text?: string; error?: TaskwireError<string, unknown> }> {
     const data = { task: env.task };
     const body = await conn().getrangeBuffer(keys.input(env.id), 0, o.maxPayloadBytes);
     // GETRANGE answers "" for a missing key; a serialized input is never empty.
-    if (body.length === 0) return new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is gone (expired or deleted)`, { data });
+    if (body.length === 0) return { error: new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is gone (expired or deleted)`, { data }) };
     if (body.length > o.maxPayloadBytes) {
       const limit = o.maxPayloadBytes;
-      return new TaskwireError(ERROR_CODES.PAYLOAD_TOO_LARGE, `stored input of ${env.task} is over the worker's ${limit}-byte limit`, { data: { ...data, limit } });
+      return { error: new TaskwireError(ERROR_CODES.PAYLOAD_TOO_LARGE, `stored input of ${env.task} is over the worker's ${limit}-byte limit`, { data: { ...data, limit } }) };
     }
-    try {
-      env.input = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      return new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is not JSON: ${(err as Error).message}`, { data });
-    }
-    return undefined;
+    return { text: body.toString('utf8') };
   }
 
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {

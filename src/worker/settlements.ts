@@ -22,12 +22,12 @@ export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
 export function settlements(serializer: Serializer) {
   /** Settles without a reply (nobody waits, or the caller already has its answer). */
   function silent(token: string, callId: string): Settlement {
-    return { token, callId, action: '-', to: '', payload: '', deadReason: '', idem: '', idemTtlMs: 0 };
+    return { token, callId, action: '-', to: '', payload: '', deadReason: '', idem: '', idemTtlMs: 0, input: '' };
   }
 
   /** Re-enqueues the next attempt after `delayMs` (retry backoff). */
   function retry(token: string, callId: string, delayMs: number, nextEnvelope: string): Settlement {
-    return { token, callId, action: 'r', to: String(delayMs), payload: nextEnvelope, deadReason: '', idem: '', idemTtlMs: 0 };
+    return { token, callId, action: 'r', to: String(delayMs), payload: nextEnvelope, deadReason: '', idem: '', idemTtlMs: 0, input: '' };
   }
 
   function reply(keys: QueueKeys, token: string, to: Addressee, payload: string, deadReason = ''): Settlement {
@@ -41,17 +41,20 @@ export function settlements(serializer: Serializer) {
       deadReason,
       idem: to.idem === undefined ? '' : keys.idempotency(to.idem),
       idemTtlMs: to.idemTtl ?? IDEMPOTENCY_TTL_MS,
+      input: '',
     };
   }
 
   /**
-   * Outputs of calls with an idempotency key stay inline: complete-5.lua copies that reply to
-   * later callers with the same key, who could not all read (and delete) one stored output.
+   * Stored only for a caller that says it reads stored outputs (`reply.stored`, clients of this
+   * version on). Outputs of calls with an idempotency key stay inline: complete-5.lua copies
+   * that reply to later callers with the same key, who could not all read (and delete) one
+   * stored output.
    */
   function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): OkSettlement {
     const fields = { id: to.id, ok: true as const, output: serializer.serialize(output), fp };
     const payload = encodeReply(fields);
-    if (payload.length < STORED_PAYLOAD_BYTES || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
+    if (payload.length < STORED_PAYLOAD_BYTES || to.reply?.stored !== 1 || to.idem !== undefined) return reply(keys, token, to, payload);
     const form = storedReply(payload, fields, token);
     return { ...reply(keys, token, to, form.envelope), storedOutput: { key: keys.output(to.id, token), text: form.payload } };
   }

@@ -28,7 +28,7 @@ describe('batched take and complete scripts', () => {
 
   const reply = (token: string, callId: string, client: string): Settlement => ({
     token, callId, action: 'k', to: client, payload: `{"v":1,"id":"${callId}","ok":true,"output":{"json":"${callId}"}}`,
-    deadReason: '', idem: '', idemTtlMs: 0,
+    deadReason: '', idem: '', idemTtlMs: 0, input: '',
   });
 
   it('counts a call that is twice in one batch as two deliveries, whether or not ids are read', async () => {
@@ -147,6 +147,7 @@ describe('batched take and complete scripts', () => {
     await redis.rpush(keys.wait, envelope('p'), envelope('r'), envelope('d'), envelope('i'), envelope('k'));
     const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
     const [p, r, d, i, k] = taken.calls.map((x) => x.token) as [string, string, string, string, string];
+    for (const id of ['d', 'i', 'r']) await redis.set(keys.input(id), `input of ${id}`);
     const idem = `${keys.base}:idem:x`;
     const sub = redis.duplicate();
     cleanups.push(async () => sub.disconnect());
@@ -155,12 +156,15 @@ describe('batched take and complete scripts', () => {
     sub.on('message', (_ch, msg: string) => heard.push(msg));
     const res = await s.complete(keys, [
       { ...reply(p, 'p', 'cl9'), action: 'p' },
-      { token: r, callId: 'r', action: 'r', to: '60000', payload: envelope('r'), deadReason: '', idem: '', idemTtlMs: 0 },
-      { token: d, callId: 'd', action: '-', to: '', payload: '{"err":1}', deadReason: 'ATTEMPTS_EXHAUSTED', idem: '', idemTtlMs: 0 },
-      // Groups of 8 (optional fields set) and of 5 mixed in one batch: see complete-5.lua.
-      { ...reply(i, 'i', 'cl8'), idem, idemTtlMs: 60_000 },
+      { token: r, callId: 'r', action: 'r', to: '60000', payload: envelope('r'), deadReason: '', idem: '', idemTtlMs: 0, input: '' },
+      // A stored input goes with its call, into the dead letter when there is one.
+      { token: d, callId: 'd', action: '-', to: '', payload: '{"err":1}', deadReason: 'ATTEMPTS_EXHAUSTED', idem: '', idemTtlMs: 0, input: '{"json":"in"}' },
+      // Groups of 9 (optional fields set) and of 5 mixed in one batch: see complete-5.lua.
+      { ...reply(i, 'i', 'cl8'), idem, idemTtlMs: 60_000, input: '-' },
       reply(k, 'k', 'cl8'),
     ], options);
+    expect(await redis.exists(keys.input('d'), keys.input('i'), keys.input('r'))).toBe(1);
+    expect(await redis.exists(keys.input('r'))).toBe(1); // a retry keeps it for the next attempt
     expect(res).toEqual([1, 1, 1, 1, 1]);
     expect(await redis.get(`${idem}:result`)).toBe(reply(i, 'i', 'cl8').payload);
     expect(await redis.lrange(keys.inbox('cl8'), 0, -1)).toEqual([reply(i, 'i', 'cl8').payload, reply(k, 'k', 'cl8').payload]);
@@ -170,6 +174,6 @@ describe('batched take and complete scripts', () => {
     expect(await redis.zrange(keys.delayed, 0, -1)).toEqual([envelope('r')]);
     const dead = await redis.xrange(keys.dead, '-', '+');
     expect(dead).toHaveLength(1);
-    expect(dead[0]?.[1]).toEqual(expect.arrayContaining(['reason', 'ATTEMPTS_EXHAUSTED', 'envelope', envelope('d')]));
+    expect(dead[0]?.[1]).toEqual(expect.arrayContaining(['reason', 'ATTEMPTS_EXHAUSTED', 'envelope', envelope('d'), 'input', '{"json":"in"}']));
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAdmin, createClient, createWorker, isTaskwireError, router, task, type Worker } from '../../src/index.js';
 import { encodeCall } from '../../src/wire/envelope.js';
-import { DEAD_INPUT_TTL_MS, queueKeys, STORED_PAYLOAD_BYTES } from '../../src/wire/keys.js';
+import { queueKeys, STORED_PAYLOAD_BYTES } from '../../src/wire/keys.js';
 import { quietLogger } from '../support/fixtures.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
 
@@ -114,7 +114,7 @@ describe('stored inputs (large calls)', () => {
     await expect.poll(() => redis.llen(keys.wait)).toBe(1);
     const [queued] = await redis.lrange(keys.wait, 0, 0);
     expect(queued).toContain('"input":{"json":{"data":"small"');
-    expect(queued).not.toContain('"stored"');
+    expect(queued).not.toContain('"stored":1,"');
     expect(await inputKeys()).toEqual([]);
     await worker.start();
     expect((await pending).n).toBe(5);
@@ -128,27 +128,46 @@ describe('stored inputs (large calls)', () => {
     await expect.poll(inputKeys).toEqual([]);
   });
 
-  it('keeps the input of a dead letter for a week, replays it, and deletes it on purge', async () => {
-    const { client, admin, redis, seen, inputKeys } = await start();
+  it('keeps the input in the dead letter (under the stream cap), deletes its key, and replays it', async () => {
+    const { client, admin, seen, inputKeys } = await start();
     const err = await client.big({ data: BIG, at: AT, failTimes: 99 }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('attempt 3 failed');
     const dead = admin.deadLetters('default');
     const [letter] = await dead.list();
-    expect(letter).toMatchObject({ reason: 'ATTEMPTS_EXHAUSTED', inputStored: true, task: 'big' });
-    const [inputKey] = await inputKeys();
-    expect(await redis.pttl(inputKey ?? '')).toBeGreaterThan(DEAD_INPUT_TTL_MS - 60_000);
-    expect(JSON.parse((await dead.storedInput(letter?.id ?? '')) ?? '{}').json.data).toBe(BIG);
+    expect(letter).toMatchObject({ reason: 'ATTEMPTS_EXHAUSTED', task: 'big' });
+    expect(letter?.envelope).toContain('"stored":1,');
+    expect(JSON.parse(letter?.storedInput ?? '{}').json.data).toBe(BIG);
+    // Nothing outside the stream: trimming the stream frees the input too.
+    expect(await inputKeys()).toEqual([]);
 
-    // Replay runs it again, from the same stored input (it fails again: three more attempts).
+    // Replay runs it again with that input (it fails again: three more attempts, one more letter).
     seen.length = 0;
     expect(await dead.replay(letter?.id ?? '')).toBe(true);
     await expect.poll(() => seen.length, { timeout: 5000 }).toBe(3);
     expect(seen).toEqual([BIG.length, BIG.length, BIG.length]);
     await expect.poll(() => dead.count(), { timeout: 5000 }).toBe(1);
+    // The replay went inline (no key whose life to manage), so its letter holds the input itself.
     const [again] = await dead.list();
-    expect(await redis.pttl(inputKey ?? '')).toBeGreaterThan(DEAD_INPUT_TTL_MS - 60_000);
-    expect(await dead.purge(again?.id ?? '')).toBe(true);
+    expect(again?.storedInput).toBeUndefined();
+    expect(again?.envelope).toContain(`"input":{"json":{"data":"${BIG}"`);
     expect(await inputKeys()).toEqual([]);
+  });
+
+  it('dead-letters a call whose stored input it never read (too many deliveries) with that input', async () => {
+    const { worker, client, admin, redis, keys, seen } = await start({ startWorker: false });
+    const call = client.big({ data: BIG, at: AT, failTimes: 0 }, { noWorkers: 'wait' }).catch((e: unknown) => e);
+    await expect.poll(() => redis.llen(keys.wait)).toBe(1);
+    const [queued] = await redis.lrange(keys.wait, 0, 0);
+    const id = JSON.parse(queued ?? '{}').id as string;
+    // As if five workers had died holding it.
+    await redis.hset(keys.deliveries, id, 5);
+    await worker.start();
+    const err = await call;
+    expect(isTaskwireError(err) && err.code).toBe('DEAD_LETTERED');
+    expect(seen).toEqual([]);
+    const [letter] = await admin.deadLetters('default').list();
+    expect(letter?.reason).toBe('MAX_DELIVERIES');
+    expect(JSON.parse(letter?.storedInput ?? '{}').json.data).toBe(BIG);
   });
 
   it('answers PROTOCOL and dead-letters a call whose stored input is gone, and goes on serving', async () => {
@@ -167,6 +186,7 @@ describe('stored inputs (large calls)', () => {
     const [letter] = await admin.deadLetters('default').list();
     expect(letter?.reason).toBe('PROTOCOL');
     // A replay cannot bring it back without its input, and says so.
+    expect(letter?.storedInput).toBeUndefined();
     await expect(admin.deadLetters('default').replay(letter?.id ?? '')).rejects.toMatchObject({ code: 'PROTOCOL' });
     expect((await client.big({ data: BIG, at: AT, failTimes: 0 })).n).toBe(BIG.length);
   });
@@ -206,16 +226,16 @@ describe('stored inputs (large calls)', () => {
     await expect.poll(outputKeys).toEqual([]);
   });
 
-  it('replies with a small envelope naming the lease token, the output kept for replyTtlMs; inline for an idempotent call', async () => {
+  it('replies with a small envelope naming the lease token, the output kept for replyTtlMs; inline for an idempotent call or an older client', async () => {
     const { redis, keys, outputKeys } = await start();
-    const send = (id: string, idem?: string) =>
+    const send = (id: string, idem?: string, olderClient = false) =>
       redis.rpush(
         keys.wait,
         encodeCall({
           id,
           task: 'gen',
           input: { json: { n: BIG.length, at: AT.toISOString() }, meta: { values: { at: ['Date'] } } },
-          reply: { mode: 'key', client: 'nobody' },
+          reply: { mode: 'key', client: 'nobody', stored: olderClient ? undefined : 1 },
           deadline: Date.now() + 10_000,
           attempt: 1,
           sentAt: Date.now(),
@@ -235,6 +255,10 @@ describe('stored inputs (large calls)', () => {
     await send('idem.1', 'k1');
     await expect.poll(() => redis.exists(keys.reply('idem.1'))).toBe(1);
     expect(await redis.get(keys.reply('idem.1'))).toContain('"output":{"json":{"data":"yyy');
+    // A caller that does not say it reads stored results (an older client) gets it inline.
+    await send('old.1', undefined, true);
+    await expect.poll(() => redis.exists(keys.reply('old.1'))).toBe(1);
+    expect(await redis.get(keys.reply('old.1'))).toContain('"output":{"json":{"data":"yyy');
     expect(await outputKeys()).toEqual([outputKey]);
   });
 
@@ -259,5 +283,74 @@ describe('stored inputs (large calls)', () => {
     expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
     await expect.poll(() => worker.stats.fenced, { timeout: 4000 }).toBe(1);
     expect(await outputKeys()).toEqual([]);
+  });
+
+  it('with storedPayloads: false, sends large inputs and gets large results inline', async () => {
+    const { worker, redis, keys, inputKeys, outputKeys } = await start({ startWorker: false });
+    const client = createClient(contract, { redis: redisUrl(), prefix: keys.base.slice(0, keys.base.indexOf(':{')), storedPayloads: false });
+    cleanups.push(() => client.$close());
+    const call = client.big({ data: BIG, at: AT, failTimes: 0 }, { noWorkers: 'wait' });
+    await expect.poll(() => redis.llen(keys.wait)).toBe(1);
+    const [queued] = await redis.lrange(keys.wait, 0, 0);
+    expect(queued).toContain('"input":{"json":{"data":"xxx');
+    expect(queued).toContain('"reply":{"mode":"key","client":"');
+    expect(queued).not.toContain('"stored"');
+    await worker.start();
+    expect((await call).n).toBe(BIG.length);
+    expect((await client.gen({ n: BIG.length, at: AT })).data).toHaveLength(BIG.length);
+    expect(await inputKeys()).toEqual([]);
+    expect(await outputKeys()).toEqual([]);
+  });
+
+  it('queues nothing when Redis refuses the stored input, and tells the caller', async () => {
+    const { worker, redis, keys } = await start();
+    // A user that may not write input keys: the refusal is Redis', as an OOM under noeviction would be.
+    const user = `tw-noinput-${keys.base.slice(0, keys.base.indexOf(':{'))}`;
+    const allowed = ['wait', 'workers', 'enq:*', 'inbox:*', 'reply:*', 'cancelled', 'deliveries'].map((k) => `~${keys.base}:${k}`);
+    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', 'resetkeys', ...allowed, '&*', '+@all');
+    cleanups.push(async () => void (await redis.call('ACL', 'DELUSER', user)));
+    const url = new URL(redisUrl());
+    url.username = user;
+    const client = createClient(contract, { redis: url.toString(), prefix: keys.base.slice(0, keys.base.indexOf(':{')) });
+    cleanups.push(() => client.$close());
+    const err = await client.big({ data: BIG, at: AT, failTimes: 0 }).catch((e: unknown) => e);
+    expect(isTaskwireError(err) && err.message).toContain('NOPERM');
+    // Small calls of the same client still go.
+    expect((await client.big({ data: 'small', at: AT, failTimes: 0 })).n).toBe(5);
+    expect(worker.stats.taken).toBe(1);
+    expect(await redis.xlen(keys.dead)).toBe(0);
+  });
+
+  it('drops the stored input of a call that joined an earlier one with the same idempotency key', async () => {
+    const { client, running, inputKeys } = await start();
+    let release = () => undefined as void;
+    hold = new Promise<void>((r) => (release = r));
+    const first = client.gen({ n: 10, at: AT }, { idempotencyKey: 'same' });
+    await expect.poll(() => running.length).toBe(1);
+    // Same key, large input: joins the first call (enqueue-3 answers -2) and is never queued.
+    const input = { n: 10, at: AT, sleepMs: 0, pad: BIG } as { n: number; at: Date };
+    const second = client.gen(input, { idempotencyKey: 'same' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await inputKeys()).toEqual([]);
+    release();
+    hold = Promise.resolve();
+    expect((await first).data).toBe((await second).data);
+    expect(running).toHaveLength(1);
+  });
+
+  it('deletes the stored input of a call cancelled while it waited to be retried', async () => {
+    const { client, seen, inputKeys, redis, keys } = await start();
+    const abort = new AbortController();
+    const call = client
+      .big({ data: BIG, at: AT, failTimes: 1 }, { signal: abort.signal, retry: { attempts: 2, backoffMs: 600, maxDelayMs: 600 } })
+      .catch((e: unknown) => e);
+    await expect.poll(() => redis.zcard(keys.delayed)).toBe(1);
+    abort.abort();
+    expect(isTaskwireError(await call) && ((await call) as { code: string }).code).toBe('CANCELLED');
+    expect(await inputKeys()).toHaveLength(1); // still waiting in `delayed`
+    // Promoted, then dropped unrun by the take, which deletes its input.
+    await expect.poll(() => redis.zcard(keys.delayed), { timeout: 3000 }).toBe(0);
+    await expect.poll(inputKeys, { timeout: 3000 }).toEqual([]);
+    expect(seen).toEqual([BIG.length]);
   });
 });

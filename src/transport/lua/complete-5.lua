@@ -13,27 +13,27 @@
   ARGV[4] the queue's key base, "<prefix>:{<queue>}": reply keys are <base>:reply:<call id> and
           inboxes <base>:inbox:<client id>, built here rather than sent per call
   ARGV[5] reply channel prefix, "<prefix>:reply:" (followed by the client id)
-  ARGV[6] ms to keep the stored input of a dead-lettered call (see below)
-  ARGV[7..] one group per call, of 5 arguments or, when the action ends in 'x', of 8:
+  ARGV[6..] one group per call, of 5 arguments or, when the action ends in 'x', of 9:
     token, call id,
     action  'k' reply to key+inbox | 'p' publish | '-' no reply | 'r' retry later; with a
-            trailing 'x' ('kx', ...) when the three optional fields follow
+            trailing 'x' ('kx', ...) when the four optional fields follow
     to      client id (for 'k' and 'p') | delay in ms (for 'r') | ''
     payload reply envelope | new envelope (for 'r')
     dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
     idem    '' or the call's idempotency key: the reply is stored for later callers with the
             same key and copied to the ones already waiting (see enqueue-3.lua)
     idemTtl ms to keep that stored reply
-    (The optional three are rare; leaving them out of the common group saved ARGV strings here
+    input   '' when the call carried its input, else it was stored at <base>:input:<call id>
+            (wire/keys.ts), which goes now: '-', or the input's text to keep in the dead letter
+            (the stream's cap then bounds what dead letters hold, stored inputs included)
+    (The optional four are rare; leaving them out of the common group saved ARGV strings here
     and argument encoding in the worker.)
   Returns: array with 1 (settled) or 0 (lease lost, dropped) per call.
   Reply keys and inbox keys share the queue's hash tag, so all keys live in one slot.
   Leases are checked (by their bodies), released and their bodies read in one command each per
   batch, and each
   inbox gets one RPUSH and one PEXPIRE per batch; only the reply keys are written one by one.
-  A call sent with its input stored apart ("stored":1, right after the task; wire/keys.ts) has it
-  at <base>:input:<call id>: deleted when the call ends, kept for ARGV[6] ms when it ends as a
-  dead letter (to inspect and replay), left alone on a retry (the next attempt reads it).
+  A retry ('r') never names its stored input: the next attempt reads it.
   Mode 'k' writes the reply twice: at its reply key (durable until read: a client whose BLMPOP
   answer was lost to a dropped connection finds it there) and on the inbox itself, so the
   client needs no second round trip to read it.
@@ -45,11 +45,11 @@ local reply_ttl = ARGV[3]
 local base = ARGV[4]
 
 local tokens, starts = {}, {}
-local i = 7
+local i = 6
 while i <= #ARGV do
   tokens[#tokens + 1] = ARGV[i]
   starts[#starts + 1] = i
-  i = i + (#ARGV[i + 2] == 2 and 8 or 5)
+  i = i + (#ARGV[i + 2] == 2 and 9 or 5)
 end
 local res = {}
 if #tokens == 0 then return res end
@@ -89,15 +89,21 @@ local inboxes = {}
 for k, j in ipairs(held_at) do
   local i = starts[j]
   local id, action, to, payload = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local dead, idem, idem_ttl = '', '', ''
+  local dead, idem, idem_ttl, input = '', '', '', ''
   if #action == 2 then
     action = string.sub(action, 1, 1)
-    dead, idem, idem_ttl = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+    dead, idem, idem_ttl, input = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
   end
   if dead ~= '' then
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
-      'envelope', bodies[k] or '', 'error', payload, 'at', tostring(now))
+    if input ~= '' and input ~= '-' then
+      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
+        'envelope', bodies[k] or '', 'error', payload, 'at', tostring(now), 'input', input)
+    else
+      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'reason', dead, 'id', id,
+        'envelope', bodies[k] or '', 'error', payload, 'at', tostring(now))
+    end
   end
+  if input ~= '' then redis.call('UNLINK', base .. ':input:' .. id) end
   if action == 'k' then
     redis.call('SET', base .. ':reply:' .. id, payload, 'PX', reply_ttl)
     local replies = inboxes[to]
@@ -110,16 +116,6 @@ for k, j in ipairs(held_at) do
     redis.call('PUBLISH', ARGV[5] .. to, payload)
   elseif action == 'r' then
     redis.call('ZADD', KEYS[5], now + tonumber(to), payload)
-  end
-  -- A plain search of a few hundred bytes. An inline input that happens to hold the same text
-  -- makes a false match, which only deletes a key that does not exist.
-  if action ~= 'r' and bodies[k] and string.find(bodies[k], ',"stored":1,', 1, true) then
-    local input = base .. ':input:' .. id
-    if dead ~= '' then
-      redis.call('PEXPIRE', input, ARGV[6])
-    else
-      redis.call('UNLINK', input)
-    end
   end
   if idem ~= '' and action ~= 'r' and payload ~= '' then
     redis.call('SET', idem .. ':result', payload, 'PX', idem_ttl)
