@@ -47,14 +47,14 @@ export class Caller {
   #subscriber: Connection | undefined;
   #closed = false;
   #everReady = false;
-  readonly #storedPayloads: boolean;
+  readonly #storeLargeInputs: boolean;
 
   constructor(routes: RouteTable, options: ClientOptions) {
     this.#routes = routes;
     this.#options = options;
     this.#prefix = options.prefix ?? DEFAULTS.prefix;
     this.#serializer = options.serializer ?? superjsonSerializer;
-    this.#storedPayloads = options.storedPayloads ?? true;
+    this.#storeLargeInputs = options.storeLargeInputs ?? true;
     for (const route of routes.values()) {
       if (!this.#keysByQueue.has(route.queue)) this.#keysByQueue.set(route.queue, queueKeys(this.#prefix, route.queue));
     }
@@ -145,7 +145,7 @@ export class Caller {
         id,
         task: path,
         input: payload,
-        reply: { mode, client: this.id, stored: this.#storedPayloads ? 1 : undefined },
+        reply: { mode, client: this.id },
         deadline: now + timeoutMs,
         attempt: 1,
         headers: options.headers,
@@ -173,7 +173,7 @@ export class Caller {
     const keys = this.#keysFor(route);
     // A large input goes to a key of its own with a plain SET, and the queue and the scripts only
     // ever see the small envelope (keys.ts STORED_PAYLOAD_BYTES).
-    const form = this.#storedPayloads && raw.length >= STORED_PAYLOAD_BYTES ? storedCall(raw, fields) : undefined;
+    const form = this.#storeLargeInputs && raw.length >= STORED_PAYLOAD_BYTES ? storedCall(raw, fields) : undefined;
     const stored = form !== undefined;
     if (form) raw = form.envelope;
     const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };

@@ -28,12 +28,12 @@ export interface ClientOptions {
   workerTtlMs?: number;
   serializer?: Serializer;
   /**
-   * Large inputs and results (8 KiB or more) travel in keys of their own instead of through the
-   * queue's scripts (docs/PROTOCOL.md, *Stored payloads*): 2-3x the calls/s at 1 MB. Default
-   * true. Set false while workers older than this feature still serve the queue: they cannot
-   * read a stored input (results are stored only for clients that say they read them).
+   * Calls of 8 KiB or more keep their input in a key of its own instead of passing it through
+   * the queue's scripts (docs/PROTOCOL.md, *Stored payloads*): ~2.4x the calls/s at 1 MB.
+   * Default true. Set false while workers older than this feature still serve the queue: they
+   * cannot read a stored input.
    */
-  storedPayloads?: boolean;
+  storeLargeInputs?: boolean;
 }
 
 export interface CallOptions {

@@ -18,8 +18,6 @@ export interface ReplyTarget {
   mode: ReplyMode;
   /** The calling client's id; names its inbox list or reply channel. */
   client: string;
-  /** 1: this client reads a large output from its own key (OkReply.stored); else it is sent inline. */
-  stored?: 1;
 }
 
 export interface CallEnvelope {
@@ -86,9 +84,7 @@ const callFields = z.object({
   task: z.string().min(1).max(512),
   stored: z.literal(1).optional(),
   input: z.unknown().optional(),
-  reply: z
-    .object({ mode: z.enum(['key', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/), stored: z.literal(1).optional() })
-    .optional(),
+  reply: z.object({ mode: z.enum(['key', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
   deadline: z.number().finite(),
   attempt: z.number().int().min(1),
   headers: z.record(z.string(), z.string()).optional(),
@@ -156,15 +152,7 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
     isCallId(v['id']) &&
     isString(v['task'], 1, 512) &&
     ('input' in v ? v['stored'] === undefined : v['stored'] === 1) &&
-    optional(
-      v['reply'],
-      (r) =>
-        isObject(r) &&
-        (r['mode'] === 'key' || r['mode'] === 'pubsub') &&
-        isString(r['client'], 1, 128) &&
-        CLIENT_ID.test(r['client']) &&
-        optional(r['stored'], (x) => x === 1),
-    ) &&
+    optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'key' || r['mode'] === 'pubsub') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
     isFiniteNumber(v['deadline']) &&
     Number.isSafeInteger(v['attempt']) &&
     (v['attempt'] as number) >= 1 &&

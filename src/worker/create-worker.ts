@@ -82,7 +82,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
   const budget = new TakeBudget();
-  const build = settlements(serializer);
+  const build = settlements(serializer, options.storeLargeResults ?? true);
   const running = new Map<string, Running>();
   const handling = new Set<Promise<unknown>>();
   // Calls delivered this often without being settled may be what killed their workers: each
@@ -145,33 +145,24 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       return settle(keys, build.error(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`));
     }
     const env = decoded.value;
-    // A stored input goes with its call (complete-5.lua): deleted, or kept in its dead letter,
-    // read for that if it was not read yet. A retry leaves it for the next attempt.
     let inputText: string | undefined;
-    const finish = async (item: OkSettlement): Promise<boolean> => {
-      if (env.stored === 1 && item.action !== 'r') {
-        if (item.deadReason !== '' && inputText === undefined) inputText = (await readInput(keys, env)).text;
-        item.input = item.deadReason !== '' && inputText !== undefined ? inputText : '-';
-      }
-      return settle(keys, item);
-    };
     const entry = entries.get(env.task);
     if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.queue) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `no task "${env.task}" on queue "${keys.queue}"`, { data: { task: env.task } });
-      return finish(build.error(keys, taken.token, env, undefined, err, 'UNKNOWN_TASK'));
+      return finish(keys, env, inputText, build.error(keys, taken.token, env, undefined, err, 'UNKNOWN_TASK'));
     }
     if (taken.deliveries > o.maxDeliveries) {
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.DEAD_LETTERED, `${env.task} was delivered ${taken.deliveries - 1} times without finishing`, {
         data: { task: env.task, deliveries: taken.deliveries - 1 },
       });
-      return finish(build.error(keys, taken.token, env, entry.fingerprint, err, 'MAX_DELIVERIES'));
+      return finish(keys, env, inputText, build.error(keys, taken.token, env, entry.fingerprint, err, 'MAX_DELIVERIES'));
     }
     if (Date.now() >= env.deadline) {
       // The caller already got TIMEOUT; running now would only waste work (and side effects).
       stats.expired++;
-      return finish(build.silent(taken.token, env.id));
+      return finish(keys, env, inputText, build.silent(taken.token, env.id));
     }
     if (env.stored === 1) {
       const read = await readInput(keys, env);
@@ -187,7 +178,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       if (failure) {
         stats.deadLettered++;
         const reason = failure.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${failure.message}`;
-        return finish(build.error(keys, taken.token, env, entry.fingerprint, failure, reason));
+        return finish(keys, env, inputText, build.error(keys, taken.token, env, entry.fingerprint, failure, reason));
       }
     }
     const outcome = await execute(keys, taken, env, entry);
@@ -197,7 +188,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       const bytes = bytesOver(settlement.storedOutput?.text ?? settlement.payload, o.maxPayloadBytes);
       if (bytes === undefined) {
         // Counted once it reached Redis: a fenced result was not a success anyone saw.
-        if (await finish(settlement)) stats.succeeded++;
+        if (await finish(keys, env, inputText, settlement)) stats.succeeded++;
         return;
       }
       // Answered, not dropped: the caller learns why instead of waiting for its deadline.
@@ -208,10 +199,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
         `result of ${env.task} is ${bytes} bytes, over the worker's ${o.maxPayloadBytes}-byte limit`,
         { data: { task: env.task, bytes, limit: o.maxPayloadBytes } },
       );
-      return finish(build.error(keys, taken.token, env, entry.fingerprint, err));
+      return finish(keys, env, inputText, build.error(keys, taken.token, env, entry.fingerprint, err));
     }
     stats.failed++;
-    if (outcome.error.code === ERROR_CODES.CANCELLED) return finish(build.silent(taken.token, env.id));
+    if (outcome.error.code === ERROR_CODES.CANCELLED) return finish(keys, env, inputText, build.silent(taken.token, env.id));
     const policy = env.retry ?? entry.task.retry;
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
       const delay = retryDelay(policy, env.attempt);
@@ -221,13 +212,27 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
         // (see serializer.ts) and may have changed them.
         const again = decodeCall(taken.raw);
         const next = encodeCall({ ...(again.ok ? again.value : env), attempt: env.attempt + 1 });
-        return finish(build.retry(taken.token, env.id, delay, next));
+        return finish(keys, env, inputText, build.retry(taken.token, env.id, delay, next));
       }
     }
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) stats.deadLettered++;
-    return finish(build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
+    return finish(keys, env, inputText, build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
+  }
+
+  /**
+   * settle(), and a call's stored input goes with it (complete-5.lua): deleted, or kept in its
+   * dead letter (read for that if it was not read yet); a retry leaves it for the next attempt.
+   * Not async itself: calls with their input inline (nearly all) pay no extra promise.
+   */
+  function finish(keys: QueueKeys, env: CallEnvelope, inputText: string | undefined, item: OkSettlement): Promise<boolean> {
+    if (env.stored !== 1 || item.action === 'r') return settle(keys, item);
+    return (async () => {
+      const text = item.deadReason === '' ? undefined : (inputText ?? (await readInput(keys, env)).text);
+      item.input = text ?? '-';
+      return settle(keys, item);
+    })();
   }
 
   /**

@@ -19,7 +19,7 @@ export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
  * Builds the records complete-5.lua consumes: how a call ends (reply, silence, retry, dead
  * letter) as plain data, separate from when and how they are sent (replier.ts).
  */
-export function settlements(serializer: Serializer) {
+export function settlements(serializer: Serializer, storeLargeResults = true) {
   /** Settles without a reply (nobody waits, or the caller already has its answer). */
   function silent(token: string, callId: string): Settlement {
     return { token, callId, action: '-', to: '', payload: '', deadReason: '', idem: '', idemTtlMs: 0, input: '' };
@@ -46,15 +46,13 @@ export function settlements(serializer: Serializer) {
   }
 
   /**
-   * Stored only for a caller that says it reads stored outputs (`reply.stored`, clients of this
-   * version on). Outputs of calls with an idempotency key stay inline: complete-5.lua copies
-   * that reply to later callers with the same key, who could not all read (and delete) one
-   * stored output.
+   * Outputs of calls with an idempotency key stay inline: complete-5.lua copies that reply to
+   * later callers with the same key, who could not all read (and delete) one stored output.
    */
   function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): OkSettlement {
     const fields = { id: to.id, ok: true as const, output: serializer.serialize(output), fp };
     const payload = encodeReply(fields);
-    if (payload.length < STORED_PAYLOAD_BYTES || to.reply?.stored !== 1 || to.idem !== undefined) return reply(keys, token, to, payload);
+    if (!storeLargeResults || payload.length < STORED_PAYLOAD_BYTES || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
     const form = storedReply(payload, fields, token);
     return { ...reply(keys, token, to, form.envelope), storedOutput: { key: keys.output(to.id, token), text: form.payload } };
   }

@@ -76,6 +76,12 @@ export interface WorkerOptions {
   /** Default drain time for close(). Default 10 s. */
   drainTimeoutMs?: number;
   serializer?: Serializer;
+  /**
+   * Results of 8 KiB or more go to a key of their own and the reply only names it, instead of
+   * passing through the settle script (docs/PROTOCOL.md, *Stored payloads*). Default true. Set
+   * false while clients older than this feature still call the queue: they cannot read one.
+   */
+  storeLargeResults?: boolean;
   logger?: WorkerLogger;
 }
 

@@ -226,16 +226,16 @@ describe('stored inputs (large calls)', () => {
     await expect.poll(outputKeys).toEqual([]);
   });
 
-  it('replies with a small envelope naming the lease token, the output kept for replyTtlMs; inline for an idempotent call or an older client', async () => {
+  it('replies with a small envelope naming the lease token, the output kept for replyTtlMs; inline for an idempotent call', async () => {
     const { redis, keys, outputKeys } = await start();
-    const send = (id: string, idem?: string, olderClient = false) =>
+    const send = (id: string, idem?: string) =>
       redis.rpush(
         keys.wait,
         encodeCall({
           id,
           task: 'gen',
           input: { json: { n: BIG.length, at: AT.toISOString() }, meta: { values: { at: ['Date'] } } },
-          reply: { mode: 'key', client: 'nobody', stored: olderClient ? undefined : 1 },
+          reply: { mode: 'key', client: 'nobody' },
           deadline: Date.now() + 10_000,
           attempt: 1,
           sentAt: Date.now(),
@@ -255,10 +255,6 @@ describe('stored inputs (large calls)', () => {
     await send('idem.1', 'k1');
     await expect.poll(() => redis.exists(keys.reply('idem.1'))).toBe(1);
     expect(await redis.get(keys.reply('idem.1'))).toContain('"output":{"json":{"data":"yyy');
-    // A caller that does not say it reads stored results (an older client) gets it inline.
-    await send('old.1', undefined, true);
-    await expect.poll(() => redis.exists(keys.reply('old.1'))).toBe(1);
-    expect(await redis.get(keys.reply('old.1'))).toContain('"output":{"json":{"data":"yyy');
     expect(await outputKeys()).toEqual([outputKey]);
   });
 
@@ -285,19 +281,37 @@ describe('stored inputs (large calls)', () => {
     expect(await outputKeys()).toEqual([]);
   });
 
-  it('with storedPayloads: false, sends large inputs and gets large results inline', async () => {
-    const { worker, redis, keys, inputKeys, outputKeys } = await start({ startWorker: false });
-    const client = createClient(contract, { redis: redisUrl(), prefix: keys.base.slice(0, keys.base.indexOf(':{')), storedPayloads: false });
-    cleanups.push(() => client.$close());
+  it('keeps large inputs and results inline with storeLargeInputs / storeLargeResults false (rollouts among older versions)', async () => {
+    const { redis, keys, inputKeys, outputKeys } = await start({ startWorker: false });
+    const prefix = keys.base.slice(0, keys.base.indexOf(':{'));
+    // The worker from start() is never started; this one stores no results.
+    const worker = createWorker(
+      contract,
+      { big: ({ data, at }) => ({ n: data.length, at, attempt: 1 }), gen: ({ n, at }) => ({ data: 'y'.repeat(n), at }) },
+      { redis: redisUrl(), prefix, logger: quietLogger, storeLargeResults: false },
+    );
+    const client = createClient(contract, { redis: redisUrl(), prefix, storeLargeInputs: false });
+    cleanups.push(async () => {
+      await client.$close();
+      await worker.close();
+    });
     const call = client.big({ data: BIG, at: AT, failTimes: 0 }, { noWorkers: 'wait' });
     await expect.poll(() => redis.llen(keys.wait)).toBe(1);
     const [queued] = await redis.lrange(keys.wait, 0, 0);
     expect(queued).toContain('"input":{"json":{"data":"xxx');
-    expect(queued).toContain('"reply":{"mode":"key","client":"');
     expect(queued).not.toContain('"stored"');
     await worker.start();
     expect((await call).n).toBe(BIG.length);
-    expect((await client.gen({ n: BIG.length, at: AT })).data).toHaveLength(BIG.length);
+    // Sent raw with a reply key to read: the result is in the reply itself.
+    await redis.rpush(
+      keys.wait,
+      encodeCall({
+        id: 'inline.1', task: 'gen', input: { json: { n: BIG.length, at: AT.toISOString() }, meta: { values: { at: ['Date'] } } },
+        reply: { mode: 'key', client: 'nobody' }, deadline: Date.now() + 10_000, attempt: 1, sentAt: Date.now(),
+      }),
+    );
+    await expect.poll(() => redis.exists(keys.reply('inline.1'))).toBe(1);
+    expect(await redis.get(keys.reply('inline.1'))).toContain('"output":{"json":{"data":"yyy');
     expect(await inputKeys()).toEqual([]);
     expect(await outputKeys()).toEqual([]);
   });
