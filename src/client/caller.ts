@@ -45,6 +45,7 @@ export class Caller {
   #blocking: Connection[] = [];
   #pubsub: ReplyPubSub | undefined;
   #subscriber: Connection | undefined;
+  #bulk: Connection | undefined;
   #closed = false;
   #everReady = false;
   readonly #storeLargeInputs: boolean;
@@ -223,10 +224,12 @@ export class Caller {
         .then(enqueued, failed);
     };
     // The enqueue waits for the SET: a call whose input Redis refused (OOM, say) must not be
-    // queued, nor one that timed out or was cancelled meanwhile (its input goes again).
+    // queued, nor one that timed out or was cancelled meanwhile (its input goes again). The SETs
+    // have a connection of their own: behind megabytes of them, enqueues and UNLINKs waited
+    // their turn and the worker starved (1 MB inputs, 100 in flight: ~120 vs ~190 calls/s).
     const enqueue = form
       ? () => {
-          this.#commands
+          this.#bulkConnection()
             .set(keys.input(id), form.payload, 'PX', timeoutMs + STORED_INPUT_GRACE_MS)
             .then(() => (this.#pending.get(id) ? enqueueNow() : this.#dropInput(call)), failed);
         }
@@ -252,6 +255,15 @@ export class Caller {
       .cancel(call.keys, call.raw, call.id, call.deadline)
       .then((withdrawn) => withdrawn === 1 && call.stored && this.#dropInput(call))
       .catch(() => undefined);
+  }
+
+  /** The connection that carries stored inputs (opened with the first one). */
+  #bulkConnection(): Connection {
+    if (!this.#bulk) {
+      this.#bulk = openConnection(this.#options.redis, { name: `tw-client-${this.id}-bulk` });
+      this.#bulk.on('error', () => undefined);
+    }
+    return this.#bulk;
   }
 
   /** Deletes the stored input of a call that no worker will take (best effort: it expires anyway). */
@@ -448,7 +460,7 @@ export class Caller {
     for (const inbox of this.#inboxes) inbox.close();
     // Reply keys read in the last moments would otherwise wait out their TTL (QUIT goes first).
     await Promise.all(this.#inboxes.map((inbox) => inbox.flushUnlinks()));
-    const conns = [this.#commands, ...this.#blocking, this.#subscriber].filter((c): c is Connection => c !== undefined);
+    const conns = [this.#commands, ...this.#blocking, this.#subscriber, this.#bulk].filter((c): c is Connection => c !== undefined);
     // The blocking connections may sit in BLMPOP; disconnecting is the only way to end it at once.
     for (const b of this.#blocking) b.disconnect(false);
     await Promise.all(conns.map((c) => closeConnection(c)));
