@@ -229,6 +229,8 @@ export class Caller {
     // their turn and the worker starved (1 MB inputs, 100 in flight: ~120 vs ~190 calls/s).
     const enqueue = form
       ? () => {
+          // Settled meanwhile (closed, cancelled, timed out while a first pub/sub call subscribed).
+          if (!this.#pending.get(id)) return;
           this.#bulkConnection()
             .set(keys.input(id), form.payload, 'PX', timeoutMs + STORED_INPUT_GRACE_MS)
             .then(() => (this.#pending.get(id) ? enqueueNow() : this.#dropInput(call)), failed);
@@ -369,13 +371,18 @@ export class Caller {
   }
 
   /**
-   * A large result is at its own key (keys.ts STORED_PAYLOAD_BYTES): read and deleted in one
-   * GETDEL. A second notice of the same reply (inbox and reconnect sweep) finds it gone and the
-   * call settled, and is ignored like any duplicate.
+   * A large result is at its own key (keys.ts STORED_PAYLOAD_BYTES): GET, then UNLINK once read.
+   * Not GETDEL: ioredis re-sends a command whose answer a dropped connection lost, and a re-sent
+   * GETDEL would find nothing (the key's TTL covers an UNLINK that is lost). A second notice of
+   * the same reply (inbox and reconnect sweep) is ignored while the first is being read.
    */
   #readStoredOutput(call: PendingCall, reply: ReplyEnvelope, token: string): void {
-    this.#commands.getdel(call.keys.output(call.id, token)).then(
+    if (call.readingOutput) return;
+    call.readingOutput = true;
+    const key = call.keys.output(call.id, token);
+    this.#commands.get(key).then(
       (text) => {
+        if (text !== null) this.#commands.unlink(key).catch(() => undefined);
         if (!this.#pending.get(call.id)) return;
         if (text === null) {
           this.#pending.reject(

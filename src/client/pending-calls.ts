@@ -16,6 +16,8 @@ export interface PendingCall {
   readonly timeoutMs: number;
   /** Redis acknowledged the enqueue; before that a timeout is reported as CONNECTION. */
   enqueued: boolean;
+  /** Its stored result is being read (a second notice of the reply is then ignored). */
+  readingOutput?: boolean;
   resolve(value: unknown): void;
   reject(err: TaskwireError<string, unknown>): void;
 }

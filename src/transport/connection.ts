@@ -1,4 +1,4 @@
-import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, ReplyError, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { UNPIPELINED_COMMANDS } from './scripts.js';
 
 /**
@@ -81,4 +81,9 @@ export async function closeConnection(conn: Connection): Promise<void> {
     // Redis is gone; nothing to say goodbye to.
   }
   conn.disconnect(false);
+}
+
+/** An error Redis answered (OOM, NOPERM, WRONGTYPE…), as opposed to a lost connection: trying again will not help. */
+export function isReplyError(err: unknown): err is Error {
+  return err instanceof ReplyError;
 }

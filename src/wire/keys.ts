@@ -89,7 +89,7 @@ export interface QueueKeys {
   /**
    * STRING serialized output of a call, written under the worker's lease token (a worker that
    * lost its lease never overwrites the output of the one that holds it), read and deleted by
-   * the caller with GETDEL; PX replyTtlMs.
+   * the caller with GET, then UNLINK; PX replyTtlMs.
    */
   output(callId: string, token: string): string;
 }

@@ -6,7 +6,7 @@ import { DEFAULT_QUEUE } from '../contract/route.js';
 import { bytesOver, decodeCall, encodeCall, type CallEnvelope } from '../wire/envelope.js';
 import { INBOX_TTL_MS, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
-import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
+import { closeConnection, isReplyError, openConnection, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type TakenCall } from '../transport/scripts.js';
 import { CallContext } from './call-context.js';
 import { Fetcher } from './fetcher.js';
@@ -113,12 +113,16 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const stored = item.storedOutput;
     for (;;) {
       try {
-        // Written first (awaited), so the reply never names an output that is not there yet.
-        if (stored) await conn().set(stored.key, stored.text, 'PX', o.replyTtlMs);
+        // Written first (awaited), so the reply never names an output that is not there yet. A
+        // fenced worker's output is left to its TTL: "not settled" may also be a re-sent complete
+        // whose first run settled, and its reply names this very key.
+        if (stored && !(await storeOutput(stored))) {
+          // Redis refused it (OOM, an ACL without output keys): the result goes inline instead.
+          item.payload = stored.inline;
+          item.storedOutput = undefined;
+        }
         const settled = await (replier as Replier).settle(keys, item);
         if (!settled) stats.fenced++;
-        // Fenced: the output nobody will be told about goes (it is under our token, not the winner's).
-        if (!settled && stored) await conn().unlink(stored.key);
         return settled;
       } catch (err) {
         if (Date.now() > giveUp || state === 'closed') {
@@ -127,6 +131,18 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
+    }
+  }
+
+  /** Writes a stored result; false if Redis refused it (connection errors throw, and settle() retries). */
+  async function storeOutput(stored: { key: string; text: string }): Promise<boolean> {
+    try {
+      await conn().set(stored.key, stored.text, 'PX', o.replyTtlMs);
+      return true;
+    } catch (err) {
+      if (!isReplyError(err)) throw err;
+      logger.warn('taskwire: could not store a large result; sending it inline', { error: err.message });
+      return false;
     }
   }
 
@@ -242,7 +258,15 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
    */
   async function readInput(keys: QueueKeys, env: CallEnvelope): Promise<{ text?: string; error?: TaskwireError<string, unknown> }> {
     const data = { task: env.task };
-    const body = await conn().getrangeBuffer(keys.input(env.id), 0, o.maxPayloadBytes);
+    let body: Buffer;
+    try {
+      body = await conn().getrangeBuffer(keys.input(env.id), 0, o.maxPayloadBytes);
+    } catch (err) {
+      // A refusal by Redis (an ACL without input keys, a wrong type) will not pass on redelivery:
+      // answered now. Connection errors throw: the call comes back when its lease expires.
+      if (!isReplyError(err)) throw err;
+      return { error: new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} cannot be read: ${err.message}`, { data }) };
+    }
     // GETRANGE answers "" for a missing key; a serialized input is never empty.
     if (body.length === 0) return { error: new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is gone (expired or deleted)`, { data }) };
     if (body.length > o.maxPayloadBytes) {

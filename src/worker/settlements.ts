@@ -9,7 +9,8 @@ import type { Settlement } from '../transport/scripts.js';
  * `storedOutput.key` before the settlement is sent, and the reply only names it.
  */
 export interface OkSettlement extends Settlement {
-  storedOutput?: { key: string; text: string };
+  /** `inline`: the reply with the output in it, sent instead if Redis refuses the key. */
+  storedOutput?: { key: string; text: string; inline: string } | undefined;
 }
 
 /** The parts of a call a settlement needs: who to answer and under which idempotency key. */
@@ -54,7 +55,7 @@ export function settlements(serializer: Serializer, storeLargeResults = true) {
     const payload = encodeReply(fields);
     if (!storeLargeResults || payload.length < STORED_PAYLOAD_BYTES || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
     const form = storedReply(payload, fields, token);
-    return { ...reply(keys, token, to, form.envelope), storedOutput: { key: keys.output(to.id, token), text: form.payload } };
+    return { ...reply(keys, token, to, form.envelope), storedOutput: { key: keys.output(to.id, token), text: form.payload, inline: payload } };
   }
 
   function error(keys: QueueKeys, token: string, to: Addressee, fp: string | undefined, err: TaskwireError<string, unknown>, deadReason = ''): Settlement {

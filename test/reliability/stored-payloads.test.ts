@@ -192,10 +192,11 @@ describe('stored inputs (large calls)', () => {
   });
 
   it("refuses a stored input over the worker's maxPayloadBytes without running it", async () => {
-    const { client, admin, seen } = await start({ maxPayloadBytes: STORED_PAYLOAD_BYTES * 2 });
+    const { client, admin, seen, inputKeys } = await start({ maxPayloadBytes: STORED_PAYLOAD_BYTES * 2 });
     const err = await client.big({ data: BIG, at: AT, failTimes: 0 }).catch((e: unknown) => e);
     expect(isTaskwireError(err) && err.code).toBe('PAYLOAD_TOO_LARGE');
     expect(seen).toEqual([]);
+    await expect.poll(inputKeys).toEqual([]);
     const [letter] = await admin.deadLetters('default').list();
     expect(letter?.reason).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -250,6 +251,7 @@ describe('stored inputs (large calls)', () => {
     const [outputKey] = await outputKeys();
     expect(outputKey).toBe(keys.output('plain.1', token));
     expect(JSON.parse((await redis.get(outputKey ?? '')) ?? '{}').json.data).toHaveLength(BIG.length);
+    expect(await redis.pttl(outputKey ?? '')).toBeGreaterThan(0);
     expect(await redis.pttl(outputKey ?? '')).toBeLessThanOrEqual(60_000);
 
     await send('idem.1', 'k1');
@@ -273,11 +275,38 @@ describe('stored inputs (large calls)', () => {
     expect((err as Error).message).toContain('stored result');
   });
 
-  it('deletes the stored result of a worker whose lease was lost (fenced), leaving no output behind', async () => {
-    const { client, worker, outputKeys } = await start({ worker: { leaseMs: 300, deadlineGraceMs: 100 } });
+  it("leaves a fenced worker's stored result to its TTL (a re-sent complete looks the same, and its reply names that key)", async () => {
+    const { client, worker, outputKeys, redis } = await start({ worker: { leaseMs: 300, deadlineGraceMs: 100 } });
     const err = await client.gen({ n: BIG.length, at: AT, sleepMs: 1500 }, { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
     await expect.poll(() => worker.stats.fenced, { timeout: 4000 }).toBe(1);
+    const [outputKey] = await outputKeys();
+    expect(await redis.pttl(outputKey ?? '')).toBeGreaterThan(0);
+    expect(await redis.pttl(outputKey ?? '')).toBeLessThanOrEqual(60_000);
+  });
+
+  it('sends a large result inline when Redis refuses its key, rather than losing it', async () => {
+    const { redis, keys, outputKeys } = await start({ startWorker: false });
+    const prefix = keys.base.slice(0, keys.base.indexOf(':{'));
+    // A worker whose ACL covers every key of the queue but the output keys.
+    const user = `tw-nooutput-${prefix}`;
+    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', 'resetkeys', `~${keys.base}:[^o]*`, '&*', '+@all');
+    cleanups.push(async () => void (await redis.call('ACL', 'DELUSER', user)));
+    const url = new URL(redisUrl());
+    url.username = user;
+    const worker = createWorker(
+      contract,
+      { big: ({ data, at }) => ({ n: data.length, at, attempt: 1 }), gen: ({ n, at }) => ({ data: 'y'.repeat(n), at }) },
+      { redis: url.toString(), prefix, logger: quietLogger },
+    );
+    const client = createClient(contract, { redis: redisUrl(), prefix });
+    cleanups.push(async () => {
+      await client.$close();
+      await worker.close();
+    });
+    await worker.start();
+    expect((await client.gen({ n: BIG.length, at: AT })).data).toHaveLength(BIG.length);
+    expect(worker.stats.succeeded).toBeLessThanOrEqual(1);
     expect(await outputKeys()).toEqual([]);
   });
 
@@ -328,7 +357,8 @@ describe('stored inputs (large calls)', () => {
     const client = createClient(contract, { redis: url.toString(), prefix: keys.base.slice(0, keys.base.indexOf(':{')) });
     cleanups.push(() => client.$close());
     const err = await client.big({ data: BIG, at: AT, failTimes: 0 }).catch((e: unknown) => e);
-    expect(isTaskwireError(err) && err.message).toContain('NOPERM');
+    expect(isTaskwireError(err) && err.code).toBe('CONNECTION');
+    expect((err as Error).message).toContain('NOPERM');
     // Small calls of the same client still go.
     expect((await client.big({ data: 'small', at: AT, failTimes: 0 })).n).toBe(5);
     expect(worker.stats.taken).toBe(1);
