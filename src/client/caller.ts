@@ -274,7 +274,8 @@ export class Caller {
   }
 
   #expire(call: PendingCall): void {
-    const unreachable = !call.enqueued && this.#commands.status !== 'ready';
+    // A large call waits for its input's SET on the bulk connection before it is enqueued.
+    const unreachable = !call.enqueued && (this.#commands.status !== 'ready' || (call.stored && this.#bulk?.status !== 'ready'));
     const err = unreachable
       ? new TaskwireError(ERROR_CODES.CONNECTION, `Redis unreachable: ${call.route.path} could not be sent before its deadline`, {
           data: { task: call.route.path },
