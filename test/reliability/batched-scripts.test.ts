@@ -147,7 +147,7 @@ describe('batched take and complete scripts', () => {
     await redis.rpush(keys.wait, envelope('p'), envelope('r'), envelope('d'), envelope('i'), envelope('k'));
     const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
     const [p, r, d, i, k] = taken.calls.map((x) => x.token) as [string, string, string, string, string];
-    for (const id of ['d', 'i', 'r']) await redis.set(keys.input(id), `input of ${id}`);
+    for (const id of ['d', 'i', 'p', 'r']) await redis.set(keys.input(id), `input of ${id}`);
     const idem = `${keys.base}:idem:x`;
     const sub = redis.duplicate();
     cleanups.push(async () => sub.disconnect());
@@ -155,7 +155,7 @@ describe('batched take and complete scripts', () => {
     await sub.subscribe(`${options.channelPrefix}cl9`);
     sub.on('message', (_ch, msg: string) => heard.push(msg));
     const res = await s.complete(keys, [
-      { ...reply(p, 'p', 'cl9'), action: 'p' },
+      { ...reply(p, 'p', 'cl9'), action: 'p', input: '-' },
       { token: r, callId: 'r', action: 'r', to: '60000', payload: envelope('r'), deadReason: '', idem: '', idemTtlMs: 0, input: '' },
       // A stored input goes with its call, into the dead letter when there is one.
       { token: d, callId: 'd', action: '-', to: '', payload: '{"err":1}', deadReason: 'ATTEMPTS_EXHAUSTED', idem: '', idemTtlMs: 0, input: '{"json":"in"}' },
@@ -163,7 +163,7 @@ describe('batched take and complete scripts', () => {
       { ...reply(i, 'i', 'cl8'), idem, idemTtlMs: 60_000, input: '-' },
       reply(k, 'k', 'cl8'),
     ], options);
-    expect(await redis.exists(keys.input('d'), keys.input('i'), keys.input('r'))).toBe(1);
+    expect(await redis.exists(keys.input('d'), keys.input('i'), keys.input('p'), keys.input('r'))).toBe(1);
     expect(await redis.exists(keys.input('r'))).toBe(1); // a retry keeps it for the next attempt
     expect(res).toEqual([1, 1, 1, 1, 1]);
     expect(await redis.get(`${idem}:result`)).toBe(reply(i, 'i', 'cl8').payload);

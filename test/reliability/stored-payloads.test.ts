@@ -4,6 +4,7 @@ import { createAdmin, createClient, createWorker, isTaskwireError, router, task,
 import { encodeCall } from '../../src/wire/envelope.js';
 import { queueKeys, STORED_PAYLOAD_BYTES } from '../../src/wire/keys.js';
 import { quietLogger } from '../support/fixtures.js';
+import { monitorCommands } from '../support/monitor.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
 
 /**
@@ -366,15 +367,20 @@ describe('stored inputs (large calls)', () => {
   });
 
   it('drops the stored input of a call that joined an earlier one with the same idempotency key', async () => {
-    const { client, running, inputKeys } = await start();
+    const { client, running, inputKeys, keys } = await start();
     let release = () => undefined as void;
     hold = new Promise<void>((r) => (release = r));
     const first = client.gen({ n: 10, at: AT }, { idempotencyKey: 'same' });
     await expect.poll(() => running.length).toBe(1);
+    const monitor = await monitorCommands(redisUrl(), keys.base.slice(0, keys.base.indexOf(':{')));
+    cleanups.push(async () => monitor.stop());
     // Same key, large input: joins the first call (enqueue-3 answers -2) and is never queued.
     const input = { n: 10, at: AT, sleepMs: 0, pad: BIG } as { n: number; at: Date };
     const second = client.gen(input, { idempotencyKey: 'same' });
-    await new Promise((r) => setTimeout(r, 200));
+    // Its input was stored, then deleted once the enqueue said it joined.
+    const touched = (cmd: string) => monitor.seen.filter((c) => c.args[0]?.toLowerCase() === cmd && c.args[1]?.includes(':input:')).map((c) => c.args[1]);
+    await expect.poll(() => touched('unlink').length).toBe(1);
+    expect(touched('set')).toEqual(touched('unlink'));
     expect(await inputKeys()).toEqual([]);
     release();
     hold = Promise.resolve();
