@@ -83,7 +83,11 @@ export async function closeConnection(conn: Connection): Promise<void> {
   conn.disconnect(false);
 }
 
-/** An error Redis answered (OOM, NOPERM, WRONGTYPE…), as opposed to a lost connection: trying again will not help. */
-export function isReplyError(err: unknown): err is Error {
-  return err instanceof ReplyError;
+/**
+ * The code of an error Redis answered (`NOPERM`, `OOM`, `WRONGTYPE`, `BUSY`, `LOADING`…: the first
+ * word of its message), as opposed to a lost connection (undefined). Some pass (`BUSY`,
+ * `LOADING`), some do not (`NOPERM`, `WRONGTYPE`): callers decide.
+ */
+export function redisErrorCode(err: unknown): string | undefined {
+  return err instanceof ReplyError ? (/^[A-Z]+/.exec((err as Error).message)?.[0] ?? 'ERR') : undefined;
 }

@@ -6,7 +6,7 @@ import { DEFAULT_QUEUE } from '../contract/route.js';
 import { bytesOver, decodeCall, encodeCall, type CallEnvelope } from '../wire/envelope.js';
 import { INBOX_TTL_MS, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { superjsonSerializer } from '../wire/serializer.js';
-import { closeConnection, isReplyError, openConnection, type Connection } from '../transport/connection.js';
+import { closeConnection, openConnection, redisErrorCode, type Connection } from '../transport/connection.js';
 import { scripts as loadScripts, type TakenCall } from '../transport/scripts.js';
 import { CallContext } from './call-context.js';
 import { Fetcher } from './fetcher.js';
@@ -110,16 +110,20 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
    */
   async function settle(keys: QueueKeys, item: OkSettlement): Promise<boolean> {
     const giveUp = Date.now() + o.leaseMs;
-    const stored = item.storedOutput;
+    let written = false;
     for (;;) {
       try {
-        // Written first (awaited), so the reply never names an output that is not there yet. A
-        // fenced worker's output is left to its TTL: "not settled" may also be a re-sent complete
-        // whose first run settled, and its reply names this very key.
-        if (stored && !(await storeOutput(stored))) {
-          // Redis refused it (OOM, an ACL without output keys): the result goes inline instead.
-          item.payload = stored.inline;
-          item.storedOutput = undefined;
+        // Written first (awaited, once), so the reply never names an output that is not there
+        // yet. A fenced worker's output is left to its TTL: "not settled" may also be a re-sent
+        // complete whose first run settled, and its reply names this very key.
+        const stored = item.storedOutput;
+        if (stored && !written) {
+          written = await storeOutput(stored);
+          if (!written) {
+            // Redis refused it (OOM, an ACL without output keys): the result goes inline instead.
+            item.payload = stored.inline;
+            item.storedOutput = undefined;
+          }
         }
         const settled = await (replier as Replier).settle(keys, item);
         if (!settled) stats.fenced++;
@@ -140,8 +144,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       await conn().set(stored.key, stored.text, 'PX', o.replyTtlMs);
       return true;
     } catch (err) {
-      if (!isReplyError(err)) throw err;
-      logger.warn('taskwire: could not store a large result; sending it inline', { error: err.message });
+      if (redisErrorCode(err) === undefined) throw err;
+      logger.warn('taskwire: could not store a large result; sending it inline', { error: (err as Error).message });
       return false;
     }
   }
@@ -262,10 +266,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     try {
       body = await conn().getrangeBuffer(keys.input(env.id), 0, o.maxPayloadBytes);
     } catch (err) {
-      // A refusal by Redis (an ACL without input keys, a wrong type) will not pass on redelivery:
-      // answered now. Connection errors throw: the call comes back when its lease expires.
-      if (!isReplyError(err)) throw err;
-      return { error: new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} cannot be read: ${err.message}`, { data }) };
+      // A refusal that will not pass on redelivery (an ACL without input keys, a wrong type) is
+      // answered now. Anything else (a lost connection, BUSY, LOADING) throws: the call comes
+      // back when its lease expires.
+      const code = redisErrorCode(err);
+      if (code !== 'NOPERM' && code !== 'WRONGTYPE') throw err;
+      return { error: new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} cannot be read: ${(err as Error).message}`, { data }) };
     }
     // GETRANGE answers "" for a missing key; a serialized input is never empty.
     if (body.length === 0) return { error: new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is gone (expired or deleted)`, { data }) };

@@ -366,6 +366,39 @@ describe('stored inputs (large calls)', () => {
     expect(await redis.xlen(keys.dead)).toBe(0);
   });
 
+  it('answers PROTOCOL when the worker may not read input keys, and the rest of its batch still settles', async () => {
+    const { redis, keys } = await start({ startWorker: false });
+    const prefix = keys.base.slice(0, keys.base.indexOf(':{'));
+    // Every key of the queue but the input keys (inbox and idem also begin with an i).
+    const user = `tw-noinput-${prefix}`;
+    const patterns = [`~${keys.base}:[^i]*`, `~${keys.base}:inbox:*`, `~${keys.base}:idem:*`];
+    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', 'resetkeys', ...patterns, '&*', '+@all');
+    cleanups.push(async () => void (await redis.call('ACL', 'DELUSER', user)));
+    const url = new URL(redisUrl());
+    url.username = user;
+    const worker = createWorker(
+      contract,
+      { big: ({ data, at }) => ({ n: data.length, at, attempt: 1 }), gen: ({ n, at }) => ({ data: 'y'.repeat(n), at }) },
+      { redis: url.toString(), prefix, logger: quietLogger },
+    );
+    const client = createClient(contract, { redis: redisUrl(), prefix });
+    cleanups.push(async () => {
+      await client.$close();
+      await worker.close();
+    });
+    await worker.start();
+    const t0 = Date.now();
+    const [large, ...small] = await Promise.all([
+      client.big({ data: BIG, at: AT, failTimes: 0 }, { timeoutMs: 8000 }).catch((e: unknown) => e),
+      ...Array.from({ length: 5 }, (_, i) => client.big({ data: `s${i}`, at: AT, failTimes: 0 }, { timeoutMs: 8000 })),
+    ]);
+    expect(isTaskwireError(large) && large.code).toBe('PROTOCOL');
+    expect((large as Error).message).toContain('NOPERM');
+    expect(Date.now() - t0).toBeLessThan(4000); // answered, not left to its deadline
+    expect(small.map((r) => r.n)).toEqual([2, 2, 2, 2, 2]);
+    expect(worker.stats.fenced).toBe(0);
+  });
+
   it('drops the stored input of a call that joined an earlier one with the same idempotency key', async () => {
     const { client, running, inputKeys, keys } = await start();
     let release = () => undefined as void;
@@ -391,13 +424,20 @@ describe('stored inputs (large calls)', () => {
   it('deletes the stored input of a call cancelled while it waited to be retried', async () => {
     const { client, seen, inputKeys, redis, keys } = await start();
     const abort = new AbortController();
+    // A backoff of up to 10 minutes (full jitter): the retry is still waiting when the call is
+    // cancelled, and is then made due by hand.
     const call = client
-      .big({ data: BIG, at: AT, failTimes: 1 }, { signal: abort.signal, retry: { attempts: 2, backoffMs: 600, maxDelayMs: 600 } })
+      .big(
+        { data: BIG, at: AT, failTimes: 1 },
+        { signal: abort.signal, timeoutMs: 900_000, retry: { attempts: 2, backoffMs: 600_000, maxDelayMs: 600_000 } },
+      )
       .catch((e: unknown) => e);
     await expect.poll(() => redis.zcard(keys.delayed)).toBe(1);
     abort.abort();
     expect(isTaskwireError(await call) && ((await call) as { code: string }).code).toBe('CANCELLED');
     expect(await inputKeys()).toHaveLength(1); // still waiting in `delayed`
+    const [retry] = await redis.zrange(keys.delayed, 0, 0);
+    await redis.zadd(keys.delayed, 0, retry ?? '');
     // Promoted, then dropped unrun by the take, which deletes its input.
     await expect.poll(() => redis.zcard(keys.delayed), { timeout: 3000 }).toBe(0);
     await expect.poll(inputKeys, { timeout: 3000 }).toEqual([]);

@@ -103,7 +103,9 @@ for k, j in ipairs(held_at) do
         'envelope', bodies[k] or '', 'error', payload, 'at', tostring(now))
     end
   end
-  if input ~= '' then redis.call('UNLINK', base .. ':input:' .. id) end
+  -- pcall: best effort (the key has a TTL). An error here, after the leases above were released,
+  -- would abort the script with its writes so far kept, and every reply of the batch lost.
+  if input ~= '' then redis.pcall('UNLINK', base .. ':input:' .. id) end
   if action == 'k' then
     redis.call('SET', base .. ':reply:' .. id, payload, 'PX', reply_ttl)
     local replies = inboxes[to]

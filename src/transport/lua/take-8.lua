@@ -113,7 +113,7 @@ if #dropped > 0 then
   -- rare path, and a false match only deletes a key that does not exist.
   local base = string.sub(KEYS[1], 1, -6)
   for j, id in ipairs(dropped) do
-    if string.find(dropped_raw[j], '"stored":1', 1, true) then redis.call('UNLINK', base .. ':input:' .. id) end
+    if string.find(dropped_raw[j], '"stored":1', 1, true) then redis.pcall('UNLINK', base .. ':input:' .. id) end
   end
   -- A dropped call never settles, so nothing else would forget its delivery count.
   if redis.call('HLEN', KEYS[5]) > 0 then redis.call('HDEL', KEYS[5], unpack(dropped)) end
