@@ -162,7 +162,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       logger.warn('taskwire: malformed message set aside', { queue: keys.queue, reason: decoded.reason });
       stats.deadLettered++;
       const err = new TaskwireError(ERROR_CODES.PROTOCOL, `malformed call: ${decoded.reason}`);
-      return settle(keys, build.error(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`));
+      const item = build.error(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`);
+      // An input it says it stored has no reader left (it cannot be replayed either).
+      if (decoded.id && taken.raw.includes('"stored":1')) item.input = '-';
+      return settle(keys, item);
     }
     const env = decoded.value;
     let inputText: string | undefined;

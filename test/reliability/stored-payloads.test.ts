@@ -192,6 +192,17 @@ describe('stored inputs (large calls)', () => {
     expect((await client.big({ data: BIG, at: AT, failTimes: 0 })).n).toBe(BIG.length);
   });
 
+  it('deletes the stored input of a malformed call that names one, when it sets the call aside', async () => {
+    const { redis, keys, inputKeys, admin } = await start();
+    await redis.set(keys.input('bad.1'), '{"json":{}}', 'PX', 60_000);
+    // attempt 0 breaks the envelope; its id and reply target are still readable.
+    const raw = '{"v":1,"id":"bad.1","task":"big","stored":1,"reply":{"mode":"key","client":"nobody"},"deadline":9999999999999,"attempt":0,"sentAt":1}';
+    await redis.rpush(keys.wait, raw);
+    await expect.poll(() => admin.deadLetters('default').count()).toBe(1);
+    await expect.poll(inputKeys).toEqual([]);
+    expect(await redis.get(keys.reply('bad.1'))).toContain('"code":"PROTOCOL"');
+  });
+
   it("refuses a stored input over the worker's maxPayloadBytes without running it", async () => {
     const { client, admin, seen, inputKeys } = await start({ maxPayloadBytes: STORED_PAYLOAD_BYTES * 2 });
     const err = await client.big({ data: BIG, at: AT, failTimes: 0 }).catch((e: unknown) => e);
