@@ -2,14 +2,16 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
-import { bytesOver, decodeReply, encodeCall, replyError, storedCall, type ReplyEnvelope, type ReplyMode } from '../wire/envelope.js';
-import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, queueKeys, replyChannel, STORED_INPUT_GRACE_MS, STORED_PAYLOAD_BYTES, type QueueKeys } from '../wire/keys.js';
+import { bytesOver, encodeCall, storedCall, type ReplyMode } from '../wire/envelope.js';
+import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, queueKeys, replyChannel, STORED_PAYLOAD_BYTES, type QueueKeys } from '../wire/keys.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
 import { scripts, type Scripts } from '../transport/scripts.js';
 import { AbortListeners } from './abort-listeners.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
+import { ReplySettler } from './reply-settler.js';
+import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { ReplyPubSub } from './reply-pubsub.js';
@@ -38,6 +40,8 @@ export class Caller {
   readonly #commands: Connection;
   readonly #scripts: Scripts;
   readonly #batcher: EnqueueBatcher;
+  readonly #stored: StoredPayloads;
+  readonly #replies: ReplySettler;
   readonly #pending = new PendingCalls();
   readonly #abortListeners = new AbortListeners<PendingCall>((call) => this.#abort(call));
   readonly #keysByQueue = new Map<string, QueueKeys>();
@@ -45,7 +49,6 @@ export class Caller {
   #blocking: Connection[] = [];
   #pubsub: ReplyPubSub | undefined;
   #subscriber: Connection | undefined;
-  #bulk: Connection | undefined;
   #closed = false;
   #everReady = false;
   readonly #storeLargeInputs: boolean;
@@ -70,6 +73,8 @@ export class Caller {
     });
     this.#scripts = scripts(this.#commands);
     this.#batcher = new EnqueueBatcher(this.#scripts);
+    this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
+    this.#replies = new ReplySettler(this.#pending, this.#serializer, this.#stored);
   }
 
   get pending(): number {
@@ -191,7 +196,7 @@ export class Caller {
     const enqueued = (res: number) => {
       call.enqueued = true;
       // Refused (no worker), or answered from an earlier call's idempotent result: nobody reads it.
-      if (stored && res < 0) this.#dropInput(call);
+      if (stored && res < 0) this.#stored.dropInput(keys, id);
       if (res === -1) {
         this.#pending.reject(
           id,
@@ -224,17 +229,14 @@ export class Caller {
         .then(enqueued, failed);
     };
     // The enqueue waits for the SET: a call whose input Redis refused (OOM, say) must not be
-    // queued, nor one that timed out or was cancelled meanwhile (its input goes again). The SETs
-    // have a connection of their own: behind megabytes of them, enqueues and UNLINKs waited
-    // their turn and the worker starved (1 MB inputs, 100 in flight: 100-133 calls/s, 125-160
-    // with the bulk connection, in one noisy hour).
+    // queued, nor one that timed out or was cancelled meanwhile (its input goes again).
     const enqueue = form
       ? () => {
           // Settled meanwhile (closed, cancelled, timed out while a first pub/sub call subscribed).
           if (!this.#pending.get(id)) return;
-          this.#bulkConnection()
-            .set(keys.input(id), form.payload, 'PX', timeoutMs + STORED_INPUT_GRACE_MS)
-            .then(() => (this.#pending.get(id) ? enqueueNow() : this.#dropInput(call)), failed);
+          this.#stored
+            .writeInput(keys, id, form.payload, timeoutMs)
+            .then(() => (this.#pending.get(id) ? enqueueNow() : this.#stored.dropInput(keys, id)), failed);
         }
       : enqueueNow;
     if (mode === 'key') {
@@ -256,27 +258,13 @@ export class Caller {
     // Withdrawn if still queued; otherwise the workers are told and abort the handler's ctx.signal.
     this.#scripts
       .cancel(call.keys, call.raw, call.id, call.deadline)
-      .then((withdrawn) => withdrawn === 1 && call.stored && this.#dropInput(call))
+      .then((withdrawn) => withdrawn === 1 && call.stored && this.#stored.dropInput(call.keys, call.id))
       .catch(() => undefined);
   }
 
-  /** The connection that carries stored inputs (opened with the first one). */
-  #bulkConnection(): Connection {
-    if (!this.#bulk) {
-      this.#bulk = openConnection(this.#options.redis, { name: `tw-client-${this.id}-bulk` });
-      this.#bulk.on('error', () => undefined);
-    }
-    return this.#bulk;
-  }
-
-  /** Deletes the stored input of a call that no worker will take (best effort: it expires anyway). */
-  #dropInput(call: PendingCall): void {
-    this.#commands.unlink(call.keys.input(call.id)).catch(() => undefined);
-  }
-
   #expire(call: PendingCall): void {
-    // A large call waits for its input's SET on the bulk connection before it is enqueued.
-    const unreachable = !call.enqueued && (this.#commands.status !== 'ready' || (call.stored && this.#bulk?.status !== 'ready'));
+    // A large call waits for its input's SET before it is enqueued.
+    const unreachable = !call.enqueued && (this.#commands.status !== 'ready' || (call.stored && this.#stored.inputsDown));
     const err = unreachable
       ? new TaskwireError(ERROR_CODES.CONNECTION, `Redis unreachable: ${call.route.path} could not be sent before its deadline`, {
           data: { task: call.route.path },
@@ -292,7 +280,7 @@ export class Caller {
         .lrem(call.keys.wait, 1, call.raw)
         .then((n) => {
           if (n === 0) return 0;
-          if (call.stored) this.#dropInput(call);
+          if (call.stored) this.#stored.dropInput(call.keys, call.id);
           return this.#commands.hdel(call.keys.deliveries, call.id);
         })
         .catch(() => undefined);
@@ -329,7 +317,7 @@ export class Caller {
           commands: this.#commands,
           clientId: this.id,
           queues,
-          onReply: (raw) => this.#onReply(raw),
+          onReply: (raw) => this.#replies.onReply(raw),
           hasWaiters: () => this.#pending.keyModeCount > 0,
         });
       });
@@ -342,7 +330,7 @@ export class Caller {
     if (!this.#pubsub) {
       this.#subscriber = openConnection(this.#options.redis, { name: `tw-client-${this.id}-sub`, blocking: true });
       this.#subscriber.on('error', () => undefined);
-      this.#pubsub = new ReplyPubSub(this.#subscriber, replyChannel(this.#prefix, this.id), (raw) => this.#onReply(raw));
+      this.#pubsub = new ReplyPubSub(this.#subscriber, replyChannel(this.#prefix, this.id), (raw) => this.#replies.onReply(raw));
     }
     return this.#pubsub.isReady || this.#pubsub.ready();
   }
@@ -362,106 +350,6 @@ export class Caller {
     await Promise.all([...byQueue.values()].map((keys) => inbox.fetch(keys).catch(() => undefined)));
   }
 
-  #onReply(raw: string): void {
-    const decoded = decodeReply(raw);
-    if (!decoded.ok) return; // Not ours to understand; nobody can be told.
-    const reply = decoded.value;
-    const call = this.#pending.get(reply.id);
-    if (!call) return; // Settled already (timeout, cancel) or a duplicate: exactly one outcome.
-    if (reply.ok && reply.stored !== undefined) return this.#readStoredOutput(call, reply, reply.stored);
-    this.#settle(call, reply, reply.ok ? reply.output : undefined);
-  }
-
-  /**
-   * A large result is at its own key (keys.ts STORED_PAYLOAD_BYTES): GET, then UNLINK once read.
-   * Not GETDEL: ioredis re-sends a command whose answer a dropped connection lost, and a re-sent
-   * GETDEL would find nothing (the key's TTL covers an UNLINK that is lost). A second notice of
-   * the same reply (inbox and reconnect sweep) is ignored while the first is being read.
-   */
-  #readStoredOutput(call: PendingCall, reply: ReplyEnvelope, token: string): void {
-    if (call.readingOutput) return;
-    call.readingOutput = true;
-    const key = call.keys.output(call.id, token);
-    this.#commands.get(key).then(
-      (text) => {
-        if (text !== null) this.#commands.unlink(key).catch(() => undefined);
-        if (!this.#pending.get(call.id)) return;
-        if (text === null) {
-          this.#pending.reject(
-            call.id,
-            new TaskwireError(ERROR_CODES.PROTOCOL, `the stored result of ${call.route.path} is gone (expired or deleted)`, { data: { task: call.route.path } }),
-          );
-          return;
-        }
-        let output: unknown;
-        try {
-          output = JSON.parse(text);
-        } catch (err) {
-          this.#undecodable(call, err);
-          return;
-        }
-        this.#settle(call, reply, output);
-      },
-      (err: unknown) => {
-        this.#pending.reject(
-          call.id,
-          new TaskwireError(ERROR_CODES.CONNECTION, `could not read the stored result of ${call.route.path}: ${(err as Error).message}`, {
-            cause: err,
-            data: { task: call.route.path },
-          }),
-        );
-      },
-    );
-  }
-
-  /** `serialized`: the reply's output as sent (read from its key for a stored one). */
-  #settle(call: PendingCall, reply: ReplyEnvelope, serialized: unknown): void {
-    let output: unknown;
-    try {
-      if (!reply.ok) {
-        this.#pending.reject(reply.id, replyError(reply, (d) => this.#serializer.deserialize(d)));
-        return;
-      }
-      output = this.#serializer.deserialize(serialized);
-    } catch (err) {
-      this.#undecodable(call, err);
-      return;
-    }
-    // Same fingerprint: the worker already checked output against this very schema.
-    const schema = call.route.output;
-    if (!schema || reply.fp === undefined || reply.fp === call.route.fingerprint) {
-      this.#pending.resolve(reply.id, output);
-      return;
-    }
-    const parsed = parseSync(schema, output);
-    if (parsed) this.#checkedOutput(call, output, parsed, reply.fp);
-    else schema.safeParseAsync(output).then((p) => this.#checkedOutput(call, output, p, reply.fp), (err: unknown) => this.#undecodable(call, err));
-  }
-
-  /** The result of a worker with another contract version, checked against this client's (and passed on as sent). */
-  #checkedOutput(call: PendingCall, output: unknown, parsed: z.ZodSafeParseResult<unknown>, workerFingerprint: string | undefined): void {
-    if (parsed.success) {
-      this.#pending.resolve(call.id, output);
-      return;
-    }
-    const path = call.route.path;
-    this.#pending.reject(
-      call.id,
-      new TaskwireError(
-        ERROR_CODES.CONTRACT_MISMATCH,
-        `result of ${path} does not match this client's contract (worker's contract differs): ${issuesText(parsed.error)}`,
-        { data: { task: path, issues: parsed.error.issues, clientFingerprint: call.route.fingerprint, workerFingerprint } },
-      ),
-    );
-  }
-
-  #undecodable(call: PendingCall, err: unknown): void {
-    this.#pending.reject(
-      call.id,
-      new TaskwireError(ERROR_CODES.PROTOCOL, `reply of ${call.route.path} could not be decoded: ${(err as Error).message}`, { cause: err }),
-    );
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -469,7 +357,7 @@ export class Caller {
     for (const inbox of this.#inboxes) inbox.close();
     // Reply keys read in the last moments would otherwise wait out their TTL (QUIT goes first).
     await Promise.all(this.#inboxes.map((inbox) => inbox.flushUnlinks()));
-    const conns = [this.#commands, ...this.#blocking, this.#subscriber, this.#bulk].filter((c): c is Connection => c !== undefined);
+    const conns = [this.#commands, ...this.#blocking, this.#subscriber, this.#stored.connection].filter((c): c is Connection => c !== undefined);
     // The blocking connections may sit in BLMPOP; disconnecting is the only way to end it at once.
     for (const b of this.#blocking) b.disconnect(false);
     await Promise.all(conns.map((c) => closeConnection(c)));

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { createAdmin, createClient, createWorker, isTaskwireError, router, task, type Worker } from '../../src/index.js';
 import { encodeCall } from '../../src/wire/envelope.js';
-import { queueKeys, STORED_PAYLOAD_BYTES } from '../../src/wire/keys.js';
+import { queueKeys, STORED_PAYLOAD_BYTES, type QueueKeys } from '../../src/wire/keys.js';
 import { quietLogger } from '../support/fixtures.js';
 import { monitorCommands } from '../support/monitor.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
@@ -76,6 +77,28 @@ describe('stored inputs (large calls)', () => {
     const inputKeys = () => insp.redis.keys(`${keys.base}:input:*`);
     const outputKeys = () => insp.redis.keys(`${keys.base}:output:*`);
     return { worker, client, admin, redis: insp.redis, keys, seen, running, inputKeys, outputKeys };
+  }
+
+  /** A started worker connected as an ACL user limited to `patterns`, and a client with full access. */
+  async function restrictedWorker(redis: Redis, keys: QueueKeys, name: string, patterns: string[]) {
+    const prefix = keys.base.slice(0, keys.base.indexOf(':{'));
+    const user = `tw-${name}-${prefix}`;
+    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', 'resetkeys', ...patterns, '&*', '+@all');
+    cleanups.push(async () => void (await redis.call('ACL', 'DELUSER', user)));
+    const url = new URL(redisUrl());
+    url.username = user;
+    const worker = createWorker(
+      contract,
+      { big: ({ data, at }) => ({ n: data.length, at, attempt: 1 }), gen: ({ n, at }) => ({ data: 'y'.repeat(n), at }) },
+      { redis: url.toString(), prefix, logger: quietLogger },
+    );
+    const client = createClient(contract, { redis: redisUrl(), prefix });
+    cleanups.push(async () => {
+      await client.$close();
+      await worker.close();
+    });
+    await worker.start();
+    return { worker, client };
   }
 
   it('queues a small envelope, keeps the input at its own key until the call is done, then deletes it', async () => {
@@ -299,24 +322,8 @@ describe('stored inputs (large calls)', () => {
 
   it('sends a large result inline when Redis refuses its key, rather than losing it', async () => {
     const { redis, keys, outputKeys } = await start({ startWorker: false });
-    const prefix = keys.base.slice(0, keys.base.indexOf(':{'));
     // A worker whose ACL covers every key of the queue but the output keys.
-    const user = `tw-nooutput-${prefix}`;
-    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', 'resetkeys', `~${keys.base}:[^o]*`, '&*', '+@all');
-    cleanups.push(async () => void (await redis.call('ACL', 'DELUSER', user)));
-    const url = new URL(redisUrl());
-    url.username = user;
-    const worker = createWorker(
-      contract,
-      { big: ({ data, at }) => ({ n: data.length, at, attempt: 1 }), gen: ({ n, at }) => ({ data: 'y'.repeat(n), at }) },
-      { redis: url.toString(), prefix, logger: quietLogger },
-    );
-    const client = createClient(contract, { redis: redisUrl(), prefix });
-    cleanups.push(async () => {
-      await client.$close();
-      await worker.close();
-    });
-    await worker.start();
+    const { worker, client } = await restrictedWorker(redis, keys, 'nooutput', [`~${keys.base}:[^o]*`]);
     expect((await client.gen({ n: BIG.length, at: AT })).data).toHaveLength(BIG.length);
     expect(worker.stats.succeeded).toBeLessThanOrEqual(1);
     expect(await outputKeys()).toEqual([]);
@@ -379,25 +386,9 @@ describe('stored inputs (large calls)', () => {
 
   it('answers PROTOCOL when the worker may not read input keys, and the rest of its batch still settles', async () => {
     const { redis, keys } = await start({ startWorker: false });
-    const prefix = keys.base.slice(0, keys.base.indexOf(':{'));
     // Every key of the queue but the input keys (inbox and idem also begin with an i).
-    const user = `tw-noinput-${prefix}`;
     const patterns = [`~${keys.base}:[^i]*`, `~${keys.base}:inbox:*`, `~${keys.base}:idem:*`];
-    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', 'resetkeys', ...patterns, '&*', '+@all');
-    cleanups.push(async () => void (await redis.call('ACL', 'DELUSER', user)));
-    const url = new URL(redisUrl());
-    url.username = user;
-    const worker = createWorker(
-      contract,
-      { big: ({ data, at }) => ({ n: data.length, at, attempt: 1 }), gen: ({ n, at }) => ({ data: 'y'.repeat(n), at }) },
-      { redis: url.toString(), prefix, logger: quietLogger },
-    );
-    const client = createClient(contract, { redis: redisUrl(), prefix });
-    cleanups.push(async () => {
-      await client.$close();
-      await worker.close();
-    });
-    await worker.start();
+    const { worker, client } = await restrictedWorker(redis, keys, 'noinput', patterns);
     const t0 = Date.now();
     const [large, ...small] = await Promise.all([
       client.big({ data: BIG, at: AT, failTimes: 0 }, { timeoutMs: 8000 }).catch((e: unknown) => e),

@@ -1,0 +1,120 @@
+import { ERROR_CODES, TaskwireError } from '../errors.js';
+import type { z } from 'zod';
+import { issuesText, parseSync } from '../contract/parse.js';
+import { decodeReply, replyError, type ReplyEnvelope } from '../wire/envelope.js';
+import type { Serializer } from '../wire/serializer.js';
+import type { PendingCall, PendingCalls } from './pending-calls.js';
+import type { StoredPayloads } from './stored-payloads.js';
+
+/**
+ * Turns replies (from the inbox, the reconnect sweep or pub/sub) into outcomes: decode, read a
+ * stored result, deserialize, re-check output from a worker with another contract version, and
+ * settle the pending call exactly once.
+ */
+export class ReplySettler {
+  readonly #pending: PendingCalls;
+  readonly #serializer: Serializer;
+  readonly #stored: StoredPayloads;
+
+  constructor(pending: PendingCalls, serializer: Serializer, stored: StoredPayloads) {
+    this.#pending = pending;
+    this.#serializer = serializer;
+    this.#stored = stored;
+  }
+
+  onReply(raw: string): void {
+    const decoded = decodeReply(raw);
+    if (!decoded.ok) return; // Not ours to understand; nobody can be told.
+    const reply = decoded.value;
+    const call = this.#pending.get(reply.id);
+    if (!call) return; // Settled already (timeout, cancel) or a duplicate: exactly one outcome.
+    if (reply.ok && reply.stored !== undefined) return this.#readStoredOutput(call, reply, reply.stored);
+    this.#settle(call, reply, reply.ok ? reply.output : undefined);
+  }
+
+  /**
+   * A large result is at its own key (stored-payloads.ts). A second notice of the same reply
+   * (inbox and reconnect sweep) is ignored while the first is being read.
+   */
+  #readStoredOutput(call: PendingCall, reply: ReplyEnvelope, token: string): void {
+    if (call.readingOutput) return;
+    call.readingOutput = true;
+    this.#stored.readOutput(call.keys, call.id, token).then(
+      (text) => {
+        if (!this.#pending.get(call.id)) return;
+        if (text === null) {
+          this.#pending.reject(
+            call.id,
+            new TaskwireError(ERROR_CODES.PROTOCOL, `the stored result of ${call.route.path} is gone (expired or deleted)`, { data: { task: call.route.path } }),
+          );
+          return;
+        }
+        let output: unknown;
+        try {
+          output = JSON.parse(text);
+        } catch (err) {
+          this.#undecodable(call, err);
+          return;
+        }
+        this.#settle(call, reply, output);
+      },
+      (err: unknown) => {
+        this.#pending.reject(
+          call.id,
+          new TaskwireError(ERROR_CODES.CONNECTION, `could not read the stored result of ${call.route.path}: ${(err as Error).message}`, {
+            cause: err,
+            data: { task: call.route.path },
+          }),
+        );
+      },
+    );
+  }
+
+  /** `serialized`: the reply's output as sent (read from its key for a stored one). */
+  #settle(call: PendingCall, reply: ReplyEnvelope, serialized: unknown): void {
+    let output: unknown;
+    try {
+      if (!reply.ok) {
+        this.#pending.reject(reply.id, replyError(reply, (d) => this.#serializer.deserialize(d)));
+        return;
+      }
+      output = this.#serializer.deserialize(serialized);
+    } catch (err) {
+      this.#undecodable(call, err);
+      return;
+    }
+    // Same fingerprint: the worker already checked output against this very schema.
+    const schema = call.route.output;
+    if (!schema || reply.fp === undefined || reply.fp === call.route.fingerprint) {
+      this.#pending.resolve(reply.id, output);
+      return;
+    }
+    const parsed = parseSync(schema, output);
+    if (parsed) this.#checkedOutput(call, output, parsed, reply.fp);
+    else schema.safeParseAsync(output).then((p) => this.#checkedOutput(call, output, p, reply.fp), (err: unknown) => this.#undecodable(call, err));
+  }
+
+  /** The result of a worker with another contract version, checked against this client's (and passed on as sent). */
+  #checkedOutput(call: PendingCall, output: unknown, parsed: z.ZodSafeParseResult<unknown>, workerFingerprint: string | undefined): void {
+    if (parsed.success) {
+      this.#pending.resolve(call.id, output);
+      return;
+    }
+    const path = call.route.path;
+    this.#pending.reject(
+      call.id,
+      new TaskwireError(
+        ERROR_CODES.CONTRACT_MISMATCH,
+        `result of ${path} does not match this client's contract (worker's contract differs): ${issuesText(parsed.error)}`,
+        { data: { task: path, issues: parsed.error.issues, clientFingerprint: call.route.fingerprint, workerFingerprint } },
+      ),
+    );
+  }
+
+  #undecodable(call: PendingCall, err: unknown): void {
+    this.#pending.reject(
+      call.id,
+      new TaskwireError(ERROR_CODES.PROTOCOL, `reply of ${call.route.path} could not be decoded: ${(err as Error).message}`, { cause: err }),
+    );
+  }
+}
