@@ -109,7 +109,9 @@ const serializedErrorSchema = z.object({
   retryable: z.boolean().optional(),
 });
 
-const token = z.string().regex(/^[0-9]{1,20}$/);
+/** A lease token as written by take-8.lua (`%d`). */
+const TOKEN = /^[0-9]{1,20}$/;
+const token = z.string().regex(TOKEN);
 export const replySchema = z.discriminatedUnion('ok', [
   z
     .object({ v: z.literal(1), id: callId, ok: z.literal(true), stored: token.optional(), output: z.unknown().optional(), fp: z.string().optional() })
@@ -135,7 +137,6 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 const isString = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max;
 const CALL_ID = /^[^"\\]+$/;
 const CLIENT_ID = /^[A-Za-z0-9_.:-]+$/;
-const TOKEN = /^[0-9]{1,20}$/;
 const isCallId = (v: unknown): v is string => isString(v, 1, 128) && CALL_ID.test(v);
 const optional = (v: unknown, check: (v: unknown) => boolean): boolean => v === undefined || check(v);
 
@@ -194,7 +195,7 @@ export function encodeCall(call: Omit<CallEnvelope, 'v'>): string {
     v: PROTOCOL_VERSION,
     id: call.id,
     task: call.task,
-    // Placed before the input, so complete-5.lua finds it within a few bytes.
+    // Right after the task, before the input (docs/PROTOCOL.md).
     stored: call.stored,
     input: call.stored === 1 ? undefined : call.input,
     reply: call.reply,
