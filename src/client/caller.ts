@@ -151,7 +151,8 @@ export class Caller {
         id,
         task: path,
         input: payload,
-        reply: { mode, client: this.id },
+        // Reply mode 'key' travels as `hash` (wire/envelope.ts WireReplyMode).
+        reply: { mode: mode === 'key' ? 'hash' : 'pubsub', client: this.id },
         deadline: now + timeoutMs,
         attempt: 1,
         headers: options.headers,
@@ -221,7 +222,7 @@ export class Caller {
           callId: id,
           idem: keys.idempotency(idem),
           idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
-          replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `k|${keys.reply(id)}|${keys.inbox(this.id)}`,
+          replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
           replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
           inboxTtlMs: INBOX_TTL_MS,
           markerTtlMs: timeoutMs,
@@ -305,8 +306,8 @@ export class Caller {
         const blocking = openConnection(this.#options.redis, { name: `tw-client-${this.id}-inbox${i || ''}`, blocking: true });
         this.#blocking.push(blocking);
         blocking.on('error', () => undefined);
-        // If only this connection dropped right after BLMPOP popped some ids, their notices are
-        // gone while the results still sit at their reply keys: look for them on reconnect.
+        // If only this connection dropped right after BLMPOP popped some replies, they are gone
+        // from the inbox but still sit in the replies hash: look for them on reconnect.
         let first = true;
         blocking.on('ready', () => {
           if (!first) void this.#sweep();
@@ -335,19 +336,9 @@ export class Caller {
     return this.#pubsub.isReady || this.#pubsub.ready();
   }
 
-  /** After a reconnect: results may sit at reply keys whose inbox notice was lost. */
+  /** After a reconnect: replies whose BLMPOP answer was lost still sit in the replies hashes. */
   async #sweep(): Promise<void> {
-    const inbox = this.#inboxes[0];
-    if (!inbox) return;
-    // Grouped by queue: one pipeline must stay within one slot on a cluster.
-    const byQueue = new Map<QueueKeys, string[]>();
-    for (const c of this.#pending.values()) {
-      if (c.mode !== 'key' || !c.enqueued) continue;
-      const list = byQueue.get(c.keys) ?? [];
-      list.push(c.keys.reply(c.id));
-      byQueue.set(c.keys, list);
-    }
-    await Promise.all([...byQueue.values()].map((keys) => inbox.fetch(keys).catch(() => undefined)));
+    await Promise.all(this.#inboxes.map((inbox) => inbox.sweep().catch(() => undefined)));
   }
 
   async close(): Promise<void> {
@@ -355,8 +346,10 @@ export class Caller {
     this.#closed = true;
     this.#pending.rejectAll((c) => new TaskwireError(ERROR_CODES.CLOSED, `client closed while ${c.route.path} was in flight`));
     for (const inbox of this.#inboxes) inbox.close();
-    // Reply keys read in the last moments would otherwise wait out their TTL (QUIT goes first).
-    await Promise.all(this.#inboxes.map((inbox) => inbox.flushUnlinks()));
+    // Nobody reads this client's inboxes and replies hashes any more: gone now, not at their TTL.
+    // Not awaited: written before the QUIT on the same connection, and bounded by its wait when
+    // Redis is unreachable.
+    for (const inbox of this.#inboxes) void inbox.discard();
     const conns = [this.#commands, ...this.#blocking, this.#subscriber, this.#stored.connection].filter((c): c is Connection => c !== undefined);
     // The blocking connections may sit in BLMPOP; disconnecting is the only way to end it at once.
     for (const b of this.#blocking) b.disconnect(false);

@@ -2,24 +2,25 @@ import type { Connection } from '../transport/connection.js';
 import type { QueueKeys } from '../wire/keys.js';
 
 /**
- * Reply mode "key": workers store each result at the call's own reply key (with a TTL) and push
- * it on this client's inbox list of that queue too. One blocking connection waits on all
- * inboxes at once (BLMPOP), so a client multiplexes every in-flight call over two connections;
- * the replies it pops are handled at once and their reply keys unlinked, one UNLINK per batch.
- * The reply keys are what survives a BLMPOP answer lost with its connection: the sweep after a
- * reconnect reads them (`fetch`).
+ * Reply mode "key": workers push each reply on this client's inbox list of the call's queue and
+ * keep it, until read, as a field of the client's replies hash of that queue (wire mode `hash`,
+ * keys.ts `replies`). One blocking connection waits on all inboxes at once (BLMPOP), so a client
+ * multiplexes every in-flight call over two connections; the replies it pops are handled at once
+ * and their fields deleted, one HDEL per queue and batch. The hash is what survives a BLMPOP
+ * answer lost with its connection: the sweep after a reconnect reads it (`sweep`).
  */
 export class ReplyInbox {
   readonly #blocking: Connection;
   readonly #commands: Connection;
+  readonly #clientId: string;
   readonly #inboxToKeys = new Map<string, QueueKeys>();
   readonly #onReply: (raw: string) => void;
   readonly #hasWaiters: () => boolean;
   #running = false;
   #closed = false;
   #wake: (() => void) | undefined;
-  /** Read reply keys not unlinked yet, by queue key base: one UNLINK per hash tag (cluster slot). */
-  #toUnlink = new Map<string, string[]>();
+  /** Call ids of read replies whose fields are not deleted yet, by replies hash (one per queue). */
+  #toDelete = new Map<string, string[]>();
 
   constructor(options: {
     blocking: Connection;
@@ -31,6 +32,7 @@ export class ReplyInbox {
   }) {
     this.#blocking = options.blocking;
     this.#commands = options.commands;
+    this.#clientId = options.clientId;
     for (const k of options.queues) this.#inboxToKeys.set(k.inbox(options.clientId), k);
     this.#onReply = options.onReply;
     this.#hasWaiters = options.hasWaiters;
@@ -60,7 +62,7 @@ export class ReplyInbox {
           | null;
         if (!res) continue;
         const keys = this.#inboxToKeys.get(res[0]);
-        if (keys) await this.#popped(keys, res[1]);
+        if (keys) this.#popped(keys, res[1]);
       } catch {
         if (this.#closed) break;
         // Connection trouble: ioredis reconnects; pending calls are bounded by their deadlines.
@@ -69,64 +71,82 @@ export class ReplyInbox {
     }
   }
 
-  async #popped(keys: QueueKeys, entries: readonly string[]): Promise<void> {
+  #popped(keys: QueueKeys, entries: readonly string[]): void {
     const read: string[] = [];
-    // Older workers pushed call ids, not replies (*Inbox entries* in docs/PROTOCOL.md): their
-    // replies are fetched from the reply keys, so clients can be upgraded before workers.
-    const notices: string[] = [];
     for (const entry of entries) {
-      // A reply begins {"v":1,"id":"<id>" (13 characters before the id).
-      if (entry.startsWith('{"v":1,"id":"')) {
-        read.push(keys.reply(entry.slice(13, entry.indexOf('"', 13))));
-        this.#onReply(entry);
-      } else notices.push(keys.reply(entry));
+      // A reply begins {"v":1,"id":"<id>" (13 characters before the id). Inbox entries of
+      // workers before 0b1405c (a bare call id) cannot be for this client: those workers
+      // refuse its envelopes (wire mode `hash`), see docs/PROTOCOL.md *Versions*.
+      if (!entry.startsWith('{"v":1,"id":"')) continue;
+      read.push(entry.slice(13, entry.indexOf('"', 13)));
+      this.#onReply(entry);
     }
-    if (read.length) this.#unlinkLater(keys.base, read);
-    if (notices.length) await this.fetch(notices);
-  }
-
-  /** Reads and deletes results at the given reply keys (the sweep after a reconnect). */
-  async fetch(replyKeys: readonly string[]): Promise<void> {
-    // GET, then UNLINK; not GETDEL. When Redis dies after running the read but before its answer
-    // reaches us, ioredis re-sends the command after reconnecting: a GETDEL would find nothing
-    // and the result would be gone for good; a GET finds it again (and so does the sweep).
-    // One MGET and one UNLINK per 1,000 keys, not a command per key: callers pass the keys of
-    // one queue (one hash tag, so one slot on a cluster).
-    for (let i = 0; i < replyKeys.length; i += 1000) {
-      const chunk = replyKeys.slice(i, i + 1000);
-      const values = await this.#commands.mget(chunk);
-      const read = chunk.filter((_, j) => typeof values[j] === 'string');
-      // A lost UNLINK leaves the key to its TTL; a reply read twice is ignored (its call is no
-      // longer pending). An explicit pipeline is written at once, before the callers resume;
-      // auto-pipelining would hold it back a turn of the event loop.
-      if (read.length) this.#commands.pipeline().unlink(read).exec().catch(() => undefined);
-      for (const value of values) if (typeof value === 'string') this.#onReply(value);
-    }
+    if (read.length) this.#deleteLater(keys.replies(this.#clientId), read);
   }
 
   /**
-   * A lost UNLINK leaves the keys to their TTL; a reply read twice is ignored. No caller waits on
-   * it, so it is written after the enqueues of the calls these replies let start: those are sent
-   * in a setImmediate (EnqueueBatcher) scheduled by the time the microtasks have run, so a
-   * setImmediate scheduled after them comes later (issue 5: sequential p50 0.30 → 0.28 ms). A
-   * plain command, not auto-pipelined: see UNPIPELINED_COMMANDS. close() sends what is left.
+   * The sweep after a reconnect: settles from every reply in this client's replies hashes and
+   * deletes what it read. That covers replies whose BLMPOP answer was lost with the connection,
+   * and also deletes those of calls that ended meanwhile (timed out), which would otherwise stay
+   * as long as this client keeps the hash alive. A reply still on the inbox is read twice; the
+   * second one finds its call settled and is ignored.
    */
-  #unlinkLater(base: string, replyKeys: readonly string[]): void {
-    const scheduled = this.#toUnlink.size > 0;
-    const list = this.#toUnlink.get(base);
-    if (list) list.push(...replyKeys);
-    else this.#toUnlink.set(base, [...replyKeys]);
-    if (!scheduled) process.nextTick(() => setImmediate(() => void this.flushUnlinks()));
+  async sweep(): Promise<void> {
+    await Promise.all(
+      [...this.#inboxToKeys.values()].map(async (keys) => {
+        const hash = keys.replies(this.#clientId);
+        // HSCAN, not HGETALL: a hash of thousands of replies comes in bounded answers. Fields
+        // deleted or added meanwhile are fine: SCAN returns every field present throughout.
+        let cursor = '0';
+        do {
+          const [next, flat] = await this.#commands.hscan(hash, cursor, 'COUNT', 1000);
+          cursor = next;
+          const ids: string[] = [];
+          for (let i = 0; i + 1 < flat.length; i += 2) {
+            ids.push(flat[i] as string);
+            this.#onReply(flat[i + 1] as string);
+          }
+          if (ids.length) await this.#commands.hdel(hash, ...ids);
+        } while (cursor !== '0');
+      }),
+    );
   }
 
-  /** Sends the UNLINK of read reply keys not sent yet (close() awaits it before QUIT). */
-  async flushUnlinks(): Promise<void> {
-    const lists = [...this.#toUnlink.values()];
-    this.#toUnlink.clear();
+  /**
+   * A lost HDEL leaves the fields to the hash's TTL (or the next sweep); a reply read twice is
+   * ignored. No caller waits on it, so it is written after the enqueues of the calls these
+   * replies let start: those are sent in a setImmediate (EnqueueBatcher) scheduled by the time
+   * the microtasks have run, so a setImmediate scheduled after them comes later (issue 5:
+   * sequential p50 0.30 → 0.28 ms). A plain command, not auto-pipelined: see
+   * UNPIPELINED_COMMANDS.
+   */
+  #deleteLater(hash: string, callIds: readonly string[]): void {
+    const scheduled = this.#toDelete.size > 0;
+    const list = this.#toDelete.get(hash);
+    if (list) list.push(...callIds);
+    else this.#toDelete.set(hash, [...callIds]);
+    if (!scheduled) process.nextTick(() => setImmediate(() => void this.#flushDeletes()));
+  }
+
+  /**
+   * On close: deletes this client's inboxes and replies hashes (replies of later settles
+   * recreate them, and they expire). One UNLINK per queue: its keys share one cluster slot.
+   */
+  async discard(): Promise<void> {
+    this.#toDelete.clear();
+    await Promise.all(
+      [...this.#inboxToKeys].map(([inbox, keys]) => this.#commands.unlink(inbox, keys.replies(this.#clientId)).catch(() => undefined)),
+    );
+  }
+
+  /** Sends the HDEL of read replies not sent yet. */
+  async #flushDeletes(): Promise<void> {
+    const lists = [...this.#toDelete];
+    this.#toDelete.clear();
     const sends: Array<Promise<unknown>> = [];
-    // One queue's keys share its hash tag (one cluster slot); chunks bound the argument list.
-    for (const keys of lists) {
-      for (let i = 0; i < keys.length; i += 1000) sends.push(this.#commands.unlink(keys.slice(i, i + 1000)).catch(() => undefined));
+    // One queue's hash (one cluster slot); chunks bound the argument list.
+    for (const [hash, ids] of lists) {
+      for (let i = 0; i < ids.length; i += 1000) sends.push(this.#commands.hdel(hash, ...ids.slice(i, i + 1000)).catch(() => undefined));
     }
     await Promise.all(sends);
   }

@@ -11,11 +11,19 @@ import { errorFromJSON, TaskwireError, type SerializedError } from '../errors.js
  */
 export const PROTOCOL_VERSION = 1;
 
+/** How a caller waits for its replies (the client option `replyMode`). */
 export type ReplyMode = 'key' | 'pubsub';
 
+/**
+ * How a reply travels, as a call envelope says. Reply mode "key" is sent as `hash`: the reply is
+ * pushed on the client's inbox list and kept, until the client has read it, as field <call id>
+ * of the client's replies hash (`QueueKeys.replies`). `key` is what clients before that sent
+ * (the durable copy at a reply key per call); workers still serve it.
+ */
+export type WireReplyMode = 'hash' | 'key' | 'pubsub';
+
 export interface ReplyTarget {
-  /** key: result stored at the call's reply key and the id pushed on the client's inbox. */
-  mode: ReplyMode;
+  mode: WireReplyMode;
   /** The calling client's id; names its inbox list or reply channel. */
   client: string;
 }
@@ -84,7 +92,7 @@ const callFields = z.object({
   task: z.string().min(1).max(512),
   stored: z.literal(1).optional(),
   input: z.unknown().optional(),
-  reply: z.object({ mode: z.enum(['key', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
+  reply: z.object({ mode: z.enum(['hash', 'key', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
   deadline: z.number().finite(),
   attempt: z.number().int().min(1),
   headers: z.record(z.string(), z.string()).optional(),
@@ -153,7 +161,7 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
     isCallId(v['id']) &&
     isString(v['task'], 1, 512) &&
     ('input' in v ? v['stored'] === undefined : v['stored'] === 1) &&
-    optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'key' || r['mode'] === 'pubsub') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
+    optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'hash' || r['mode'] === 'pubsub' || r['mode'] === 'key') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
     isFiniteNumber(v['deadline']) &&
     Number.isSafeInteger(v['attempt']) &&
     (v['attempt'] as number) >= 1 &&

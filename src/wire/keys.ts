@@ -74,12 +74,19 @@ export interface QueueKeys {
   /** PUB/SUB channel announcing cancelled call ids to the queue's workers. */
   readonly cancelChannel: string;
   claim(workerId: string): string;
-  // complete-5.lua builds reply and inbox keys from `base` the same way (not sent per call).
-  /** STRING result of one call, waiting for its caller (PX ttl). */
+  // complete-5.lua builds replies, reply and inbox keys from `base` the same way (not sent per call).
+  /**
+   * HASH call id → reply, for one client (wire reply mode `hash`): each reply stays here until
+   * the client has read it from its inbox, so a BLMPOP answer lost with a connection loses
+   * nothing (the client's sweep reads the hash after a reconnect). One HSET per settled batch
+   * instead of a key per call; PEXPIRE replyTtlMs from its last write.
+   */
+  replies(clientId: string): string;
+  /** STRING result of one call (wire reply mode `key`, sent by older clients), PX replyTtlMs. */
   reply(callId: string): string;
   /** STRING marker that a call was enqueued, until its deadline (a re-sent enqueue is a no-op). */
   enqueued(callId: string): string;
-  /** LIST of call ids whose replies are ready for one client. */
+  /** LIST of replies (reply envelopes) ready for one client. */
   inbox(clientId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
   idempotency(key: string): string;
@@ -112,6 +119,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     claimPrefix: `${base}:claim:`,
     cancelChannel: `${base}:cancel`,
     claim: (workerId) => `${base}:claim:${workerId}`,
+    replies: (clientId) => `${base}:replies:${clientId}`,
     reply: (callId) => `${base}:reply:${callId}`,
     enqueued: (callId) => `${base}:enq:${callId}`,
     inbox: (clientId) => `${base}:inbox:${clientId}`,

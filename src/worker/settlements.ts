@@ -1,5 +1,5 @@
 import type { TaskwireError } from '../errors.js';
-import { encodeReply, storedReply, type CallEnvelope } from '../wire/envelope.js';
+import { encodeReply, storedReply, type CallEnvelope, type WireReplyMode } from '../wire/envelope.js';
 import { IDEMPOTENCY_TTL_MS, STORED_PAYLOAD_BYTES, type QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { Settlement } from '../transport/scripts.js';
@@ -12,6 +12,9 @@ export interface OkSettlement extends Settlement {
   /** `inline`: the reply with the output in it, sent instead if Redis refuses the key. */
   storedOutput?: { key: string; text: string; inline: string } | undefined;
 }
+
+/** complete-5.lua's action for each reply mode an envelope can name. */
+const REPLY_ACTIONS = { hash: 'h', key: 'k', pubsub: 'p' } as const satisfies Record<WireReplyMode, Settlement['action']>;
 
 /** The parts of a call a settlement needs: who to answer and under which idempotency key. */
 export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
@@ -36,7 +39,7 @@ export function settlements(serializer: Serializer, storeLargeResults = true) {
     return {
       token,
       callId: to.id,
-      action: target === undefined ? '-' : target.mode === 'pubsub' ? 'p' : 'k',
+      action: target === undefined ? '-' : REPLY_ACTIONS[target.mode],
       to: target === undefined ? '' : target.client,
       payload,
       deadReason,

@@ -23,7 +23,7 @@ it('sends the scripts that carry our own batches at once, and other commands aut
   const taken = s.take(keys, 'w', 10, 1000, 1 << 20, 100, { from: 0, mayTake: true });
   const batched = s.enqueueBatch(keys, { batchId: 'b', workerTtlMs: 0, markerTtlMs: 1000, raws: ['{"v":1,"id":"x"}'] });
   const settled = s.complete(keys, [], { inboxTtlMs: 1000, deadMaxLen: 10, replyTtlMs: 1000, channelPrefix: `${prefix}:reply:` });
-  const unlinked = conn.unlink(keys.reply('x')); // the client's batch of read reply keys
+  const deleted = conn.hdel(keys.replies('c'), 'x'); // the client's batch of read replies
   expect(conn.autoPipelineQueueSize).toBe(0);
   // Everything else still rides the auto-pipeline.
   const other = conn.llen(keys.wait);
@@ -32,5 +32,5 @@ it('sends the scripts that carry our own batches at once, and other commands aut
   expect(await batched).toBe(1);
   expect(await settled).toEqual([]);
   expect(await other).toBe(1);
-  expect(await unlinked).toBe(0);
+  expect(await deleted).toBe(0);
 });

@@ -18,17 +18,39 @@ async function killConnections(redis: typeof env.redis, namePart: string): Promi
   return n;
 }
 
-it('a caller that reconnects finds a result waiting at its reply key even if the inbox notice was lost', async () => {
+it('a caller that reconnects finds a result waiting in its replies hash even if the inbox entry was lost, and deletes the replies of calls that ended', async () => {
   env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });
   const keys = queueKeys(env.prefix, 'default');
   const call = env.client.math.add({ a: 20, b: 22 }, { timeoutMs: 5000 });
-  // Play the worker by hand: take the call and store its reply, but send no inbox notice.
+  // Play the worker by hand: take the call and keep its reply in the client's replies hash, as
+  // complete-5.lua does, but push nothing on the inbox (as if BLMPOP's answer was lost).
   await expect.poll(() => env.redis.llen(keys.wait)).toBe(1);
   const env1 = JSON.parse((await env.redis.lpop(keys.wait)) ?? '{}') as { id: string };
-  await env.redis.set(keys.reply(env1.id), JSON.stringify({ v: 1, id: env1.id, ok: true, output: { json: 42 } }), 'PX', 10_000);
+  const hash = keys.replies(env.client.$id);
+  await env.redis.hset(hash, env1.id, JSON.stringify({ v: 1, id: env1.id, ok: true, output: { json: 42 } }));
+  // And the reply of a call that timed out meanwhile: nobody will pop it, so the sweep deletes it.
+  await env.redis.hset(hash, `${env.client.$id}.zz`, JSON.stringify({ v: 1, id: `${env.client.$id}.zz`, ok: true, output: { json: 1 } }));
+  await env.redis.pexpire(hash, 60_000);
   expect(await killConnections(env.redis, `tw-client-${env.client.$id}`)).toBe(2);
   expect(await call).toBe(42);
-  expect(await env.redis.exists(keys.reply(env1.id))).toBe(0);
+  await expect.poll(() => env.redis.exists(hash)).toBe(0);
+});
+
+it('the sweep reads a replies hash of thousands in bounded answers', async () => {
+  env = await setup({ startWorker: false, client: { noWorkers: 'wait' } });
+  const keys = queueKeys(env.prefix, 'default');
+  const calls = Array.from({ length: 50 }, (_, i) => env.client.math.add({ a: i, b: 1 }, { timeoutMs: 8000 }));
+  await expect.poll(() => env.redis.llen(keys.wait)).toBe(50);
+  const ids = (await env.redis.lpop(keys.wait, 50))!.map((raw) => (JSON.parse(raw) as { id: string }).id);
+  const hash = keys.replies(env.client.$id);
+  // 3,000 fields (so HSCAN takes several rounds) of which 50 answer the pending calls.
+  const fields: string[] = [];
+  for (let i = 0; i < 2950; i++) fields.push(`old.${i}`, JSON.stringify({ v: 1, id: `old.${i}`, ok: true, output: { json: -1 } }));
+  ids.forEach((id, i) => fields.push(id, JSON.stringify({ v: 1, id, ok: true, output: { json: i + 1 } })));
+  await env.redis.hset(hash, ...fields);
+  expect(await killConnections(env.redis, `tw-client-${env.client.$id}`)).toBe(2);
+  expect(await Promise.all(calls)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  await expect.poll(() => env.redis.exists(hash)).toBe(0);
 });
 
 it('a worker whose connections were killed resumes taking calls', async () => {

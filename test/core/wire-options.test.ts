@@ -66,7 +66,7 @@ it('uses a custom serializer on both ends instead of superjson', async () => {
   expect(seen).toEqual([{ plain: { a: 2, b: 40 } }, { plain: 42 }]);
 });
 
-it('reads replies pushed on the inbox, unlinks their reply keys, and still reads a reply announced by call id only (older workers)', async () => {
+it('sends reply mode "key" as wire mode "hash", reads replies pushed on the inbox and deletes their fields from the replies hash', async () => {
   const prefix = randomPrefix();
   const contract = router({ add: task({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }) });
   const client = createClient(contract, { redis: redisUrl(), prefix, noWorkers: 'wait' });
@@ -78,23 +78,31 @@ it('reads replies pushed on the inbox, unlinks their reply keys, and still reads
   const keys = queueKeys(prefix, 'default');
   const pending = [client.add({ a: 1, b: 2 }), client.add({ a: 5, b: 5 })];
   await expect.poll(() => insp.redis.llen(keys.wait)).toBe(2);
-  const [first, second] = (await insp.redis.lrange(keys.wait, 0, -1)).map((raw) => JSON.parse(raw) as { id: string; reply: { client: string } });
-  if (!first || !second) throw new Error('calls not queued');
-  // Played by hand: the current worker (reply on the inbox, and at its reply key) ...
-  const reply1 = `{"v":1,"id":"${first.id}","ok":true,"output":{"json":3}}`;
-  await insp.redis.set(keys.reply(first.id), reply1, 'PX', 60_000);
-  await insp.redis.rpush(keys.inbox(first.reply.client), reply1);
-  // ... and a worker before the inbox carried replies (the id only; the reply at its key).
-  await insp.redis.set(keys.reply(second.id), `{"v":1,"id":"${second.id}","ok":true,"output":{"json":10}}`, 'PX', 60_000);
-  await insp.redis.rpush(keys.inbox(second.reply.client), second.id);
+  const calls = (await insp.redis.lrange(keys.wait, 0, -1)).map((raw) => JSON.parse(raw) as { id: string; reply: { mode: string; client: string } });
+  expect(calls.map((c) => c.reply)).toEqual([
+    { mode: 'hash', client: client.$id },
+    { mode: 'hash', client: client.$id },
+  ]);
+  // Played by hand, as complete-5.lua does it: each reply in the replies hash and on the inbox.
+  const replies = calls.map((c, i) => `{"v":1,"id":"${c.id}","ok":true,"output":{"json":${[3, 10][i]}}}`);
+  const hash = keys.replies(client.$id);
+  await insp.redis.hset(hash, calls[0]!.id, replies[0]!, calls[1]!.id, replies[1]!);
+  // A field no call of this client owns any more (its caller timed out, say) is left alone here:
+  // only the sweep after a reconnect reads the whole hash.
+  await insp.redis.hset(hash, 'gone.1', '{"v":1,"id":"gone.1","ok":true,"output":{"json":0}}');
+  await insp.redis.rpush(keys.inbox(client.$id), ...replies);
   expect(await Promise.all(pending)).toEqual([3, 10]);
-  await expect.poll(() => insp.redis.exists(keys.reply(first.id), keys.reply(second.id))).toBe(0);
+  await expect.poll(() => insp.redis.hkeys(hash)).toEqual(['gone.1']);
 });
 
-it('unlinks the reply key of a call that finished right before the client closed', async () => {
+it('leaves no inbox, replies hash or reply key behind when it closes', async () => {
   const prefix = randomPrefix();
   const contract = router({ add: task({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }) });
-  const worker = createWorker(contract, { add: ({ a, b }) => a + b }, { redis: redisUrl(), prefix, logger: quietLogger });
+  const worker = createWorker(contract, { add: async ({ a, b }) => (a === 0 ? new Promise<number>((r) => setTimeout(() => r(b), 300)) : a + b) }, {
+    redis: redisUrl(),
+    prefix,
+    logger: quietLogger,
+  });
   await worker.start();
   const client = createClient(contract, { redis: redisUrl(), prefix });
   const insp = inspector(prefix);
@@ -102,10 +110,21 @@ it('unlinks the reply key of a call that finished right before the client closed
     await worker.close();
     await insp.cleanup();
   });
-  expect(await client.add({ a: 2, b: 3 })).toBe(5);
-  // The UNLINK of a read reply key is sent a turn later (after the enqueues its reply let
-  // start); close() must send it before QUIT, or the reply would sit in Redis for replyTtlMs.
-  await client.$close();
   const keys = queueKeys(prefix, 'default');
-  expect(await insp.redis.keys(`${keys.base}:reply:*`)).toEqual([]);
+  expect(await client.add({ a: 2, b: 3 })).toBe(5);
+  // One call still running at close: its reply arrives after the client is gone.
+  const late = client.add({ a: 0, b: 1 }).catch((err: unknown) => err);
+  await expect.poll(() => worker.running).toBe(1);
+  // The HDEL of a read reply is sent a turn later (after the enqueues its reply let start), and
+  // the late reply recreates the hash: close() deletes the client's inbox and hash, and what a
+  // worker writes afterwards expires.
+  await client.$close();
+  expect(await late).toMatchObject({ code: 'CLOSED' });
+  expect(await insp.redis.keys(`${keys.base}:re*`)).toEqual([]);
+  expect(await insp.redis.keys(`${keys.base}:inbox:*`)).toEqual([]);
+  await expect.poll(() => worker.running, { timeout: 2000 }).toBe(0);
+  await new Promise((r) => setTimeout(r, 100));
+  const left = await insp.redis.keys(`${keys.base}:re*`);
+  expect(left).toEqual([keys.replies(client.$id)]);
+  expect(await insp.redis.pttl(left[0]!)).toBeGreaterThan(0);
 });

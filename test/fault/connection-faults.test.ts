@@ -51,7 +51,7 @@ async function underLoad(
   for (const [phase, r] of Object.entries(reports)) {
     expect(r, phase).toMatchObject({ wrong: 0, unknown: 0, duplicateOutcomes: 0, okWithoutRun: 0 });
     expect(r.maxOverDeadlineMs, phase).toBeLessThanOrEqual(SLACK_MS);
-    // Key mode keeps results at reply keys across reconnects: every call succeeds.
+    // Key mode keeps results in the client's replies hash across reconnects: every call succeeds.
     if (phase.endsWith('/key')) expect(r.ok, phase).toBe(r.total);
     // Pub/sub replies published while a subscriber reconnects are lost by design: TIMEOUT, never a hang.
     else expect(r.ok + (r.errors['TIMEOUT'] ?? 0), phase).toBe(r.total);

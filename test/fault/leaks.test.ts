@@ -56,7 +56,7 @@ async function keysLeft(e: FaultEnv): Promise<Array<{ key: string; type: string;
   return keys.map((key, i) => ({ key, type: String(res[2 * i]?.[1]), pttl: Number(res[2 * i + 1]?.[1]) }));
 }
 
-it('leaks no listener, timer, pending call, reply key or heap across 10,000 calls of which half time out or are aborted', { timeout: 40_000 }, async () => {
+it('leaks no listener, timer, pending call, reply or heap across 10,000 calls of which half time out or are aborted', { timeout: 40_000 }, async () => {
   const e = (env = await faultEnv(redis.server.url));
   const worker = await e.worker({ options: { concurrency: 64, maintenanceIntervalMs: 200 } });
   // 5,000 warm-up calls: after 2,000 the heap still grew by ~400 KB over the next 10,000 calls
@@ -65,7 +65,7 @@ it('leaks no listener, timer, pending call, reply key or heap across 10,000 call
   const r = await runLeakClient({ url: e.url, prefix: e.prefix, warmupCalls: 5_000, calls: CALLS, wave: 500, wavePauseMs: 50, quietMs: 500 }, 30_000);
   const probe = await worker.probe();
 
-  // Which calls a handler started, by input id and by call id (reply keys are named by the latter).
+  // Which calls a handler started, by input id and by call id (replies are filed under the latter).
   const ran = e.log.runs();
   const ranCallIds = e.log.callIds();
   const split = (ids: string[] = []) => ({ total: ids.length, ran: ids.filter((id) => ran.has(id)).length, neverRan: ids.filter((id) => !ran.has(id)).length });
@@ -73,19 +73,20 @@ it('leaks no listener, timer, pending call, reply key or heap across 10,000 call
 
   // What is left in Redis, and why. Queue structures live as long as the queue: the worker
   // registry, the token counter, and cancelled ids (each pruned at its call's deadline). Per-call
-  // keys must all expire on their own: enqueue markers (at the call's deadline), reply keys
-  // (results written after their caller gave up: replyTtlMs), inbox lists (5 min after their last
-  // notice). Nothing else may remain: no waiting, leased, delayed or dead call, no delivery count.
+  // keys must all expire on their own: enqueue markers (at the call's deadline); the client's
+  // replies hash and inbox list (replies written after it closed: replyTtlMs and 5 min after
+  // their last write). Nothing else may remain: no waiting, leased, delayed or dead call, no
+  // delivery count, no reply key.
   const now = Date.now();
   const left = await keysLeft(e);
   const k = e.keys;
   const structures = new Set([k.workers, k.seq, k.cancelled]);
-  const perCall = [`${k.base}:enq:`, `${k.base}:reply:`, `${k.base}:inbox:`];
+  const perClientOrCall = [`${k.base}:enq:`, `${k.base}:replies:`, `${k.base}:inbox:`];
   const remaining: Record<string, { count: number; minPttl: number; maxPttl: number }> = {};
   const problems: string[] = [];
-  const replyKeys: Record<string, number> = {};
+  const repliesLeft: Record<string, number> = {};
   for (const { key, type, pttl } of left) {
-    const group = structures.has(key) ? key.slice(k.base.length + 1) : perCall.find((p) => key.startsWith(p))?.slice(k.base.length + 1, -1);
+    const group = structures.has(key) ? key.slice(k.base.length + 1) : perClientOrCall.find((p) => key.startsWith(p))?.slice(k.base.length + 1, -1);
     if (group === undefined) {
       problems.push(`unexpected key ${key} (${type})`);
       continue;
@@ -96,18 +97,19 @@ it('leaks no listener, timer, pending call, reply key or heap across 10,000 call
     g.maxPttl = Math.max(g.maxPttl, pttl);
     if (structures.has(key)) continue;
     if (pttl === -1) problems.push(`${key} has no TTL`);
-    if (group === 'reply') {
-      const callId = key.slice(`${k.base}:reply:`.length);
-      const inputId = ranCallIds.get(callId);
-      if (inputId === undefined) problems.push(`reply key of a call no handler started: ${key}`);
-      const raw = await e.redis.get(key);
-      const reply = raw === null ? undefined : decodeReply(raw);
-      const what = `${inputId?.replace(/-\d+$/, '') ?? '?'} → ${reply?.ok ? (reply.value.ok ? 'ok' : reply.value.error.code) : 'gone'}`;
-      replyKeys[what] = (replyKeys[what] ?? 0) + 1;
+    if (group === 'replies') {
+      for (const [callId, raw] of Object.entries(await e.redis.hgetall(key))) {
+        const inputId = ranCallIds.get(callId);
+        if (inputId === undefined) problems.push(`reply of a call no handler started: ${key} ${callId}`);
+        const reply = decodeReply(raw);
+        const what = `${inputId?.replace(/-\d+$/, '') ?? '?'} → ${reply.ok ? (reply.value.ok ? 'ok' : reply.value.error.code) : 'unreadable'}`;
+        repliesLeft[what] = (repliesLeft[what] ?? 0) + 1;
+      }
     }
   }
-  // Replies as written (the tap sees each SET of a reply key and each PUBLISH), including those
-  // the client's inbox loop read and deleted after their caller had given up.
+  // Replies as written (the tap sees each field a script writes to a replies hash and each
+  // PUBLISH), including those the client's inbox loop read and deleted after their caller had
+  // given up.
   await new Promise((resolve) => setTimeout(resolve, 200));
   const replied = [...e.tap.callIds()];
   const repliedWithoutRun = replied.filter((id) => !ranCallIds.has(id));
@@ -133,7 +135,7 @@ it('leaks no listener, timer, pending call, reply key or heap across 10,000 call
     maxCancelLatencyMs: r.maxCancelLatencyMs,
     eventLoopDelayMs: r.eventLoopDelayMs,
     keysLeft: remaining,
-    replyKeys,
+    repliesLeft,
     replies: { ...e.tap.summary(), withoutRun: repliedWithoutRun.length },
     cancelledIds: cancelled.length / 2,
     worker: { running: probe.running, ...probe.stats },
@@ -158,8 +160,8 @@ it('leaks no listener, timer, pending call, reply key or heap across 10,000 call
   expect(r.perCallSignalListeners).toBe(0);
   expect(r.after.timers).toBeLessThanOrEqual(r.baseline.timers);
   expect(heapGrowthBytes).toBeLessThan(HEAP_BOUND_BYTES);
-  // Nor in Redis, nor in the worker. A call that never ran was never answered, so no reply key
-  // was ever written for it; calls that ran were answered once.
+  // Nor in Redis, nor in the worker. A call that never ran was never answered, so no reply was
+  // ever written for it; calls that ran were answered once.
   expect(problems.slice(0, 20)).toEqual([]);
   expect(repliedWithoutRun.slice(0, 20)).toEqual([]);
   expect(e.tap.summary().duplicates).toBe(0);

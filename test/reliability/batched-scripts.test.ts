@@ -27,7 +27,7 @@ describe('batched take and complete scripts', () => {
   }
 
   const reply = (token: string, callId: string, client: string): Settlement => ({
-    token, callId, action: 'k', to: client, payload: `{"v":1,"id":"${callId}","ok":true,"output":{"json":"${callId}"}}`,
+    token, callId, action: 'h', to: client, payload: `{"v":1,"id":"${callId}","ok":true,"output":{"json":"${callId}"}}`,
     deadReason: '', idem: '', idemTtlMs: 0, input: '',
   });
 
@@ -111,10 +111,12 @@ describe('batched take and complete scripts', () => {
     expect(res).toEqual([1, 0, 1, 0]);
     expect(await redis.lrange(keys.inbox('cl1'), 0, -1)).toEqual([reply(a, 'a', 'cl1').payload]);
     expect(await redis.lrange(keys.inbox('cl2'), 0, -1)).toEqual([reply(c, 'c', 'cl2').payload]);
-    expect(await redis.get(keys.reply('a'))).toBe(reply(a, 'a', 'cl1').payload);
-    expect(await redis.exists(keys.reply('b'))).toBe(0);
+    // Each client's replies hash holds what its inbox does until the client has read it.
+    expect(await redis.hgetall(keys.replies('cl1'))).toEqual({ a: reply(a, 'a', 'cl1').payload });
+    expect(await redis.hgetall(keys.replies('cl2'))).toEqual({ c: reply(c, 'c', 'cl2').payload });
     expect(await redis.pttl(keys.inbox('cl1'))).toBeGreaterThan(0);
-    expect(await redis.pttl(keys.reply('c'))).toBeGreaterThan(0);
+    expect(await redis.pttl(keys.replies('cl2'))).toBeGreaterThan(0);
+    expect(await redis.exists(keys.reply('a'), keys.reply('b'), keys.reply('c'))).toBe(0);
     // Settled leases leave nothing behind.
     expect(await redis.zcard(keys.active)).toBe(0);
     expect(await redis.hlen(keys.bodies)).toBe(0);
@@ -149,6 +151,8 @@ describe('batched take and complete scripts', () => {
     const [p, r, d, i, k] = taken.calls.map((x) => x.token) as [string, string, string, string, string];
     for (const id of ['d', 'i', 'p', 'r']) await redis.set(keys.input(id), `input of ${id}`);
     const idem = `${keys.base}:idem:x`;
+    // Followers of the idempotency key, one of an older client (its copy at a reply key).
+    await redis.rpush(`${idem}:waiters`, `f1|h|${keys.replies('cl7')}|${keys.inbox('cl7')}`, `f2|k|${keys.reply('f2')}|${keys.inbox('cl6')}`);
     const sub = redis.duplicate();
     cleanups.push(async () => sub.disconnect());
     const heard: string[] = [];
@@ -161,14 +165,24 @@ describe('batched take and complete scripts', () => {
       { token: d, callId: 'd', action: '-', to: '', payload: '{"err":1}', deadReason: 'ATTEMPTS_EXHAUSTED', idem: '', idemTtlMs: 0, input: '{"json":"in"}' },
       // Groups of 9 (optional fields set) and of 5 mixed in one batch: see complete-5.lua.
       { ...reply(i, 'i', 'cl8'), idem, idemTtlMs: 60_000, input: '-' },
-      reply(k, 'k', 'cl8'),
+      // Wire mode `key` of older clients: the reply at its reply key, and on the inbox.
+      { ...reply(k, 'k', 'cl8'), action: 'k' },
     ], options);
     expect(await redis.exists(keys.input('d'), keys.input('i'), keys.input('p'), keys.input('r'))).toBe(1);
     expect(await redis.exists(keys.input('r'))).toBe(1); // a retry keeps it for the next attempt
     expect(res).toEqual([1, 1, 1, 1, 1]);
     expect(await redis.get(`${idem}:result`)).toBe(reply(i, 'i', 'cl8').payload);
     expect(await redis.lrange(keys.inbox('cl8'), 0, -1)).toEqual([reply(i, 'i', 'cl8').payload, reply(k, 'k', 'cl8').payload]);
+    expect(await redis.hgetall(keys.replies('cl8'))).toEqual({ i: reply(i, 'i', 'cl8').payload });
     expect(await redis.get(keys.reply('k'))).toBe(reply(k, 'k', 'cl8').payload);
+    expect(await redis.pttl(keys.reply('k'))).toBeGreaterThan(0);
+    // The followers' copies carry their own call ids.
+    const copy = (id: string) => reply(i, 'i', 'cl8').payload.replace('"id":"i"', `"id":"${id}"`);
+    expect(await redis.hgetall(keys.replies('cl7'))).toEqual({ f1: copy('f1') });
+    expect(await redis.lrange(keys.inbox('cl7'), 0, -1)).toEqual([copy('f1')]);
+    expect(await redis.get(keys.reply('f2'))).toBe(copy('f2'));
+    expect(await redis.lrange(keys.inbox('cl6'), 0, -1)).toEqual([copy('f2')]);
+    expect(await redis.exists(`${idem}:waiters`)).toBe(0);
     await expect.poll(() => heard.length).toBe(1);
     expect(heard[0]).toContain('"id":"p"');
     expect(await redis.zrange(keys.delayed, 0, -1)).toEqual([envelope('r')]);

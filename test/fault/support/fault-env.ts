@@ -5,7 +5,7 @@ import { queueKeys, type QueueKeys } from '../../../src/wire/keys.js';
 import { inspector, randomPrefix } from '../../support/redis.js';
 import { RedisServer, type RedisServerOptions } from '../../support/redis-server.js';
 import { faultContract } from './fault-contract.js';
-import { FAULT_REDIS_CONFIG, ReplyTap } from './reply-tap.js';
+import { ReplyTap } from './reply-tap.js';
 import { killAllWorkers, RunLog, spawnWorker, type FaultWorker, type SpawnWorkerOptions } from './spawn-worker.js';
 
 /**
@@ -14,7 +14,7 @@ import { killAllWorkers, RunLog, spawnWorker, type FaultWorker, type SpawnWorker
  */
 export function privateRedis(config: Record<string, string> = {}): { readonly server: RedisServer } {
   const holder: { server?: RedisServer } = {};
-  const options: RedisServerOptions = { config: { ...FAULT_REDIS_CONFIG, ...config } };
+  const options: RedisServerOptions = { config };
   beforeAll(async () => {
     holder.server = await RedisServer.start(options);
   });

@@ -1,16 +1,20 @@
+import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { monitorArgs, monitorLines } from '../../support/monitor.js';
 
 /**
  * Counts the replies written for each call id, independently of the client: a second reply to
  * one call (a fencing failure) shows up here even though the caller's promise can settle only
- * once. Key mode is seen through keyspace notifications of SETs on reply keys, pub/sub mode by
- * listening on the reply channels. The Redis server must run with `notify-keyspace-events K$`
- * (see FAULT_REDIS_CONFIG). Notifications are fire-and-forget, so a tap cut off by a Redis
- * restart can miss replies: it can hide a duplicate, never invent one.
+ * once. Key mode is seen through MONITOR: the `HSET`s of replies hashes (and `SET`s of reply
+ * keys, wire mode `key`) that scripts run, one field per reply; pub/sub mode by listening on the
+ * reply channels. Both reconnect after a Redis restart, but what was written while they were
+ * cut off is missed: a tap can hide a duplicate, never invent one.
  */
 export class ReplyTap {
   readonly #sub: Redis;
   readonly #counts = new Map<string, number>();
+  #monitor: Socket | undefined;
+  #closed = false;
 
   private constructor(sub: Redis) {
     this.#sub = sub;
@@ -20,19 +24,43 @@ export class ReplyTap {
     const sub = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
     sub.on('error', () => undefined);
     const tap = new ReplyTap(sub);
-    const replyKey = /:reply:([^:]+)$/;
-    sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
-      if (channel.startsWith('__keyspace@')) {
-        if (message !== 'set') return;
-        const id = replyKey.exec(channel)?.[1];
-        if (id) tap.#count(id);
-      } else {
-        const id = /^\{"v":1,"id":"([^"]+)"/.exec(message)?.[1];
-        if (id) tap.#count(id);
-      }
+    sub.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+      const id = /^\{"v":1,"id":"([^"]+)"/.exec(message)?.[1];
+      if (id) tap.#count(id);
     });
-    await sub.psubscribe(`__keyspace@0__:${prefix}:*:reply:*`, `${prefix}:reply:*`);
+    await sub.psubscribe(`${prefix}:reply:*`);
+    await tap.#watch(url, prefix);
     return tap;
+  }
+
+  /** MONITOR (test/support/monitor.ts), reopened after a Redis restart until close(). */
+  async #watch(url: string, prefix: string): Promise<void> {
+    const socket = await monitorLines(url, (line) => {
+      if (line.includes(' [0 lua] ')) this.#scripted(line, prefix);
+    });
+    this.#monitor = socket;
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (!this.#closed) this.#rewatch(url, prefix);
+    });
+  }
+
+  #rewatch(url: string, prefix: string): void {
+    setTimeout(() => this.#watch(url, prefix).catch(() => this.#closed || this.#rewatch(url, prefix)), 100);
+  }
+
+  /** `+1795549892.975445 [0 lua] "HSET" "<p>:{q}:replies:<client>" "<id>" "<reply>" ...` */
+  #scripted(line: string, prefix: string): void {
+    const cmd = /\] "(HSET|SET)" "([^"]*)"/.exec(line);
+    if (!cmd?.[2]?.startsWith(`${prefix}:`)) return;
+    if (cmd[1] === 'SET') {
+      const id = /:reply:([^:]+)$/.exec(cmd[2])?.[1];
+      if (id) this.#count(id);
+      return;
+    }
+    if (!cmd[2].includes(':replies:')) return;
+    const args = monitorArgs(line, cmd.index + cmd[0].length);
+    for (let i = 0; i < args.length; i += 2) this.#count(args[i] ?? '');
   }
 
   #count(id: string): void {
@@ -56,9 +84,8 @@ export class ReplyTap {
   }
 
   close(): void {
+    this.#closed = true;
+    this.#monitor?.destroy();
     this.#sub.disconnect();
   }
 }
-
-/** Settings for the private Redis servers of fault tests. */
-export const FAULT_REDIS_CONFIG = { 'notify-keyspace-events': 'K$' } as const;
