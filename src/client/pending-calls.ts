@@ -40,7 +40,7 @@ export class PendingCalls {
     return this.#entries.size;
   }
 
-  /** Calls waiting on a reply key (the inbox loop sleeps while this is 0). */
+  /** Calls in reply mode "key" (the inbox loop sleeps while this is 0). */
   get keyModeCount(): number {
     return this.#keyMode;
   }

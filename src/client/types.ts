@@ -17,7 +17,11 @@ export interface ClientOptions {
   defaultTimeoutMs?: number;
   /** Largest serialized call accepted. Default 4 MiB; workers must allow at least as much. */
   maxPayloadBytes?: number;
-  /** How long a result waits at its reply key for a caller that reconnects. Default 60 s. */
+  /**
+   * How long a result this client's own enqueue delivers (an idempotency key's stored result)
+   * is kept unread for it; workers keep every other result as long as their `replyTtlMs` says.
+   * Default 60 s.
+   */
   replyTtlMs?: number;
   /**
    * What a call does when no worker of its queue sent a heartbeat recently:

@@ -98,7 +98,7 @@ export interface Settlement {
   token: string;
   callId: string;
   action: 'h' | 'k' | 'p' | '-' | 'r';
-  /** The calling client's id ('k', 'p'), the retry delay in ms ('r'), else ''. */
+  /** The calling client's id ('h', 'k', 'p'), the retry delay in ms ('r'), else ''. */
   to: string;
   payload: string;
   deadReason: string;

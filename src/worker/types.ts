@@ -67,7 +67,11 @@ export interface WorkerOptions {
    * PAYLOAD_TOO_LARGE instead. Default 4 MiB; keep ≥ the clients' limit.
    */
   maxPayloadBytes?: number;
-  /** How long a result waits at its reply key. Default 60 s. */
+  /**
+   * How long an unread result is kept for a caller that reconnects: its client's replies hash
+   * lives at least this long after the last reply written to it; a stored output (8 KiB or more)
+   * and a reply key (older clients) this long. Default 60 s.
+   */
   replyTtlMs?: number;
   /** How long a lease may outlive its call's deadline when a handler ignores ctx.signal. Default 5 s. */
   deadlineGraceMs?: number;

@@ -1,6 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { queueKeys } from '../../src/wire/keys.js';
 import { setup } from '../support/fixtures.js';
+import { monitorCommands } from '../support/monitor.js';
+import { redisUrl } from '../support/redis.js';
 
 let env: Awaited<ReturnType<typeof setup>>;
 afterEach(async () => env?.cleanup());
@@ -48,9 +50,19 @@ it('the sweep reads a replies hash of thousands in bounded answers', async () =>
   for (let i = 0; i < 2950; i++) fields.push(`old.${i}`, JSON.stringify({ v: 1, id: `old.${i}`, ok: true, output: { json: -1 } }));
   ids.forEach((id, i) => fields.push(id, JSON.stringify({ v: 1, id, ok: true, output: { json: i + 1 } })));
   await env.redis.hset(hash, ...fields);
-  expect(await killConnections(env.redis, `tw-client-${env.client.$id}`)).toBe(2);
-  expect(await Promise.all(calls)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-  await expect.poll(() => env.redis.exists(hash)).toBe(0);
+  const monitor = await monitorCommands(redisUrl(), env.prefix);
+  try {
+    expect(await killConnections(env.redis, `tw-client-${env.client.$id}`)).toBe(2);
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    await expect.poll(() => env.redis.exists(hash)).toBe(0);
+  } finally {
+    monitor.stop();
+  }
+  // Several HSCAN rounds, each followed by an HDEL of what it read; no HGETALL.
+  const names = monitor.seen.filter((c) => c.args[1] === hash).map((c) => c.args[0]?.toLowerCase());
+  expect(names.filter((n) => n === 'hscan').length).toBeGreaterThanOrEqual(2);
+  expect(names).not.toContain('hgetall');
+  expect(names.filter((n) => n === 'hdel').length).toBeGreaterThanOrEqual(2);
 });
 
 it('a worker whose connections were killed resumes taking calls', async () => {

@@ -103,6 +103,10 @@ describe('batched take and complete scripts', () => {
     await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c'));
     const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
     const [a, b, c] = taken.calls.map((x) => x.token) as [string, string, string];
+    // cl2's hash already holds a reply kept for 10 minutes (a client's longer replyTtlMs): a
+    // shorter TTL must not cut it.
+    await redis.hset(keys.replies('cl2'), 'old', '{}');
+    await redis.pexpire(keys.replies('cl2'), 600_000);
     // b's lease was reaped (what maintain does: lease and body go, the envelope is requeued and
     // will be leased again under a new token): its late result must be fenced.
     await redis.zrem(keys.active, b);
@@ -113,9 +117,11 @@ describe('batched take and complete scripts', () => {
     expect(await redis.lrange(keys.inbox('cl2'), 0, -1)).toEqual([reply(c, 'c', 'cl2').payload]);
     // Each client's replies hash holds what its inbox does until the client has read it.
     expect(await redis.hgetall(keys.replies('cl1'))).toEqual({ a: reply(a, 'a', 'cl1').payload });
-    expect(await redis.hgetall(keys.replies('cl2'))).toEqual({ c: reply(c, 'c', 'cl2').payload });
+    expect(await redis.hgetall(keys.replies('cl2'))).toEqual({ old: '{}', c: reply(c, 'c', 'cl2').payload });
     expect(await redis.pttl(keys.inbox('cl1'))).toBeGreaterThan(0);
-    expect(await redis.pttl(keys.replies('cl2'))).toBeGreaterThan(0);
+    expect(await redis.pttl(keys.replies('cl1'))).toBeGreaterThan(50_000);
+    expect(await redis.pttl(keys.replies('cl1'))).toBeLessThanOrEqual(60_000);
+    expect(await redis.pttl(keys.replies('cl2'))).toBeGreaterThan(500_000);
     expect(await redis.exists(keys.reply('a'), keys.reply('b'), keys.reply('c'))).toBe(0);
     // Settled leases leave nothing behind.
     expect(await redis.zcard(keys.active)).toBe(0);

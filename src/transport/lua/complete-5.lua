@@ -144,7 +144,7 @@ for client, fields in pairs(hashes) do
   if #fields > 0 then
     local replies = base .. ':replies:' .. client
     redis.call('HSET', replies, unpack(fields))
-    redis.call('PEXPIRE', replies, reply_ttl)
+    keep_at_least(replies, reply_ttl)
   end
 end
 for client, replies in pairs(inboxes) do

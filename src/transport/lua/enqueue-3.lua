@@ -11,7 +11,8 @@
           <key> STRING owner call id, <key>:result STRING reply, <key>:waiters LIST of followers
   ARGV[4] idempotency ttl in ms
   ARGV[5] this call's id
-  ARGV[6] where this call wants its reply: "k|<reply key>|<inbox key>", "p|<channel>" or "-"
+  ARGV[6] where this call wants its reply: "h|<replies hash>|<inbox key>", "p|<channel>", "-",
+          or "k|<reply key>|<inbox key>" (older clients); see deliver.lua
   ARGV[7] reply ttl in ms
   ARGV[8] inbox ttl in ms
   ARGV[9] ms to keep the enqueued marker (the call's timeout)

@@ -7,7 +7,8 @@ import { monitorArgs, monitorLines } from '../../support/monitor.js';
  * one call (a fencing failure) shows up here even though the caller's promise can settle only
  * once. Key mode is seen through MONITOR: the `HSET`s of replies hashes (and `SET`s of reply
  * keys, wire mode `key`) that scripts run, one field per reply; pub/sub mode by listening on the
- * reply channels. Both reconnect after a Redis restart, but what was written while they were
+ * reply channels. MONITOR names the database: the fault tests' Redis uses database 0. Both
+ * reconnect after a Redis restart, but what was written while they were
  * cut off is missed: a tap can hide a duplicate, never invent one.
  */
 export class ReplyTap {
@@ -38,6 +39,11 @@ export class ReplyTap {
     const socket = await monitorLines(url, (line) => {
       if (line.includes(' [0 lua] ')) this.#scripted(line, prefix);
     });
+    // Closed while MONITOR was starting: this socket is the tap's no longer.
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
     this.#monitor = socket;
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -46,7 +52,9 @@ export class ReplyTap {
   }
 
   #rewatch(url: string, prefix: string): void {
-    setTimeout(() => this.#watch(url, prefix).catch(() => this.#closed || this.#rewatch(url, prefix)), 100);
+    setTimeout(() => {
+      if (!this.#closed) this.#watch(url, prefix).catch(() => this.#rewatch(url, prefix));
+    }, 100).unref();
   }
 
   /** `+1795549892.975445 [0 lua] "HSET" "<p>:{q}:replies:<client>" "<id>" "<reply>" ...` */

@@ -1,8 +1,16 @@
--- Shared by scripts that hand a stored reply to a call other than the one it was made for
--- (idempotency followers). Included by `-- @include deliver.lua`; not a script on its own.
+-- Shared by scripts that write replies: complete-5 and enqueue-3, which hand a stored reply to a
+-- call other than the one it was made for (idempotency followers). Included by
+-- `-- @include deliver.lua`; not a script on its own.
 -- reply: a reply envelope, beginning {"v":1,"id":"<id>" (13 bytes before the id)
 -- spec:  "h|<replies hash>|<inbox key>" | "k|<reply key>|<inbox key>" (older clients) |
 --        "p|<channel>" | "-"   (see complete-5.lua for what each mode writes)
+-- A replies hash gets replies from workers and from enqueue-3 (a client's own replyTtlMs): its
+-- TTL is only ever extended, so a shorter one never cuts the time left to replies already in it.
+-- (PEXPIRE GT cannot do it: it leaves a hash without a TTL without one.)
+local function keep_at_least(key, ttl)
+  if redis.call('PTTL', key) < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
+end
+
 local function deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
   local owner = string.match(reply, '^{"v":1,"id":"([^"]+)"')
   if not owner then return end
@@ -11,7 +19,7 @@ local function deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
   if kind == 'h' or kind == 'k' then
     if kind == 'h' then
       redis.call('HSET', a, call_id, copy)
-      redis.call('PEXPIRE', a, reply_ttl)
+      keep_at_least(a, reply_ttl)
     else
       redis.call('SET', a, copy, 'PX', reply_ttl)
     end
