@@ -318,7 +318,7 @@ export class Caller {
           commands: this.#commands,
           clientId: this.id,
           queues,
-          onReply: (raw) => this.#replies.onReply(raw),
+          onReply: (raw, keys) => this.#replies.onReply(raw, keys),
           hasWaiters: () => this.#pending.keyModeCount > 0,
         });
       });

@@ -14,7 +14,7 @@ export class ReplyInbox {
   readonly #commands: Connection;
   readonly #clientId: string;
   readonly #inboxToKeys = new Map<string, QueueKeys>();
-  readonly #onReply: (raw: string) => void;
+  readonly #onReply: (raw: string, keys: QueueKeys) => void;
   readonly #hasWaiters: () => boolean;
   #running = false;
   #closed = false;
@@ -27,7 +27,7 @@ export class ReplyInbox {
     commands: Connection;
     clientId: string;
     queues: readonly QueueKeys[];
-    onReply: (raw: string) => void;
+    onReply: (raw: string, keys: QueueKeys) => void;
     hasWaiters: () => boolean;
   }) {
     this.#blocking = options.blocking;
@@ -79,7 +79,7 @@ export class ReplyInbox {
       // refuse its envelopes (wire mode `hash`), see docs/PROTOCOL.md *Versions*.
       if (!entry.startsWith('{"v":1,"id":"')) continue;
       read.push(entry.slice(13, entry.indexOf('"', 13)));
-      this.#onReply(entry);
+      this.#onReply(entry, keys);
     }
     if (read.length) this.#deleteLater(keys.replies(this.#clientId), read);
   }
@@ -104,7 +104,7 @@ export class ReplyInbox {
           const ids: string[] = [];
           for (let i = 0; i + 1 < flat.length; i += 2) {
             ids.push(flat[i] as string);
-            this.#onReply(flat[i + 1] as string);
+            this.#onReply(flat[i + 1] as string, keys);
           }
           if (ids.length) await this.#commands.hdel(hash, ...ids);
         } while (cursor !== '0');

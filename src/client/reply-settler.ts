@@ -2,6 +2,7 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import { decodeReply, replyError, type ReplyEnvelope } from '../wire/envelope.js';
+import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PendingCall, PendingCalls } from './pending-calls.js';
 import type { StoredPayloads } from './stored-payloads.js';
@@ -22,12 +23,22 @@ export class ReplySettler {
     this.#stored = stored;
   }
 
-  onReply(raw: string): void {
+  /**
+   * `keys`: the queue the reply came through, when known (inboxes are per queue, the pub/sub
+   * channel is not): a stored result whose caller has gone is then deleted at once rather than
+   * left to its TTL (a burst of timed-out 1 MB results would otherwise stay for replyTtlMs).
+   */
+  onReply(raw: string, keys?: QueueKeys): void {
     const decoded = decodeReply(raw);
     if (!decoded.ok) return; // Not ours to understand; nobody can be told.
     const reply = decoded.value;
     const call = this.#pending.get(reply.id);
-    if (!call) return; // Settled already (timeout, cancel) or a duplicate: exactly one outcome.
+    if (!call) {
+      // Settled already (timeout, cancel) or a duplicate: exactly one outcome. A second notice of
+      // a result already read finds its key gone; deleting it again is harmless.
+      if (keys && reply.ok && reply.stored !== undefined) this.#stored.dropOutput(keys, reply.id, reply.stored);
+      return;
+    }
     if (reply.ok && reply.stored !== undefined) return this.#readStoredOutput(call, reply, reply.stored);
     this.#settle(call, reply, reply.ok ? reply.output : undefined);
   }

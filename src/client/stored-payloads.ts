@@ -38,6 +38,11 @@ export class StoredPayloads {
     this.#commands.unlink(keys.input(callId)).catch(() => undefined);
   }
 
+  /** Deletes a stored result nobody will read (best effort: it expires anyway). */
+  dropOutput(keys: QueueKeys, callId: string, token: string): void {
+    this.#commands.unlink(keys.output(callId, token)).catch(() => undefined);
+  }
+
   /**
    * A stored result's text, or null if it is gone. GET, then UNLINK once read; not GETDEL: ioredis
    * re-sends a command whose answer a dropped connection lost, and a re-sent GETDEL would find

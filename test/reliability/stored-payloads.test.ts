@@ -320,6 +320,25 @@ describe('stored inputs (large calls)', () => {
     expect(await redis.pttl(outputKey ?? '')).toBeLessThanOrEqual(60_000);
   });
 
+  it('deletes a stored result whose caller timed out before it came (key mode), and leaves it to its TTL in pub/sub mode', async () => {
+    for (const replyMode of ['key', 'pubsub'] as const) {
+      const { client, worker, outputKeys, redis } = await start({ replyMode });
+      // The handler ignores ctx.signal and finishes after the deadline, within its lease.
+      const err = await client.gen({ n: BIG.length, at: AT, sleepMs: 500 }, { timeoutMs: 150 }).catch((e: unknown) => e);
+      expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
+      await expect.poll(() => worker.stats.succeeded, { timeout: 3000 }).toBe(1);
+      if (replyMode === 'key') {
+        // The reply reached the inbox: nobody waits for it, so its output goes now.
+        await expect.poll(() => outputKeys(), { timeout: 2000 }).toEqual([]);
+      } else {
+        // A pub/sub reply does not say which queue it came from: the output key waits out its TTL.
+        await new Promise((r) => setTimeout(r, 300));
+        const [outputKey] = await outputKeys();
+        expect(await redis.pttl(outputKey ?? '')).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('sends a large result inline when Redis refuses its key, rather than losing it', async () => {
     const { redis, keys, outputKeys } = await start({ startWorker: false });
     // A worker whose ACL covers every key of the queue but the output keys.
