@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { bytesOver, encodeCall, storedCall, type ReplyMode } from '../wire/envelope.js';
-import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, queueKeys, replyChannel, STORED_PAYLOAD_BYTES, type QueueKeys } from '../wire/keys.js';
+import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, isStoredSize, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
@@ -180,7 +180,7 @@ export class Caller {
     const keys = this.#keysFor(route);
     // A large input goes to a key of its own with a plain SET, and the queue and the scripts only
     // ever see the small envelope (keys.ts STORED_PAYLOAD_BYTES).
-    const form = this.#storeLargeInputs && raw.length >= STORED_PAYLOAD_BYTES ? storedCall(raw, fields) : undefined;
+    const form = this.#storeLargeInputs && isStoredSize(raw) ? storedCall(raw, fields) : undefined;
     const stored = form !== undefined;
     if (form) raw = form.envelope;
     const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };

@@ -19,7 +19,7 @@ export const INBOX_TTL_MS = 5 * 60_000;
 export const IDEMPOTENCY_TTL_MS = 60 * 60_000;
 
 /**
- * Calls whose envelope is at least this long keep their input outside it, in a key of their own
+ * Calls whose envelope is at least this many bytes (UTF-8) keep their input outside it, in a key of their own
  * (`QueueKeys.input`), and the envelope says `"stored":1` instead of carrying `input`; the same
  * for results (`QueueKeys.output`, the reply says `"stored":"<lease token>"`), except those of
  * calls with an idempotency key, which are copied to later callers by Lua. Every
@@ -31,6 +31,13 @@ export const IDEMPOTENCY_TTL_MS = 60 * 60_000;
  * the line sits between.
  */
 export const STORED_PAYLOAD_BYTES = 8 * 1024;
+
+/** Whether a JSON text is STORED_PAYLOAD_BYTES or more in UTF-8 (Lua's cost is per byte, not per character). */
+export function isStoredSize(text: string): boolean {
+  // A string's UTF-8 size is between its length and 3x its length: only in between is it counted.
+  if (text.length >= STORED_PAYLOAD_BYTES) return true;
+  return text.length * 3 >= STORED_PAYLOAD_BYTES && Buffer.byteLength(text) >= STORED_PAYLOAD_BYTES;
+}
 
 /**
  * A stored input outlives its call's deadline by this much (the key is written with PX timeout +

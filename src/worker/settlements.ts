@@ -1,6 +1,6 @@
 import type { TaskwireError } from '../errors.js';
 import { encodeReply, storedReply, type CallEnvelope, type WireReplyMode } from '../wire/envelope.js';
-import { IDEMPOTENCY_TTL_MS, STORED_PAYLOAD_BYTES, type QueueKeys } from '../wire/keys.js';
+import { IDEMPOTENCY_TTL_MS, isStoredSize, type QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { Settlement } from '../transport/scripts.js';
 
@@ -56,7 +56,7 @@ export function settlements(serializer: Serializer, storeLargeResults = true) {
   function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): OkSettlement {
     const fields = { id: to.id, ok: true as const, output: serializer.serialize(output), fp };
     const payload = encodeReply(fields);
-    if (!storeLargeResults || payload.length < STORED_PAYLOAD_BYTES || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
+    if (!storeLargeResults || !isStoredSize(payload) || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
     const form = storedReply(payload, fields, token);
     return { ...reply(keys, token, to, form.envelope), storedOutput: { key: keys.output(to.id, token), text: form.payload, inline: payload } };
   }

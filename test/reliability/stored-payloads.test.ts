@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { createAdmin, createClient, createWorker, isTaskwireError, router, task, type Worker } from '../../src/index.js';
 import { encodeCall } from '../../src/wire/envelope.js';
+import { superjsonSerializer } from '../../src/wire/serializer.js';
+import { settlements } from '../../src/worker/settlements.js';
 import { queueKeys, STORED_PAYLOAD_BYTES, type QueueKeys } from '../../src/wire/keys.js';
 import { quietLogger } from '../support/fixtures.js';
 import { monitorCommands } from '../support/monitor.js';
@@ -130,6 +132,33 @@ describe('stored inputs (large calls)', () => {
     expect(results.map((r) => r.n)).toEqual(Array.from({ length: 30 }, (_, i) => BIG.length + String(i).length));
     await expect.poll(inputKeys).toEqual([]);
     expect(await redis.xlen(keys.dead)).toBe(0);
+  });
+
+  it('counts the 8 KiB line in UTF-8 bytes, not characters, both ways', async () => {
+    const { client, inputKeys, outputKeys, worker, redis, keys } = await start({ startWorker: false, replyMode: 'pubsub' });
+    // 3,000 characters of 3 bytes each: 9,000 bytes, well under 8,192 characters.
+    const euros = '€'.repeat(3_000);
+    const pending = client.big({ data: euros, at: AT, failTimes: 0 }, { noWorkers: 'wait' });
+    await expect.poll(() => redis.llen(keys.wait)).toBe(1);
+    const [queued] = await redis.lrange(keys.wait, 0, 0);
+    expect(queued).toContain('"stored":1,');
+    expect(await inputKeys()).toHaveLength(1);
+    await worker.start();
+    expect((await pending).n).toBe(3_000);
+    // The same for a result: gen answers 'y' * n, so 3,000 ASCII characters stay inline...
+    const monitor = await monitorCommands(redisUrl(), keys.base.slice(0, keys.base.indexOf(':{')));
+    try {
+      expect((await client.gen({ n: 3_000, at: AT })).data).toHaveLength(3_000);
+    } finally {
+      monitor.stop();
+    }
+    expect(monitor.seen.some((c) => c.args[0]?.toLowerCase() === 'set' && c.args[1]?.includes(':output:'))).toBe(false);
+    expect(await outputKeys()).toEqual([]);
+    // ... and 3,000 euro signs (9,000 bytes) go to an output key.
+    const build = settlements(superjsonSerializer);
+    const to = { id: 'c.1', reply: { mode: 'hash' as const, client: 'c' } };
+    expect(build.ok(keys, '7', to, 'y'.repeat(3_000), 'fp').storedOutput).toBeUndefined();
+    expect(build.ok(keys, '7', to, euros, 'fp').storedOutput?.key).toBe(keys.output('c.1', '7'));
   });
 
   it('leaves small inputs inline', async () => {
