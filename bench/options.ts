@@ -16,6 +16,14 @@ export interface BenchSizes {
    * mode; pubsub followed on warm workers) ~0.1 ms of p50. 2,000 warm the workers for every system.
    */
   seqWarmupCalls: number;
+  /**
+   * Before anything is measured, each system runs this long at 100 in flight, unmeasured. 2,000
+   * sequential warm-up calls still left fresh worker processes short of steady state: whichever
+   * system ran first on them had a sequential p99 of 1.5–2.4 ms, the second 0.6–0.7 ms, either
+   * taskwire mode (session 5, three rounds of each order); so taskwire's key mode, first, showed
+   * 3x the p99 of pubsub. With a 1 s burst first: 0.6–1.4 ms whichever runs first.
+   */
+  segmentWarmupMs: number;
   seqCalls: number;
   /** Time-based throughput windows (100 and 1,000 in flight, payload sweep, CPU-bound). */
   warmupMs: number;
@@ -49,6 +57,7 @@ const SIZES: Record<BenchMode, BenchSizes> = {
     reps: 3,
     attempts: 3,
     seqWarmupCalls: 2000,
+    segmentWarmupMs: 1000,
     seqCalls: 2000,
     warmupMs: 700,
     windowMs: 3000,
@@ -64,6 +73,7 @@ const SIZES: Record<BenchMode, BenchSizes> = {
     reps: 1,
     attempts: 2,
     seqWarmupCalls: 1000,
+    segmentWarmupMs: 500,
     seqCalls: 1000,
     warmupMs: 500,
     windowMs: 2000,
@@ -80,6 +90,7 @@ const SIZES: Record<BenchMode, BenchSizes> = {
     // Windows of a few ms are below /proc's 10 ms resolution: outside load cannot be told.
     attempts: 1,
     seqWarmupCalls: 5,
+    segmentWarmupMs: 20,
     seqCalls: 30,
     warmupMs: 50,
     windowMs: 250,
