@@ -13,15 +13,17 @@ export interface BenchSizes {
    * Sequential latency (also the "1 in flight" throughput): calls after a warm-up. The sequential
    * run is the first of a segment, on freshly started worker processes: 200 warm-up calls left
    * their JIT cold, which charged whichever system ran first on a worker kind (taskwire's key
-   * mode; pubsub followed on warm workers) ~0.1 ms of p50. 2,000 warm the workers for every system.
+   * mode; pubsub followed on warm workers) ~0.1 ms of p50. 2,000 removed that, not all of it
+   * (segmentWarmupMs).
    */
   seqWarmupCalls: number;
   /**
    * Before anything is measured, each system runs this long at 100 in flight, unmeasured. 2,000
-   * sequential warm-up calls still left fresh worker processes short of steady state: whichever
-   * system ran first on them had a sequential p99 of 1.5–2.4 ms, the second 0.6–0.7 ms, either
-   * taskwire mode (session 5, three rounds of each order); so taskwire's key mode, first, showed
-   * 3x the p99 of pubsub. With a 1 s burst first: 0.6–1.4 ms whichever runs first.
+   * sequential warm-up calls still left fresh worker processes short of steady state: with one
+   * worker process, whichever taskwire mode ran first on them had a sequential p99 of 1.5–2.4 ms,
+   * the second 0.6–0.7 ms (session 5, three rounds of each order); with a 1 s burst first,
+   * 0.6–1.4 ms whichever ran first. With two worker processes the burst did not remove it (first
+   * 1.7–2.4 ms, second 0.6–1.0 ms), so a system running first there still pays for some of it.
    */
   segmentWarmupMs: number;
   seqCalls: number;

@@ -82,6 +82,8 @@ export interface Results {
       workerConcurrency: number;
       basePayloadBytes: number;
       seqWarmupCalls: number;
+      /** Absent in runs before a0d4a8c (no warm-up burst). */
+      segmentWarmupMs?: number;
       seqCalls: number;
       warmupMs: number;
       windowMs: number;

@@ -53,6 +53,7 @@ try {
         workerConcurrency: WORKER_CONCURRENCY,
         basePayloadBytes: BASE_PAYLOAD_BYTES,
         seqWarmupCalls: sizes.seqWarmupCalls,
+        segmentWarmupMs: sizes.segmentWarmupMs,
         seqCalls: sizes.seqCalls,
         warmupMs: sizes.warmupMs,
         windowMs: sizes.windowMs,

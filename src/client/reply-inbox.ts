@@ -117,8 +117,9 @@ export class ReplyInbox {
 
   /**
    * Read replies are deleted in one HDEL per queue every DELETE_EVERY_MS, not per popped batch:
-   * one call at a time, an HDEL per call cost the client ~15% of its CPU per call and Redis ~6%
-   * (an extra command and answer, so an extra wake-up, each time; issue 5). Keeping a read reply
+   * one call at a time, an HDEL per call was an extra command and answer, so an extra wake-up,
+   * each time (A/B at 1 in flight: client CPU per call 212 -> 193 us, a first run 213 -> 208;
+   * issue 5, docs/PERFORMANCE.md item 17). Keeping a read reply
    * a few ms longer costs nothing: the sweep after a reconnect ignores replies of settled calls,
    * and close() deletes the whole hash. A lost HDEL leaves the fields to the hash's TTL (or the
    * next sweep). A plain command, not auto-pipelined: see UNPIPELINED_COMMANDS.

@@ -115,8 +115,8 @@ it('leaves no inbox, replies hash or reply key behind when it closes', async () 
   // One call still running at close: its reply arrives after the client is gone.
   const late = client.add({ a: 0, b: 1 }).catch((err: unknown) => err);
   await expect.poll(() => worker.running).toBe(1);
-  // The HDEL of a read reply is sent a turn later (after the enqueues its reply let start), and
-  // the late reply recreates the hash: close() deletes the client's inbox and hash, and what a
+  // The HDEL of a read reply is sent up to 20 ms later (reply-inbox.ts), and the late reply
+  // recreates the hash: close() deletes the client's inbox and hash, and what a
   // worker writes afterwards expires.
   await client.$close();
   expect(await late).toMatchObject({ code: 'CLOSED' });

@@ -357,7 +357,16 @@ describe('stored inputs (large calls)', () => {
       expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
       await expect.poll(() => worker.stats.succeeded, { timeout: 3000 }).toBe(1);
       if (replyMode === 'key') {
-        // The reply reached the inbox: nobody waits for it, so its output goes now.
+        // The reply reached the inbox while the client still read it (its BLMPOP waits up to a
+        // second): nobody waits for the result, so its output goes now.
+        await expect.poll(() => outputKeys(), { timeout: 2000 }).toEqual([]);
+        // Later than that, the client reads its inbox again on its next call.
+        const late = await client.gen({ n: BIG.length, at: AT, sleepMs: 1_800 }, { timeoutMs: 150 }).catch((e: unknown) => e);
+        expect(isTaskwireError(late) && late.code).toBe('TIMEOUT');
+        await expect.poll(() => worker.stats.succeeded, { timeout: 4000 }).toBe(2);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(await outputKeys()).toHaveLength(1);
+        expect((await client.gen({ n: 1, at: AT })).data).toBe('y');
         await expect.poll(() => outputKeys(), { timeout: 2000 }).toEqual([]);
       } else {
         // A pub/sub reply does not say which queue it came from: the output key waits out its TTL.
