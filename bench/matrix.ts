@@ -6,7 +6,7 @@ import { runInFlight, runSequential, type LoadResult } from './load.js';
 import { BASE_PAYLOAD_BYTES, IN_FLIGHT, WORKER_CONCURRENCY, WORKER_PROCESSES, type BenchSizes } from './options.js';
 import type { Measurement, Rep } from './results.js';
 import { median } from './stats.js';
-import { SYSTEMS, WORKER_KINDS } from './systems/index.js';
+import { SYSTEMS } from './systems/index.js';
 import type { BenchClient, System } from './systems/system.js';
 import { payload, type WorkInput } from './workload.js';
 
@@ -53,8 +53,9 @@ export interface MatrixContext {
 /**
  * The timed matrix. Repetitions are the outer loop, so slow drift of a noisy machine spreads
  * over every system instead of landing on whichever ran last. Within a repetition, one segment
- * per (worker processes, worker kind): fresh namespace, fresh worker processes, then every
- * system served by that kind runs the sequential, in-flight, CPU-bound and payload runs.
+ * per (worker processes, system): fresh namespace, fresh worker processes, an unmeasured
+ * warm-up, then the system's sequential, in-flight, CPU-bound and payload runs. The same
+ * conditions for every system, including the two taskwire modes.
  */
 export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
   const { sizes } = ctx;
@@ -98,14 +99,14 @@ export async function runMatrix(ctx: MatrixContext): Promise<Measurement[]> {
     };
 
     for (const workers of WORKER_PROCESSES) {
-      for (const kind of WORKER_KINDS) {
+      // One segment per system, each on fresh worker processes of its kind: both taskwire modes
+      // used to share one segment, so pubsub always ran on workers key mode had warmed up.
+      for (const system of SYSTEMS) {
         const endpoint = { url: ctx.url, namespace: `bench-${randomBytes(4).toString('hex')}` };
-        children = await startWorkers(kind, endpoint, workers, WORKER_CONCURRENCY);
+        children = await startWorkers(system.worker, endpoint, workers, WORKER_CONCURRENCY);
         pids = children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
         try {
-          for (const system of SYSTEMS.filter((s) => s.worker === kind)) {
-            await runSystem(system, endpoint, workers, base, measure, ctx);
-          }
+          await runSystem(system, endpoint, workers, base, measure, ctx);
         } finally {
           await stopAll(children);
           await ctx.admin.flushall();

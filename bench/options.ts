@@ -23,7 +23,8 @@ export interface BenchSizes {
    * worker process, whichever taskwire mode ran first on them had a sequential p99 of 1.5–2.4 ms,
    * the second 0.6–0.7 ms (session 5, three rounds of each order); with a 1 s burst first,
    * 0.6–1.4 ms whichever ran first. With two worker processes the burst did not remove it (first
-   * 1.7–2.4 ms, second 0.6–1.0 ms), so a system running first there still pays for some of it.
+   * 1.7–2.4 ms, second 0.6–1.0 ms); since then every system, each taskwire mode too, gets fresh
+   * worker processes of its own (matrix.ts), so all run under the same conditions.
    */
   segmentWarmupMs: number;
   seqCalls: number;
