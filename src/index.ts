@@ -5,6 +5,7 @@ export { createWorker } from './worker/create-worker.js';
 export type { Worker, WorkerOptions, Handlers, Handler, TaskContext } from './worker/types.js';
 export * from './contract/index.js';
 export { errorFromJSON, toTaskwireError } from './errors.js';
+export type { Logger } from './logger.js';
 export { superjsonSerializer } from './wire/serializer.js';
 export type { Serializer } from './wire/serializer.js';
 export type { ReplyMode } from './wire/envelope.js';

@@ -16,6 +16,7 @@ import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { ReplyPubSub } from './reply-pubsub.js';
 import type { CallOptions, ClientOptions } from './types.js';
+import { consoleLogger } from '../logger.js';
 
 export const DEFAULTS = {
   prefix: 'tw',
@@ -320,6 +321,7 @@ export class Caller {
           queues,
           onReply: (raw, keys) => this.#replies.onReply(raw, keys),
           hasWaiters: () => this.#pending.keyModeCount > 0,
+          logger: this.#options.logger ?? consoleLogger,
         });
       });
     }

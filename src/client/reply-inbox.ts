@@ -1,4 +1,5 @@
-import type { Connection } from '../transport/connection.js';
+import type { Logger } from '../logger.js';
+import { redisErrorCode, type Connection } from '../transport/connection.js';
 import type { QueueKeys } from '../wire/keys.js';
 
 /** How long read replies wait to be deleted together (see #deleteLater). */
@@ -19,6 +20,9 @@ export class ReplyInbox {
   readonly #inboxToKeys = new Map<string, QueueKeys>();
   readonly #onReply: (raw: string, keys: QueueKeys) => void;
   readonly #hasWaiters: () => boolean;
+  readonly #logger: Logger;
+  /** Told once: a refusal repeats with every delete. */
+  #refusalLogged = false;
   #running = false;
   #closed = false;
   #wake: (() => void) | undefined;
@@ -32,6 +36,7 @@ export class ReplyInbox {
     queues: readonly QueueKeys[];
     onReply: (raw: string, keys: QueueKeys) => void;
     hasWaiters: () => boolean;
+    logger: Logger;
   }) {
     this.#blocking = options.blocking;
     this.#commands = options.commands;
@@ -39,6 +44,7 @@ export class ReplyInbox {
     for (const k of options.queues) this.#inboxToKeys.set(k.inbox(options.clientId), k);
     this.#onReply = options.onReply;
     this.#hasWaiters = options.hasWaiters;
+    this.#logger = options.logger;
   }
 
   /** Called when a key-mode call is added; starts or wakes the loop. */
@@ -111,8 +117,22 @@ export class ReplyInbox {
           }
           if (ids.length) await this.#commands.hdel(hash, ...ids);
         } while (cursor !== '0');
-      }),
+      }).map((p) => p.catch((err: unknown) => this.#refused(err))),
     );
+  }
+
+  /**
+   * A lost connection needs no word (the sweep after the reconnect reads the hash again); Redis
+   * refusing a read or delete of the replies hash (an ACL) does: read replies then stay in it.
+   */
+  #refused(err: unknown): void {
+    const code = redisErrorCode(err);
+    if (code === undefined || this.#refusalLogged) return;
+    this.#refusalLogged = true;
+    this.#logger.warn('taskwire: Redis refused reading or deleting replies this client has read; they stay in its replies hash while workers write to it (an ACL needs HSCAN and HDEL on the queue keys)', {
+      code,
+      error: (err as Error).message,
+    });
   }
 
   /**
@@ -150,7 +170,7 @@ export class ReplyInbox {
     const sends: Array<Promise<unknown>> = [];
     // One queue's hash (one cluster slot); chunks bound the argument list.
     for (const [hash, ids] of lists) {
-      for (let i = 0; i < ids.length; i += 1000) sends.push(this.#commands.hdel(hash, ...ids.slice(i, i + 1000)).catch(() => undefined));
+      for (let i = 0; i < ids.length; i += 1000) sends.push(this.#commands.hdel(hash, ...ids.slice(i, i + 1000)).catch((err: unknown) => this.#refused(err)));
     }
     await Promise.all(sends);
   }

@@ -5,6 +5,7 @@ import type { RetryPolicy } from '../contract/task.js';
 import type { ReplyMode } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
+import type { Logger } from '../logger.js';
 
 export interface ClientOptions {
   /** A redis:// URL, ioredis options, or an ioredis connection to duplicate. */
@@ -38,6 +39,12 @@ export interface ClientOptions {
    * cannot read a stored input.
    */
   storeLargeInputs?: boolean;
+  /**
+   * Where the client reports what no call can: Redis refusing the deletes of replies it has
+   * read (an ACL without HDEL keeps them in the client's replies hash for as long as workers
+   * write to it). Default: console.
+   */
+  logger?: Logger;
 }
 
 export interface CallOptions {

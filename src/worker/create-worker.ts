@@ -16,6 +16,7 @@ import { settlements } from './settlements.js';
 import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
 import type { Handler, Handlers, Worker, WorkerOptions, WorkerStats } from './types.js';
+import { consoleLogger } from '../logger.js';
 
 const DEFAULTS = {
   prefix: 'tw',
@@ -39,11 +40,6 @@ function handlerAt(handlers: unknown, path: string): Handler<never> | undefined 
   }
   return typeof node === 'function' ? (node as Handler<never>) : undefined;
 }
-
-const consoleLogger = {
-  warn: (message: string, detail?: Record<string, unknown>) => console.warn(message, detail ?? ''),
-  error: (message: string, detail?: Record<string, unknown>) => console.error(message, detail ?? ''),
-};
 
 /**
  * A worker serving a contract: takes calls from the contract's queues, runs the handlers with

@@ -5,6 +5,7 @@ import type { RouterShape } from '../contract/router.js';
 import type { HandlerInput, HandlerOutput, TaskErrorCode, TaskErrorData } from '../contract/infer.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
+import type { Logger } from '../logger.js';
 
 /** What a handler sees besides its input. */
 export interface TaskContext<T extends AnyTask = AnyTask> {
@@ -41,10 +42,7 @@ export type Handlers<R extends RouterShape> = {
   [K in Extract<keyof R, string>]: R[K] extends AnyTask ? Handler<R[K]> : R[K] extends RouterShape ? Handlers<R[K]> : never;
 };
 
-export interface WorkerLogger {
-  warn(message: string, detail?: Record<string, unknown>): void;
-  error(message: string, detail?: Record<string, unknown>): void;
-}
+export type WorkerLogger = Logger;
 
 export interface WorkerOptions {
   redis: RedisSource;

@@ -128,3 +128,37 @@ it('leaves no inbox, replies hash or reply key behind when it closes', async () 
   expect(left).toEqual([keys.replies(client.$id)]);
   expect(await insp.redis.pttl(left[0]!)).toBeGreaterThan(0);
 });
+
+it('tells its logger, once, when Redis refuses deleting the replies it has read, and its calls still succeed', async () => {
+  const prefix = randomPrefix();
+  const contract = router({ add: task({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }) });
+  const worker = createWorker(contract, { add: ({ a, b }) => a + b }, { redis: redisUrl(), prefix, logger: quietLogger });
+  await worker.start();
+  const insp = inspector(prefix);
+  // A client whose ACL lacks HDEL (a misconfiguration the docs warn about).
+  const user = `tw-nohdel-${prefix}`;
+  await insp.redis.call('ACL', 'SETUSER', user, 'on', 'nopass', `~${prefix}:*`, '&*', '+@all', '-hdel');
+  const url = new URL(redisUrl());
+  url.username = user;
+  const warnings: Array<{ message: string; detail?: Record<string, unknown> }> = [];
+  const client = createClient(contract, {
+    redis: url.toString(),
+    prefix,
+    logger: { warn: (message, detail) => void warnings.push({ message, ...(detail ? { detail } : {}) }), error: () => undefined },
+  });
+  cleanups.push(async () => {
+    await client.$close();
+    await worker.close();
+    await insp.redis.call('ACL', 'DELUSER', user);
+    await insp.cleanup();
+  });
+  for (let i = 0; i < 3; i++) {
+    expect(await client.add({ a: i, b: 1 })).toBe(i + 1);
+    await new Promise((r) => setTimeout(r, 40)); // past the 20 ms delete batching
+  }
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]?.message).toContain('refused');
+  expect(warnings[0]?.detail).toMatchObject({ code: 'NOPERM' });
+  // The read replies stayed behind, as the warning says.
+  expect(await insp.redis.hlen(queueKeys(prefix, 'default').replies(client.$id))).toBe(3);
+});
