@@ -1,4 +1,5 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
+import { consoleLogger } from '../logger.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
@@ -16,7 +17,6 @@ import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { ReplyPubSub } from './reply-pubsub.js';
 import type { CallOptions, ClientOptions } from './types.js';
-import { consoleLogger } from '../logger.js';
 
 export const DEFAULTS = {
   prefix: 'tw',

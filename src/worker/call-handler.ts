@@ -10,7 +10,8 @@ import type { Replier } from './replier.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
 import type { OkSettlement, settlements } from './settlements.js';
 import type { TakeBudget } from './take-budget.js';
-import type { WorkerLogger, WorkerStats } from './types.js';
+import type { Logger } from '../logger.js';
+import type { WorkerStats } from './types.js';
 
 /** A call being run: what the lease keeper renews and cancellation and close abort. */
 export interface Running {
@@ -25,7 +26,7 @@ export interface CallHandlerDeps {
   stats: WorkerStats;
   build: ReturnType<typeof settlements>;
   serializer: Serializer;
-  logger: WorkerLogger;
+  logger: Logger;
   running: Map<string, Running>;
   budget: TakeBudget;
   leaseMs: number;

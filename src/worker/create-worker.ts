@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
+import { consoleLogger } from '../logger.js';
 import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
@@ -16,7 +17,6 @@ import { settlements } from './settlements.js';
 import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
 import type { Handler, Handlers, Worker, WorkerOptions, WorkerStats } from './types.js';
-import { consoleLogger } from '../logger.js';
 
 const DEFAULTS = {
   prefix: 'tw',

@@ -3,7 +3,8 @@ import { issuesText, parseSync, parseWith } from '../contract/parse.js';
 import type { AnyTask, RetryPolicy } from '../contract/task.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
-import type { Handler, TaskContext, WorkerLogger } from './types.js';
+import type { Logger } from '../logger.js';
+import type { Handler, TaskContext } from './types.js';
 
 export interface TaskEntry {
   path: string;
@@ -53,7 +54,7 @@ export async function runHandler(
   entry: TaskEntry,
   input: unknown,
   ctx: TaskContext,
-  logger: WorkerLogger,
+  logger: Logger,
 ): Promise<Outcome> {
   let result: unknown;
   try {
@@ -70,7 +71,7 @@ export async function runHandler(
   return fail(ERROR_CODES.INTERNAL, `${entry.path} produced an invalid result: ${issuesText(parsed.error)}`, { task: entry.path });
 }
 
-async function mapThrown(entry: TaskEntry, err: unknown, ctx: TaskContext, logger: WorkerLogger): Promise<Outcome> {
+async function mapThrown(entry: TaskEntry, err: unknown, ctx: TaskContext, logger: Logger): Promise<Outcome> {
   if (isTaskwireError(err) && err.defined) {
     const schema = entry.task.errors[err.code];
     if (!schema) {

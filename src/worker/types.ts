@@ -42,8 +42,6 @@ export type Handlers<R extends RouterShape> = {
   [K in Extract<keyof R, string>]: R[K] extends AnyTask ? Handler<R[K]> : R[K] extends RouterShape ? Handlers<R[K]> : never;
 };
 
-export type WorkerLogger = Logger;
-
 export interface WorkerOptions {
   redis: RedisSource;
   /** Key prefix shared with clients. Default "tw". */
@@ -84,7 +82,7 @@ export interface WorkerOptions {
    * false while clients older than this feature still call the queue: they cannot read one.
    */
   storeLargeResults?: boolean;
-  logger?: WorkerLogger;
+  logger?: Logger;
 }
 
 export interface WorkerStats {
