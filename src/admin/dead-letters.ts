@@ -1,8 +1,8 @@
-import type { Connection } from '../transport/connection.js';
 import { ERROR_CODES, TaskwireError, type SerializedError } from '../errors.js';
 import { decodeCall, decodeReply, encodeCall } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
-import { scripts } from '../transport/scripts.js';
+import type { DeadLetterEntry, DeadLetterStore } from '../transport/dead-letter-store.js';
+import type { QueueStore } from '../transport/queue-store.js';
 
 /** One call set aside on a queue's dead-letter stream. */
 export interface DeadLetter {
@@ -19,7 +19,7 @@ export interface DeadLetter {
   readonly envelope: string;
   /**
    * The serialized input of a call sent with `"stored":1` (its envelope carries none, see
-   * wire/keys.ts STORED_PAYLOAD_BYTES), kept in the dead letter; undefined for other calls and
+   * wire/protocol.ts STORED_PAYLOAD_BYTES), kept in the dead letter; undefined for other calls and
    * when it could not be kept (gone, or over the worker's size limit).
    */
   readonly storedInput: string | undefined;
@@ -34,14 +34,7 @@ export interface DeadLetterFilter {
   task?: string;
 }
 
-function fieldsOf(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
-  return out;
-}
-
-function toDeadLetter(queue: string, id: string, flat: string[]): DeadLetter {
-  const f = fieldsOf(flat);
+function toDeadLetter(queue: string, { id, fields: f }: DeadLetterEntry): DeadLetter {
   const envelope = f['envelope'] ?? '';
   const call = decodeCall(envelope);
   const reply = f['error'] ? decodeReply(f['error']) : undefined;
@@ -66,29 +59,29 @@ function matches(d: DeadLetter, filter: DeadLetterFilter | undefined): boolean {
 
 /** List, inspect, replay and purge the dead letters of one queue. */
 export class DeadLetters {
-  readonly #redis: Connection;
+  readonly #store: DeadLetterStore;
+  readonly #queues: QueueStore;
   readonly #keys: QueueKeys;
 
-  constructor(redis: Connection, keys: QueueKeys) {
-    this.#redis = redis;
+  constructor(store: DeadLetterStore, queues: QueueStore, keys: QueueKeys) {
+    this.#store = store;
+    this.#queues = queues;
     this.#keys = keys;
   }
 
   count(): Promise<number> {
-    return this.#redis.xlen(this.#keys.dead);
+    return this.#store.count(this.#keys);
   }
 
   /** Oldest first; `after` is an entry id to page from. */
   async list(options: { count?: number; after?: string; filter?: DeadLetterFilter } = {}): Promise<DeadLetter[]> {
-    const start = options.after === undefined ? '-' : `(${options.after}`;
-    const rows = await this.#redis.xrange(this.#keys.dead, start, '+', 'COUNT', options.count ?? 100);
-    return rows.map(([id, flat]) => toDeadLetter(this.#keys.queue, id, flat)).filter((d) => matches(d, options.filter));
+    const rows = await this.#store.range(this.#keys, options.after, options.count ?? 100);
+    return rows.map((e) => toDeadLetter(this.#keys.queue, e)).filter((d) => matches(d, options.filter));
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
-    const rows = await this.#redis.xrange(this.#keys.dead, id, id);
-    const row = rows[0];
-    return row ? toDeadLetter(this.#keys.queue, row[0], row[1]) : undefined;
+    const entry = await this.#store.get(this.#keys, id);
+    return entry ? toDeadLetter(this.#keys.queue, entry) : undefined;
   }
 
   /**
@@ -123,7 +116,7 @@ export class DeadLetters {
       }
     }
     const raw = encodeCall({ ...env, stored: undefined, input, attempt: 1, sentAt: now, deadline: now + Math.max(1_000, env.deadline - env.sentAt) });
-    return (await scripts(this.#redis).replay(this.#keys, id, raw)) === 1;
+    return this.#queues.replay(this.#keys, id, raw);
   }
 
   /** Replays every dead letter that matches; returns how many went back. */
@@ -140,16 +133,12 @@ export class DeadLetters {
   }
 
   async purge(id: string): Promise<boolean> {
-    return (await this.#redis.xdel(this.#keys.dead, id)) === 1;
+    return this.#store.delete(this.#keys, id);
   }
 
   /** Deletes every dead letter that matches (all without a filter); returns how many. */
   async purgeAll(filter?: DeadLetterFilter): Promise<number> {
-    if (!filter) {
-      const n = await this.count();
-      await this.#redis.del(this.#keys.dead);
-      return n;
-    }
+    if (!filter) return this.#store.deleteAll(this.#keys);
     let n = 0;
     for await (const d of this.#scan(filter)) if (await this.purge(d.id)) n++;
     return n;
@@ -158,11 +147,11 @@ export class DeadLetters {
   async *#scan(filter?: DeadLetterFilter): AsyncGenerator<DeadLetter> {
     let after: string | undefined;
     for (;;) {
-      const rows = await this.#redis.xrange(this.#keys.dead, after === undefined ? '-' : `(${after}`, '+', 'COUNT', 500);
+      const rows = await this.#store.range(this.#keys, after, 500);
       if (rows.length === 0) return;
-      for (const [id, flat] of rows) {
-        after = id;
-        const d = toDeadLetter(this.#keys.queue, id, flat);
+      for (const e of rows) {
+        after = e.id;
+        const d = toDeadLetter(this.#keys.queue, e);
         if (matches(d, filter)) yield d;
       }
     }

@@ -1,31 +1,26 @@
-import { ERROR_CODES, TaskwireError } from '../errors.js';
+import { ERROR_CODES, TaskwireError, toTaskwireError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
-import { bytesOver, encodeCall, storedCall, type ReplyMode } from '../wire/envelope.js';
-import { IDEMPOTENCY_TTL_MS, INBOX_TTL_MS, isStoredSize, queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import type { ReplyMode } from '../wire/envelope.js';
+import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import { DEFAULTS } from '../wire/protocol.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
-import { scripts, type Scripts } from '../transport/scripts.js';
+import { QueueStore, type EnqueueResult } from '../transport/queue-store.js';
+import { ReplyStore } from '../transport/reply-store.js';
 import { AbortListeners } from './abort-listeners.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
+import { ClientHooks, type OutgoingCall } from './interceptor.js';
+import { encodeOutgoing, type Encoded } from './outgoing-call.js';
 import { ReplySettler } from './reply-settler.js';
 import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { ReplyPubSub } from './reply-pubsub.js';
 import type { CallOptions, ClientOptions } from './types.js';
-
-export const DEFAULTS = {
-  prefix: 'tw',
-  timeoutMs: 30_000,
-  maxPayloadBytes: 4 * 1024 * 1024,
-  replyTtlMs: 60_000,
-  workerTtlMs: 10_000,
-  idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
-} as const;
 
 /**
  * The call path shared by the in-repo client and generated clients: validate, serialize, size
@@ -39,7 +34,8 @@ export class Caller {
   readonly #options: ClientOptions;
   readonly #serializer: Serializer;
   readonly #commands: Connection;
-  readonly #scripts: Scripts;
+  readonly #store: QueueStore;
+  readonly #hooks: ClientHooks | undefined;
   readonly #batcher: EnqueueBatcher;
   readonly #stored: StoredPayloads;
   readonly #replies: ReplySettler;
@@ -72,8 +68,9 @@ export class Caller {
       if (this.#everReady) void this.#sweep();
       this.#everReady = true;
     });
-    this.#scripts = scripts(this.#commands);
-    this.#batcher = new EnqueueBatcher(this.#scripts);
+    this.#store = new QueueStore(this.#commands);
+    this.#hooks = ClientHooks.from(options.interceptors, options.logger ?? consoleLogger);
+    this.#batcher = new EnqueueBatcher(this.#store);
     this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
     this.#replies = new ReplySettler(this.#pending, this.#serializer, this.#stored);
   }
@@ -87,7 +84,7 @@ export class Caller {
       try {
         this.#start(path, input, options, resolve, reject);
       } catch (err) {
-        reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, String(err), { cause: err }));
+        reject(toTaskwireError(err));
       }
     });
   }
@@ -137,53 +134,48 @@ export class Caller {
     if (!(timeoutMs > 0)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `timeoutMs must be positive, got ${timeoutMs}`));
     const now = Date.now();
     const id = this.#nextCallId();
-    let payload: unknown;
-    try {
-      payload = this.#serializer.serialize(input);
-    } catch (err) {
-      return reject(new TaskwireError(ERROR_CODES.VALIDATION, `input of ${path} cannot be serialized: ${String(err)}`, { cause: err }));
-    }
     const idem = options.idempotencyKey;
-    const retry = options.retry;
-    let raw: string;
-    let fields: Parameters<typeof encodeCall>[0];
+    const idemTtlMs = options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs;
+    let headers = options.headers;
+    const hooks = this.#hooks;
+    let outgoing: OutgoingCall | undefined;
+    if (hooks) {
+      outgoing = { id, task: path, queue: route.queue, input, deadline: now + timeoutMs, headers: { ...headers } };
+      ({ resolve, reject } = hooks.wrap(outgoing, resolve, reject));
+    }
+    let encoded: Encoded;
     try {
-      fields = {
-        id,
-        task: path,
-        input: payload,
-        // Reply mode 'key' travels as `hash` (wire/envelope.ts WireReplyMode).
-        reply: { mode: mode === 'key' ? 'hash' : 'pubsub', client: this.id },
-        deadline: now + timeoutMs,
-        attempt: 1,
-        headers: options.headers,
-        fp: route.fingerprint,
-        sentAt: now,
-        idem,
-        idemTtl: idem === undefined ? undefined : (options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs),
-        retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
-      };
-      raw = encodeCall(fields);
-    } catch (err) {
-      // A custom serializer's output JSON cannot hold (a BigInt, a cycle).
-      return reject(new TaskwireError(ERROR_CODES.VALIDATION, `call of ${path} cannot be encoded: ${String(err)}`, { cause: err }));
-    }
-    const limit = this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
-    const bytes = bytesOver(raw, limit);
-    if (bytes !== undefined) {
-      return reject(
-        new TaskwireError(ERROR_CODES.PAYLOAD_TOO_LARGE, `call of ${path} is ${bytes} bytes, over the ${limit}-byte limit`, {
-          data: { task: path, bytes, limit },
-        }),
+      if (hooks && outgoing) {
+        hooks.prepare(outgoing);
+        headers = Object.keys(outgoing.headers).length > 0 ? outgoing.headers : undefined;
+      }
+      const retry = options.retry;
+      encoded = encodeOutgoing(
+        {
+          id,
+          task: path,
+          input,
+          // Reply mode 'key' travels as `hash` (wire/envelope.ts WireReplyMode).
+          reply: { mode: mode === 'key' ? 'hash' : 'pubsub', client: this.id },
+          deadline: now + timeoutMs,
+          attempt: 1,
+          headers,
+          fp: route.fingerprint,
+          sentAt: now,
+          idem,
+          idemTtl: idem === undefined ? undefined : idemTtlMs,
+          retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
+        },
+        this.#serializer,
+        this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes,
+        this.#storeLargeInputs,
       );
+    } catch (err) {
+      return reject(toTaskwireError(err));
     }
-
     const keys = this.#keysFor(route);
-    // A large input goes to a key of its own with a plain SET, and the queue and the scripts only
-    // ever see the small envelope (keys.ts STORED_PAYLOAD_BYTES).
-    const form = this.#storeLargeInputs && isStoredSize(raw) ? storedCall(raw, fields) : undefined;
-    const stored = form !== undefined;
-    if (form) raw = form.envelope;
+    const { raw, storedInput } = encoded;
+    const stored = storedInput !== undefined;
     const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
     const signal = options.signal;
@@ -195,7 +187,7 @@ export class Caller {
 
     const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
     const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
-    const enqueued = (res: number) => {
+    const enqueued = (res: EnqueueResult) => {
       call.enqueued = true;
       // Refused (no worker), or answered from an earlier call's idempotent result: nobody reads it.
       if (stored && res < 0) this.#stored.dropInput(keys, id);
@@ -206,7 +198,7 @@ export class Caller {
             data: { task: path, queue: route.queue },
           }),
         );
-      }
+      } else if (outgoing) hooks?.sent(outgoing);
     };
     const failed = (err: unknown) => {
       this.#pending.reject(
@@ -216,28 +208,28 @@ export class Caller {
     };
     const enqueueNow = () => {
       if (idem === undefined) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
-      this.#scripts
+      this.#store
         .enqueue(keys, {
           raw,
           workerTtlMs: ttl,
           callId: id,
           idem: keys.idempotency(idem),
-          idemTtlMs: options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
+          idemTtlMs,
           replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
           replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
-          inboxTtlMs: INBOX_TTL_MS,
-          markerTtlMs: timeoutMs,
+          inboxTtlMs: DEFAULTS.inboxTtlMs,
+          sentTtlMs: timeoutMs,
         })
         .then(enqueued, failed);
     };
     // The enqueue waits for the SET: a call whose input Redis refused (OOM, say) must not be
     // queued, nor one that timed out or was cancelled meanwhile (its input goes again).
-    const enqueue = form
+    const enqueue = storedInput !== undefined
       ? () => {
           // Settled meanwhile (closed, cancelled, timed out while a first pub/sub call subscribed).
           if (!this.#pending.get(id)) return;
           this.#stored
-            .writeInput(keys, id, form.payload, timeoutMs)
+            .writeInput(keys, id, storedInput, timeoutMs)
             .then(() => (this.#pending.get(id) ? enqueueNow() : this.#stored.dropInput(keys, id)), failed);
         }
       : enqueueNow;
@@ -258,10 +250,12 @@ export class Caller {
   #abort(call: PendingCall): void {
     if (!this.#pending.reject(call.id, this.#cancelled(call.route.path))) return;
     // Withdrawn if still queued; otherwise the workers are told and abort the handler's ctx.signal.
-    this.#scripts
-      .cancel(call.keys, call.raw, call.id, call.deadline)
-      .then((withdrawn) => withdrawn === 1 && call.stored && this.#stored.dropInput(call.keys, call.id))
-      .catch(() => undefined);
+    this.#withdraw(call, true);
+  }
+
+  /** Takes a call nobody waits for off its queue (with its delivery count and stored input). */
+  #withdraw(call: PendingCall, announce: boolean): void {
+    this.#store.withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce }).catch(() => undefined);
   }
 
   #expire(call: PendingCall): void {
@@ -275,18 +269,8 @@ export class Caller {
           data: { task: call.route.path, timeoutMs: call.timeoutMs },
         });
     this.#pending.reject(call.id, err);
-    // A queued call nobody will wait for is withdrawn (with any delivery count it had); workers
-    // also skip calls past their deadline.
-    if (call.enqueued) {
-      this.#commands
-        .lrem(call.keys.wait, 1, call.raw)
-        .then((n) => {
-          if (n === 0) return 0;
-          if (call.stored) this.#stored.dropInput(call.keys, call.id);
-          return this.#commands.hdel(call.keys.deliveries, call.id);
-        })
-        .catch(() => undefined);
-    }
+    // A queued call nobody will wait for is withdrawn; workers also skip calls past their deadline.
+    if (call.enqueued) this.#withdraw(call, false);
   }
 
   #keysFor(route: Route): QueueKeys {
@@ -315,9 +299,8 @@ export class Caller {
           first = false;
         });
         return new ReplyInbox({
-          blocking,
-          commands: this.#commands,
-          clientId: this.id,
+          blocking: new ReplyStore(blocking, this.id),
+          commands: new ReplyStore(this.#commands, this.id),
           queues,
           onReply: (raw, keys) => this.#replies.onReply(raw, keys),
           hasWaiters: () => this.#pending.keyModeCount > 0,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Scripts } from '../transport/scripts.js';
+import type { QueueStore } from '../transport/queue-store.js';
 import type { QueueKeys } from '../wire/keys.js';
 
 interface Waiting {
@@ -12,7 +12,7 @@ interface Batch {
   id: string;
   keys: QueueKeys;
   workerTtlMs: number;
-  markerTtlMs: number;
+  sentTtlMs: number;
   items: Waiting[];
   bytes: number;
 }
@@ -28,19 +28,19 @@ const MAX_BYTES = 1 << 20;
  * Calls with an idempotency key do not come here: they need enqueue-3's per-call logic.
  */
 export class EnqueueBatcher {
-  readonly #scripts: Scripts;
+  readonly #store: QueueStore;
   readonly #open = new Map<string, Batch>();
   #scheduled = false;
 
-  constructor(scripts: Scripts) {
-    this.#scripts = scripts;
+  constructor(store: QueueStore) {
+    this.#store = store;
   }
 
   /**
-   * `done` gets what `scripts.enqueue` returns: the wait list's length, -1 for no live worker,
+   * `done` gets what `QueueStore.enqueue` answers: the wait list's length, -1 for no live worker,
    * 0 for a re-send. Callbacks, not a promise: one fewer allocation and microtask per call.
    */
-  enqueue(keys: QueueKeys, raw: string, workerTtlMs: number, markerTtlMs: number, done: (res: number) => void, failed: (err: unknown) => void): void {
+  enqueue(keys: QueueKeys, raw: string, workerTtlMs: number, sentTtlMs: number, done: (res: number) => void, failed: (err: unknown) => void): void {
     const slot = `${keys.base}|${workerTtlMs}`;
     let batch = this.#open.get(slot);
     if (batch && (batch.items.length >= MAX_CALLS || batch.bytes + raw.length > MAX_BYTES)) {
@@ -48,12 +48,12 @@ export class EnqueueBatcher {
       batch = undefined;
     }
     if (!batch) {
-      batch = { id: randomUUID(), keys, workerTtlMs, markerTtlMs, items: [], bytes: 0 };
+      batch = { id: randomUUID(), keys, workerTtlMs, sentTtlMs, items: [], bytes: 0 };
       this.#open.set(slot, batch);
     }
     batch.items.push({ raw, done, failed });
     batch.bytes += raw.length;
-    batch.markerTtlMs = Math.max(batch.markerTtlMs, markerTtlMs);
+    batch.sentTtlMs = Math.max(batch.sentTtlMs, sentTtlMs);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#flush());
@@ -68,11 +68,11 @@ export class EnqueueBatcher {
   #send(slot: string, batch: Batch): void {
     this.#open.delete(slot);
     const { items } = batch;
-    this.#scripts
+    this.#store
       .enqueueBatch(batch.keys, {
         batchId: batch.id,
         workerTtlMs: batch.workerTtlMs,
-        markerTtlMs: batch.markerTtlMs,
+        sentTtlMs: batch.sentTtlMs,
         raws: items.map((w) => w.raw),
       })
       .then(

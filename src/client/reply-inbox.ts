@@ -1,5 +1,7 @@
 import type { Logger } from '../logger.js';
-import { redisErrorCode, type Connection } from '../transport/connection.js';
+import { redisErrorCode } from '../transport/connection.js';
+import type { ReplyStore } from '../transport/reply-store.js';
+import { envelopeId } from '../wire/protocol.js';
 import type { QueueKeys } from '../wire/keys.js';
 
 /** How long read replies wait to be deleted together (see #deleteLater). */
@@ -8,15 +10,15 @@ const DELETE_EVERY_MS = 20;
 /**
  * Reply mode "key": workers push each reply on this client's inbox list of the call's queue and
  * keep it, until read, as a field of the client's replies hash of that queue (wire mode `hash`,
- * keys.ts `replies`). One blocking connection waits on all inboxes at once (BLMPOP), so a client
+ * transport/reply-store.ts). One blocking connection waits on all inboxes at once (BLMPOP), so a client
  * multiplexes every in-flight call over two connections; the replies it pops are handled at once
  * and their fields deleted, one HDEL per queue every 20 ms. The hash is what survives a BLMPOP
  * answer lost with its connection: the sweep after a reconnect reads it (`sweep`).
  */
 export class ReplyInbox {
-  readonly #blocking: Connection;
-  readonly #commands: Connection;
-  readonly #clientId: string;
+  /** On the blocking connection (BLMPOP) and on the command connection (the rest). */
+  readonly #blocking: ReplyStore;
+  readonly #commands: ReplyStore;
   readonly #inboxToKeys = new Map<string, QueueKeys>();
   readonly #onReply: (raw: string, keys: QueueKeys) => void;
   readonly #hasWaiters: () => boolean;
@@ -30,9 +32,8 @@ export class ReplyInbox {
   #toDelete = new Map<string, string[]>();
 
   constructor(options: {
-    blocking: Connection;
-    commands: Connection;
-    clientId: string;
+    blocking: ReplyStore;
+    commands: ReplyStore;
     queues: readonly QueueKeys[];
     onReply: (raw: string, keys: QueueKeys) => void;
     hasWaiters: () => boolean;
@@ -40,8 +41,7 @@ export class ReplyInbox {
   }) {
     this.#blocking = options.blocking;
     this.#commands = options.commands;
-    this.#clientId = options.clientId;
-    for (const k of options.queues) this.#inboxToKeys.set(k.inbox(options.clientId), k);
+    for (const k of options.queues) this.#inboxToKeys.set(options.commands.inbox(k), k);
     this.#onReply = options.onReply;
     this.#hasWaiters = options.hasWaiters;
     this.#logger = options.logger;
@@ -66,9 +66,7 @@ export class ReplyInbox {
       }
       try {
         // A bounded block so a lost wake-up or a silently dead socket costs at most a second.
-        const res = (await this.#blocking.call('BLMPOP', 1, inboxes.length, ...inboxes, 'LEFT', 'COUNT', 1000)) as
-          | [string, string[]]
-          | null;
+        const res = await this.#blocking.pop(inboxes, 1, 1000);
         if (!res) continue;
         const keys = this.#inboxToKeys.get(res[0]);
         if (keys) this.#popped(keys, res[1]);
@@ -83,14 +81,12 @@ export class ReplyInbox {
   #popped(keys: QueueKeys, entries: readonly string[]): void {
     const read: string[] = [];
     for (const entry of entries) {
-      // A reply begins {"v":1,"id":"<id>" (13 characters before the id). Inbox entries of
-      // workers before 0b1405c (a bare call id) cannot be for this client: those workers
-      // refuse its envelopes (wire mode `hash`), see docs/PROTOCOL.md *Versions*.
-      if (!entry.startsWith('{"v":1,"id":"')) continue;
-      read.push(entry.slice(13, entry.indexOf('"', 13)));
+      const id = envelopeId(entry);
+      if (id === undefined) continue; // Not a reply; nothing to settle or delete.
+      read.push(id);
       this.#onReply(entry, keys);
     }
-    if (read.length) this.#deleteLater(keys.replies(this.#clientId), read);
+    if (read.length) this.#deleteLater(this.#commands.repliesHash(keys), read);
   }
 
   /**
@@ -103,19 +99,19 @@ export class ReplyInbox {
   async sweep(): Promise<void> {
     await Promise.all(
       [...this.#inboxToKeys.values()].map(async (keys) => {
-        const hash = keys.replies(this.#clientId);
+        const hash = this.#commands.repliesHash(keys);
         // HSCAN, not HGETALL: a hash of thousands of replies comes in bounded answers. Fields
         // deleted or added meanwhile are fine: SCAN returns every field present throughout.
         let cursor = '0';
         do {
-          const [next, flat] = await this.#commands.hscan(hash, cursor, 'COUNT', 1000);
+          const [next, flat] = await this.#commands.scan(hash, cursor, 1000);
           cursor = next;
           const ids: string[] = [];
           for (let i = 0; i + 1 < flat.length; i += 2) {
             ids.push(flat[i] as string);
             this.#onReply(flat[i + 1] as string, keys);
           }
-          if (ids.length) await this.#commands.hdel(hash, ...ids);
+          if (ids.length) await this.#commands.delete(hash, ids);
         } while (cursor !== '0');
       }).map((p) => p.catch((err: unknown) => this.#refused(err))),
     );
@@ -142,7 +138,7 @@ export class ReplyInbox {
    * issue 5, docs/PERFORMANCE.md item 17). Keeping a read reply
    * a few ms longer costs nothing: the sweep after a reconnect ignores replies of settled calls,
    * and close() deletes the whole hash. A lost HDEL leaves the fields to the hash's TTL (or the
-   * next sweep). A plain command, not auto-pipelined: see UNPIPELINED_COMMANDS.
+   * next sweep). A plain command, not auto-pipelined: see pipelining.ts.
    */
   #deleteLater(hash: string, callIds: readonly string[]): void {
     const scheduled = this.#toDelete.size > 0;
@@ -159,7 +155,7 @@ export class ReplyInbox {
   async discard(): Promise<void> {
     this.#toDelete.clear();
     await Promise.all(
-      [...this.#inboxToKeys].map(([inbox, keys]) => this.#commands.unlink(inbox, keys.replies(this.#clientId)).catch(() => undefined)),
+      [...this.#inboxToKeys.values()].map((keys) => this.#commands.discard(keys).catch(() => undefined)),
     );
   }
 
@@ -170,7 +166,7 @@ export class ReplyInbox {
     const sends: Array<Promise<unknown>> = [];
     // One queue's hash (one cluster slot); chunks bound the argument list.
     for (const [hash, ids] of lists) {
-      for (let i = 0; i < ids.length; i += 1000) sends.push(this.#commands.hdel(hash, ...ids.slice(i, i + 1000)).catch((err: unknown) => this.#refused(err)));
+      for (let i = 0; i < ids.length; i += 1000) sends.push(this.#commands.delete(hash, ids.slice(i, i + 1000)).catch((err: unknown) => this.#refused(err)));
     }
     await Promise.all(sends);
   }

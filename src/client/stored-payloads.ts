@@ -1,14 +1,17 @@
 import type { Connection, RedisSource } from '../transport/connection.js';
 import { openConnection } from '../transport/connection.js';
-import { STORED_INPUT_GRACE_MS, type QueueKeys } from '../wire/keys.js';
+import { PayloadStore } from '../transport/payload-store.js';
+import type { QueueKeys } from '../wire/keys.js';
 
 /**
- * The client's side of stored payloads (wire/keys.ts STORED_PAYLOAD_BYTES, docs/PROTOCOL.md):
- * large inputs written to keys of their own, deleted when no worker will read them, and large
- * results read from theirs. Which calls store what is the caller's decision (caller.ts).
+ * The client's side of stored payloads (protocol.ts STORED_PAYLOAD_BYTES, docs/PROTOCOL.md):
+ * large inputs written to keys of their own over a connection kept for them, deleted when no
+ * worker will read them, and large results read from theirs. Which calls store what is decided
+ * in outgoing-call.ts.
  */
 export class StoredPayloads {
-  readonly #commands: Connection;
+  readonly #commands: PayloadStore;
+  #bulkStore: PayloadStore | undefined;
   readonly #redis: RedisSource;
   readonly #name: string;
   /**
@@ -19,40 +22,34 @@ export class StoredPayloads {
   #bulk: Connection | undefined;
 
   constructor(commands: Connection, redis: RedisSource, clientId: string) {
-    this.#commands = commands;
+    this.#commands = new PayloadStore(commands);
     this.#redis = redis;
     this.#name = `tw-client-${clientId}-bulk`;
   }
 
   /** Writes a call's input; resolves once Redis has it (the call may be enqueued then, not before). */
   writeInput(keys: QueueKeys, callId: string, text: string, timeoutMs: number): Promise<unknown> {
-    if (!this.#bulk) {
+    if (!this.#bulkStore) {
       this.#bulk = openConnection(this.#redis, { name: this.#name });
       this.#bulk.on('error', () => undefined);
+      this.#bulkStore = new PayloadStore(this.#bulk);
     }
-    return this.#bulk.set(keys.input(callId), text, 'PX', timeoutMs + STORED_INPUT_GRACE_MS);
+    return this.#bulkStore.writeInput(keys, callId, text, timeoutMs);
   }
 
   /** Deletes the input of a call no worker will take (best effort: it expires anyway). */
   dropInput(keys: QueueKeys, callId: string): void {
-    this.#commands.unlink(keys.input(callId)).catch(() => undefined);
+    this.#commands.dropInput(keys, callId);
   }
 
   /** Deletes a stored result nobody will read (best effort: it expires anyway). */
   dropOutput(keys: QueueKeys, callId: string, token: string): void {
-    this.#commands.unlink(keys.output(callId, token)).catch(() => undefined);
+    this.#commands.dropOutput(keys, callId, token);
   }
 
-  /**
-   * A stored result's text, or null if it is gone. GET, then UNLINK once read; not GETDEL: ioredis
-   * re-sends a command whose answer a dropped connection lost, and a re-sent GETDEL would find
-   * nothing (the key's TTL covers an UNLINK that is lost).
-   */
-  async readOutput(keys: QueueKeys, callId: string, token: string): Promise<string | null> {
-    const key = keys.output(callId, token);
-    const text = await this.#commands.get(key);
-    if (text !== null) this.#commands.unlink(key).catch(() => undefined);
-    return text;
+  /** A stored result's text (deleted once read), or null if it is gone. */
+  readOutput(keys: QueueKeys, callId: string, token: string): Promise<string | null> {
+    return this.#commands.readOutput(keys, callId, token);
   }
 
   /** Whether inputs cannot be written now (a call waiting for one is then unreachable, not slow). */

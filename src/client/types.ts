@@ -6,6 +6,7 @@ import type { ReplyMode } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
 import type { Logger } from '../logger.js';
+import type { ClientInterceptor } from './interceptor.js';
 
 export interface ClientOptions {
   /** A redis:// URL, ioredis options, or an ioredis connection to duplicate. */
@@ -39,6 +40,11 @@ export interface ClientOptions {
    * cannot read a stored input.
    */
   storeLargeInputs?: boolean;
+  /**
+   * Hooks around every call (prepare, sent, settled), in order: tracing, metrics, signing and
+   * logging plug in here (client/interceptor.ts). None by default, and then free.
+   */
+  interceptors?: readonly ClientInterceptor[];
   /**
    * Where the client reports what no call can: Redis refusing the deletes of replies it has
    * read (an ACL without HDEL keeps them in the client's replies hash for as long as workers

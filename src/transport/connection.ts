@@ -1,5 +1,5 @@
 import { Cluster, Redis, ReplyError, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { UNPIPELINED_COMMANDS } from './scripts.js';
+import { UNPIPELINED_COMMANDS } from './pipelining.js';
 
 /**
  * Where to find Redis: a URL, ioredis options, a connection to duplicate, or a Redis Cluster
@@ -17,7 +17,7 @@ export interface ClusterSource {
 export type Connection = Redis | Cluster;
 
 export interface ConnectionRole {
-  /** Long blocking reads (BLMOVE/BLMPOP) and subscriptions must not share a connection with commands. */
+  /** Long blocking reads (BLPOP/BLMPOP) and subscriptions must not share a connection with commands. */
   blocking?: boolean;
   name: string;
 }
@@ -32,7 +32,7 @@ export function isCluster(source: RedisSource): boolean {
 
 /**
  * Options of blocking connections. Our blocking reads carry their own 1 s bound, and a worker
- * writes its take right behind its BLMOVE (worker/fetcher.ts): a user's commandTimeout, which
+ * writes its take right behind its park (worker/fetcher.ts): a user's commandTimeout, which
  * ioredis counts from the write, would fail that take while Redis still holds it, and the calls
  * it then leased would go unread until their leases expired.
  */

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { errorFromJSON, TaskwireError, type SerializedError } from '../errors.js';
+import { ENVELOPE_PREFIX, PROTOCOL_VERSION } from './protocol.js';
 
 /**
- * The wire format, version 1. docs/PROTOCOL.md describes it for people; this file is the truth.
+ * The wire format (protocol.ts PROTOCOL_VERSION). docs/PROTOCOL.md describes it for people; this
+ * file is the truth.
  *
  * A call envelope is one JSON text pushed on a queue's wait list. It MUST begin with
- * `{"v":1,"id":"<call id>"` (JSON.stringify keeps insertion order, so building the object with
- * v and id first guarantees it): the take script reads the id with a prefix match, without a
- * JSON parse, to count deliveries.
+ * ENVELOPE_PREFIX and the call id (JSON.stringify keeps insertion order, so building the object
+ * with v and id first guarantees it): scripts read the id with a prefix match, without a JSON
+ * parse, to count deliveries.
  */
-export const PROTOCOL_VERSION = 1;
 
 /** How a caller waits for its replies (the client option `replyMode`). */
 export type ReplyMode = 'key' | 'pubsub';
@@ -17,10 +18,9 @@ export type ReplyMode = 'key' | 'pubsub';
 /**
  * How a reply travels, as a call envelope says. Reply mode "key" is sent as `hash`: the reply is
  * pushed on the client's inbox list and kept, until the client has read it, as field <call id>
- * of the client's replies hash (`QueueKeys.replies`). `key` is what clients before that sent
- * (the durable copy at a reply key per call); workers still serve it.
+ * of the client's replies hash (`QueueKeys.replies`).
  */
-export type WireReplyMode = 'hash' | 'key' | 'pubsub';
+export type WireReplyMode = 'hash' | 'pubsub';
 
 export interface ReplyTarget {
   mode: WireReplyMode;
@@ -35,7 +35,7 @@ export interface CallEnvelope {
   task: string;
   /**
    * 1 when the input is stored at the queue's input key for this call (`QueueKeys.input`)
-   * instead of here: inputs of STORED_PAYLOAD_BYTES or more never pass through Lua (keys.ts).
+   * instead of here: inputs of STORED_PAYLOAD_BYTES or more never pass through Lua (protocol.ts).
    */
   stored?: 1;
   /** Serialized input (superjson { json, meta } by default); absent exactly when `stored` is 1. */
@@ -92,7 +92,7 @@ const callFields = z.object({
   task: z.string().min(1).max(512),
   stored: z.literal(1).optional(),
   input: z.unknown().optional(),
-  reply: z.object({ mode: z.enum(['hash', 'key', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
+  reply: z.object({ mode: z.enum(['hash', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
   deadline: z.number().finite(),
   attempt: z.number().int().min(1),
   headers: z.record(z.string(), z.string()).optional(),
@@ -161,7 +161,7 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
     isCallId(v['id']) &&
     isString(v['task'], 1, 512) &&
     ('input' in v ? v['stored'] === undefined : v['stored'] === 1) &&
-    optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'hash' || r['mode'] === 'pubsub' || r['mode'] === 'key') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
+    optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'hash' || r['mode'] === 'pubsub') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
     isFiniteNumber(v['deadline']) &&
     Number.isSafeInteger(v['attempt']) &&
     (v['attempt'] as number) >= 1 &&
@@ -225,7 +225,7 @@ export function encodeReply(reply: Omit<OkReply, 'v'> | Omit<ErrReply, 'v'>): st
 }
 
 /*
- * Stored forms (wire/keys.ts STORED_PAYLOAD_BYTES): the payload's JSON text is cut out of the
+ * Stored forms (protocol.ts STORED_PAYLOAD_BYTES): the payload's JSON text is cut out of the
  * envelope already encoded with it inline, rather than stringified a second time (1 MB of
  * JSON.stringify is ~2 ms here), and the envelope is rebuilt around a marker in its place. An
  * inline envelope is a head up to `"input":`/`"output":`, the payload, and the same tail as the
@@ -238,7 +238,7 @@ function cutOut(raw: string, head: string, tail: string): string | undefined {
 
 /** A call's input text and its envelope with `"stored":1` in the input's place; `raw` is encodeCall(fields). */
 export function storedCall(raw: string, fields: Omit<CallEnvelope, 'v'>): { payload: string; envelope: string } {
-  const head = `{"v":1,"id":"${fields.id}","task":${JSON.stringify(fields.task)}`;
+  const head = `${ENVELOPE_PREFIX}${fields.id}","task":${JSON.stringify(fields.task)}`;
   const tail = encodeCall({ ...fields, input: undefined }).slice(head.length);
   const payload = cutOut(raw, `${head},"input":`, tail);
   if (payload !== undefined) return { payload, envelope: `${head},"stored":1${tail}` };
@@ -248,7 +248,7 @@ export function storedCall(raw: string, fields: Omit<CallEnvelope, 'v'>): { payl
 
 /** An ok reply's output text and the reply that names the lease token it is stored under; `raw` is encodeReply(reply). */
 export function storedReply(raw: string, reply: Omit<OkReply, 'v'>, token: string): { payload: string; envelope: string } {
-  const head = `{"v":1,"id":"${reply.id}","ok":true`;
+  const head = `${ENVELOPE_PREFIX}${reply.id}","ok":true`;
   const tail = reply.fp === undefined ? '}' : `,"fp":${JSON.stringify(reply.fp)}}`;
   const payload = cutOut(raw, `${head},"output":`, tail);
   if (payload !== undefined) return { payload, envelope: `${head},"stored":"${token}"${tail}` };
@@ -288,8 +288,8 @@ export function decodeCall(raw: string): Decoded<CallEnvelope> {
     // The scripts read the id by a prefix match (take-8.lua counts deliveries and drops cancelled
     // calls by it): a call written any other way (fields reordered, spaces, an escaped id) would
     // run uncounted, and a poison call in that form would crash workers forever.
-    if (raw.startsWith(`{"v":1,"id":"${value.id}"`)) return { ok: true, value };
-    return { ok: false, reason: 'bad envelope: it must begin with {"v":1,"id":"<call id>"', id: value.id, reply: value.reply };
+    if (raw.startsWith(`${ENVELOPE_PREFIX}${value.id}"`)) return { ok: true, value };
+    return { ok: false, reason: `bad envelope: it must begin with ${ENVELOPE_PREFIX}<call id>"`, id: value.id, reply: value.reply };
   }
   const reason = `bad envelope: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ').slice(0, 500)}`;
   // Salvage id and reply target so a caller is told instead of timing out.

@@ -5,46 +5,6 @@
  * several queues, see docs/ARCHITECTURE.md).
  */
 
-/**
- * How long a client's inbox list outlives the last reply pushed on it: workers (and the
- * idempotency path of enqueue) renew it, so an inbox of a client that is gone disappears.
- */
-export const INBOX_TTL_MS = 5 * 60_000;
-
-/**
- * How long the result of an idempotent call is kept, unless the caller says (`idempotencyTtlMs`).
- * Workers fall back to it for an envelope that names a key but no ttl: `SET … PX 0` would fail
- * the whole settle batch it rides in.
- */
-export const IDEMPOTENCY_TTL_MS = 60 * 60_000;
-
-/**
- * Calls whose envelope is at least this many bytes (UTF-8) keep their input outside it, in a key of their own
- * (`QueueKeys.input`), and the envelope says `"stored":1` instead of carrying `input`; the same
- * for results (`QueueKeys.output`, the reply says `"stored":"<lease token>"`), except those of
- * calls with an idempotency key, which are copied to later callers by Lua. Every
- * string that enters a Lua script is hashed byte by byte (Redis' Lua, deps/lua/src/lstring.c,
- * hashes with step 1) and copied again by each write: a 1 MB envelope cost ~9 ms of Redis per
- * call through enqueue, take and complete, against ~4 ms for BullMQ (issue 5). A plain SET and
- * GETRANGE move the input without Lua ever seeing it. A/B at 100 in flight: 10 KB inputs +38%
- * calls/s (Redis 83 → 41 µs per call); 3 KB +9% but more CPU in all (the extra commands), so
- * the line sits between.
- */
-export const STORED_PAYLOAD_BYTES = 8 * 1024;
-
-/** Whether a JSON text is STORED_PAYLOAD_BYTES or more in UTF-8 (Lua's cost is per byte, not per character). */
-export function isStoredSize(text: string): boolean {
-  // A string's UTF-8 size is between its length and 3x its length: only in between is it counted.
-  if (text.length >= STORED_PAYLOAD_BYTES) return true;
-  return text.length * 3 >= STORED_PAYLOAD_BYTES && Buffer.byteLength(text) >= STORED_PAYLOAD_BYTES;
-}
-
-/**
- * A stored input outlives its call's deadline by this much (the key is written with PX timeout +
- * grace): enough for clocks a little apart, while an input nobody will read still goes away.
- */
-export const STORED_INPUT_GRACE_MS = 60_000;
-
 const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function assertQueueName(queue: string): void {
@@ -76,12 +36,15 @@ export interface QueueKeys {
   readonly workers: string;
   /** ZSET call id → deadline, of calls their caller cancelled after a worker took them. */
   readonly cancelled: string;
-  /** Prefix of per-worker claim lists, followed by the worker id. */
-  readonly claimPrefix: string;
+  /**
+   * LIST holding a token while a source list may have work: parked workers block on it (BLPOP)
+   * instead of on one source list, so several sources (priorities, groups, partitions) can wake
+   * them. Whoever adds calls adds a token; a take that leaves work behind adds one back.
+   */
+  readonly marker: string;
   /** PUB/SUB channel announcing cancelled call ids to the queue's workers. */
   readonly cancelChannel: string;
-  claim(workerId: string): string;
-  // complete-5.lua builds replies, reply and inbox keys from `base` the same way (not sent per call).
+  // complete-5.lua builds replies and inbox keys from `base` the same way (not sent per call).
   /**
    * HASH call id → reply, for one client (wire reply mode `hash`): each reply stays here until
    * the client has read it from its inbox, so a BLMPOP answer lost with a connection loses
@@ -89,15 +52,13 @@ export interface QueueKeys {
    * instead of a key per call; PEXPIRE replyTtlMs from its last write.
    */
   replies(clientId: string): string;
-  /** STRING result of one call (wire reply mode `key`, sent by older clients), PX replyTtlMs. */
-  reply(callId: string): string;
   /** STRING marker that a call was enqueued, until its deadline (a re-sent enqueue is a no-op). */
   enqueued(callId: string): string;
   /** LIST of replies (reply envelopes) ready for one client. */
   inbox(clientId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
   idempotency(key: string): string;
-  /** STRING serialized input of a call sent with `"stored":1` (see STORED_PAYLOAD_BYTES). */
+  /** STRING serialized input of a call sent with `"stored":1` (see protocol.ts STORED_PAYLOAD_BYTES). */
   // complete-5.lua builds it from `base` the same way.
   input(callId: string): string;
   /**
@@ -123,11 +84,9 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     delayed: `${base}:delayed`,
     workers: `${base}:workers`,
     cancelled: `${base}:cancelled`,
-    claimPrefix: `${base}:claim:`,
+    marker: `${base}:marker`,
     cancelChannel: `${base}:cancel`,
-    claim: (workerId) => `${base}:claim:${workerId}`,
     replies: (clientId) => `${base}:replies:${clientId}`,
-    reply: (callId) => `${base}:reply:${callId}`,
     enqueued: (callId) => `${base}:enq:${callId}`,
     inbox: (clientId) => `${base}:inbox:${clientId}`,
     idempotency: (key) => `${base}:idem:${key}`,

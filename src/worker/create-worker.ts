@@ -4,41 +4,46 @@ import { consoleLogger } from '../logger.js';
 import { fingerprintTask } from '../contract/fingerprint.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
-import { INBOX_TTL_MS, queueKeys, replyChannelPrefix } from '../wire/keys.js';
+import { queueKeys, replyChannelPrefix } from '../wire/keys.js';
+import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
-import { scripts as loadScripts } from '../transport/scripts.js';
+import { PayloadStore } from '../transport/payload-store.js';
+import { QueueStore } from '../transport/queue-store.js';
 import { callHandler, type Running } from './call-handler.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
+import { withMiddleware } from './middleware.js';
 import { Replier } from './replier.js';
 import type { TaskEntry } from './runner.js';
 import { settlements } from './settlements.js';
+import { Settler } from './settler.js';
 import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
-import type { Handler, Handlers, Worker, WorkerOptions, WorkerStats } from './types.js';
+import type { Handlers, Worker, WorkerOptions } from './types.js';
+import { WorkerEvents } from './worker-events.js';
 
 const DEFAULTS = {
-  prefix: 'tw',
+  prefix: PROTOCOL_DEFAULTS.prefix,
+  workerTtlMs: PROTOCOL_DEFAULTS.workerTtlMs,
+  maxPayloadBytes: PROTOCOL_DEFAULTS.maxPayloadBytes,
+  replyTtlMs: PROTOCOL_DEFAULTS.replyTtlMs,
   concurrency: 16,
   leaseMs: 30_000,
   maintenanceIntervalMs: 1_000,
-  workerTtlMs: 10_000,
   maxDeliveries: 5,
-  maxPayloadBytes: 4 * 1024 * 1024,
-  replyTtlMs: 60_000,
   deadlineGraceMs: 5_000,
   deadLetterMaxLen: 10_000,
   drainTimeoutMs: 10_000,
 } as const;
 
-function handlerAt(handlers: unknown, path: string): Handler<never> | undefined {
+function handlerAt(handlers: unknown, path: string): TaskEntry['handler'] | undefined {
   let node: unknown = handlers;
   for (const part of path.split('.')) {
     if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
     node = (node as Record<string, unknown>)[part];
   }
-  return typeof node === 'function' ? (node as Handler<never>) : undefined;
+  return typeof node === 'function' ? (node as TaskEntry['handler']) : undefined;
 }
 
 /**
@@ -50,14 +55,14 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const logger = options.logger ?? consoleLogger;
   const serializer = options.serializer ?? superjsonSerializer;
   const id = randomUUID();
-  const stats: WorkerStats = { taken: 0, started: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0, expired: 0, fenced: 0 };
+  const events = new WorkerEvents(options.observers, logger);
 
   const entries = new Map<string, TaskEntry>();
   for (const { path, task } of listTasks(contract)) {
     const handler = handlerAt(handlers, path);
     // The types demand every handler; this guards plain-JS callers and casts.
     if (!handler) throw new TypeError(`createWorker(): no handler for task "${path}"`);
-    entries.set(path, { path, task, handler: handler as Handler<never> as TaskEntry['handler'], fingerprint: fingerprintTask(task) });
+    entries.set(path, { path, task, handler: withMiddleware(handler, options.middleware), fingerprint: fingerprintTask(task) });
   }
   const queueNames = options.queues ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];
   const queues = queueNames.map((q) => queueKeys(o.prefix, q));
@@ -75,7 +80,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const running = new Map<string, Running>();
   const handling = new Set<Promise<unknown>>();
   // Calls delivered this often without being settled may be what killed their workers: each
-  // worker runs one such suspect at a time (take-8.lua), so co-tenants of a poison call are
+  // worker runs one such suspect at a time (take-quarantine.lua), so co-tenants of a poison call are
   // not charged its crashes. Below maxDeliveries, so an innocent suspect still gets its turn.
   const suspectFrom = Math.max(1, Math.min(2, o.maxDeliveries - 1));
   let suspect: Promise<unknown> | undefined;
@@ -83,44 +88,52 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     held: running,
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
-    extend: (keys, tokens) => loadScripts(conn()).extend(keys, o.leaseMs, tokens),
+    extend: (keys, tokens) => store().extend(keys, o.leaseMs, tokens),
     onLost: (token) => running.get(token)?.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
     onError: (err) => logger.warn('taskwire: lease renewal failed', { error: String(err) }),
   });
 
-  function conn(): Connection {
-    if (!commands) throw new Error('worker is not started');
-    return commands;
+  /** The worker's stores on its command connection, made by start(). */
+  let stores: { queues: QueueStore; payloads: PayloadStore } | undefined;
+  function started(): NonNullable<typeof stores> {
+    if (!stores) throw new Error('worker is not started');
+    return stores;
   }
+  const store = () => started().queues;
 
   const { handle } = callHandler({
     entries,
-    stats,
+    events,
     build,
     serializer,
     logger,
     running,
     budget,
-    leaseMs: o.leaseMs,
-    replyTtlMs: o.replyTtlMs,
     maxDeliveries: o.maxDeliveries,
     maxPayloadBytes: o.maxPayloadBytes,
-    conn,
-    replier: () => {
-      if (!replier) throw new Error('worker is not started');
-      return replier;
-    },
-    closed: () => state === 'closed',
+    payloads: () => started().payloads,
+    settler: new Settler({
+      payloads: () => started().payloads,
+      replier: () => {
+        if (!replier) throw new Error('worker is not started');
+        return replier;
+      },
+      logger,
+      leaseMs: o.leaseMs,
+      replyTtlMs: o.replyTtlMs,
+      closed: () => state === 'closed',
+      events,
+    }),
   });
 
   async function maintain(): Promise<void> {
-    const s = loadScripts(conn());
-    await Promise.all(queues.map((k) => s.maintain(k, id, o.workerTtlMs, 1000, state === 'running')));
+    const s = store();
+    await Promise.all(queues.map((k) => s.maintain(k, { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive: state === 'running' })));
   }
 
   const worker: Worker = {
     id,
-    stats,
+    stats: events.stats,
     get running() {
       return running.size;
     },
@@ -129,9 +142,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       state = 'running';
       commands = openConnection(options.redis, { name: `tw-worker-${id}` });
       commands.on('error', () => undefined);
-      const s = loadScripts(commands);
+      stores = { queues: new QueueStore(commands), payloads: new PayloadStore(commands) };
+      const s = stores.queues;
       replier = new Replier(s, {
-        inboxTtlMs: INBOX_TTL_MS,
+        inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,
         deadMaxLen: o.deadLetterMaxLen,
         replyTtlMs: o.replyTtlMs,
         channelPrefix: replyChannelPrefix(o.prefix),
@@ -158,9 +172,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
         blockings.push(blocking);
         return new Fetcher({
           keys,
-          workerId: id,
-          scripts: s,
-          blocking,
+          store: s,
+          blocking: new QueueStore(blocking),
           slots,
           parkedTake: queues.length === 1,
           budget: () => budget.limit(),
@@ -172,7 +185,6 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
             await suspect;
           },
           onCall: (call) => {
-            stats.taken++;
             let freed = false;
             const free = () => {
               if (freed) return;
@@ -200,7 +212,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
         return;
       }
       state = 'closing';
-      // Stop taking: BLMOVE may be parked for up to a second; cutting its connection ends it now.
+      // Stop taking: a fetcher may be parked for up to a second; cutting its connection ends it now.
       for (const b of blockings) b.disconnect(false);
       slots.wakeAll();
       await Promise.all(fetchers.map((f) => f.stop()));
@@ -209,16 +221,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       // Unfinished calls go back to the queue for another worker; their late results are fenced off.
       const left = [...running.entries()];
       for (const [, r] of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
-      const c = conn();
-      const s = loadScripts(c);
+      const s = store();
       for (const keys of queues) {
         const tokens = left.filter(([, r]) => r.keys === keys).map(([t]) => t);
         try {
           if (tokens.length) await s.release(keys, tokens);
           await (replier as Replier).drain();
-          while (await c.lmove(keys.claim(id), keys.wait, 'RIGHT', 'LEFT')) {
-            // Calls parked in our claim list by a BLMOVE that raced the close go back too.
-          }
         } catch (err) {
           logger.warn('taskwire: could not hand calls back on close; the reaper will', { error: String(err) });
         }
@@ -227,7 +235,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       clearInterval(maintenance);
       state = 'closed';
       await maintain().catch(() => undefined);
-      await Promise.all([c, ...blockings, ...(subscriber ? [subscriber] : [])].map((x) => closeConnection(x)));
+      await Promise.all([commands as Connection, ...blockings, ...(subscriber ? [subscriber] : [])].map((x) => closeConnection(x)));
     },
     closeOnSignals(signalOptions = {}) {
       const signals = signalOptions.signals ?? ['SIGTERM', 'SIGINT'];

@@ -1,18 +1,17 @@
-import type { Connection } from '../transport/connection.js';
 import type { QueueKeys } from '../wire/keys.js';
-import { scripts as bindScripts, type Scripts, type SuspectRule, type Taken, type TakenCall } from '../transport/scripts.js';
+import type { QueueStore, SuspectRule, Taken, TakenCall } from '../transport/queue-store.js';
 import type { Slots } from './slots.js';
 
 export interface FetcherOptions {
   keys: QueueKeys;
-  workerId: string;
-  scripts: Scripts;
-  /** A connection of its own: it spends idle time in BLMOVE. */
-  blocking: Connection;
+  /** The queue store on the worker's command connection. */
+  store: QueueStore;
+  /** The queue store on a connection of this fetcher's own: it spends idle time parked (BLPOP). */
+  blocking: QueueStore;
   slots: Slots;
   /**
-   * Whether free slots may be reserved while parked in BLMOVE, so the take can be queued behind
-   * it (see #park). True only when this is the worker's one fetcher: with several, a parked
+   * Whether free slots may be reserved while parked, so the take can be queued behind the park
+   * (see #park). True only when this is the worker's one fetcher: with several, a parked
    * fetcher would keep the slots another queue's calls could run in.
    */
   parkedTake: boolean;
@@ -21,7 +20,7 @@ export interface FetcherOptions {
   leaseMs: number;
   maxPayloadBytes: number;
   deadLetterMaxLen: number;
-  /** Whether this worker may take a suspect call now (see take-8.lua). */
+  /** Whether this worker may take a suspect call now (see take-quarantine.lua). */
   suspects: () => SuspectRule;
   /** Resolves when this worker's running suspect has settled. */
   suspectDone: () => Promise<void>;
@@ -38,12 +37,13 @@ const MAX_TAKE = 1000;
 
 /**
  * Takes calls for one queue. While the queue has work, `take` leases up to the number of free
- * slots in one script call. When it is empty, one BLMOVE parks on the wait list and moves the
- * first arriving call into this worker's claim list, never popping it into thin air: if the
- * worker dies right then, the reaper hands the claim list back once the heartbeat stops.
+ * slots in one script call. When it is empty, the fetcher parks: BLPOP on the queue's marker
+ * list, which whoever adds calls (enqueue, retries coming due, expired leases, replays) fills
+ * with a token (lua/include/wake.lua). The park moves no call, so a worker that dies parked
+ * loses nothing, and any number of source lists can wake it.
  *
- * A worker with one queue sends its take right behind the BLMOVE, on the blocking connection:
- * Redis holds the take in that connection's input until BLMOVE returns and runs it at once, so
+ * A worker with one queue sends its take right behind the park, on the blocking connection:
+ * Redis holds the take in that connection's input until BLPOP returns and runs it at once, so
  * an idle worker gets a call in one round trip instead of two, and it parks again straight after
  * a take that left the queue empty instead of first making a take that finds nothing (issue 5:
  * sequential p50 0.53 → 0.42 ms, p99 3.5 → 2.7 ms).
@@ -52,8 +52,6 @@ export class Fetcher {
   readonly #o: FetcherOptions;
   #stopped = false;
   #done: Promise<void> | undefined;
-  /** The scripts on the blocking connection, for the take queued behind BLMOVE. */
-  #parkedScripts: Scripts | undefined;
 
   constructor(options: FetcherOptions) {
     this.#o = options;
@@ -84,15 +82,15 @@ export class Fetcher {
       if (this.#stopped) break;
       // Reserved before the round trip: fetchers of other queues share these slots.
       const want = Math.min(o.slots.free, MAX_TAKE, o.budget());
-      // Another queue's fetcher took the free slots meanwhile: wait again rather than take
-      // nothing and park a call in our claim list with no slot to run it.
+      // Another queue's fetcher took the free slots meanwhile: wait again rather than make a
+      // take that may lease nothing.
       if (want <= 0) continue;
       o.slots.acquire(want);
       try {
         let taken: TakenCall[] = [];
         let blocked = false;
         try {
-          ({ calls: taken, blocked } = await (park ? this.#park(want) : this.#take(o.scripts, want)));
+          ({ calls: taken, blocked } = await (park ? this.#park(want) : this.#take(o.store, want)));
         } finally {
           // Give back what the queue could not fill (all of it if the take failed).
           o.slots.release(want - taken.length);
@@ -100,12 +98,12 @@ export class Fetcher {
         if (this.#stopped && taken.length === 0) break;
         if (taken.length > 0) turn = new CheckPhase();
         for (const call of taken) o.onCall(call);
-        // A second suspect heads the queue: run ours to its end first (BLMOVE would only spin on it).
+        // A second suspect heads the queue: run ours to its end first (parking would only spin on it).
         if (blocked) await o.suspectDone();
         park = o.parkedTake && !blocked && taken.length < want;
         if (taken.length > 0 || blocked || o.parkedTake) continue;
         // Empty: park until a call arrives (1 s bound so close() and reconnects are noticed).
-        await o.blocking.blmove(o.keys.wait, o.keys.claim(o.workerId), 'LEFT', 'RIGHT', 1);
+        await o.blocking.park(o.keys, 1);
       } catch (err) {
         park = false;
         if (this.#stopped) break;
@@ -115,24 +113,24 @@ export class Fetcher {
     }
   }
 
-  #take(scripts: Scripts, want: number): Promise<Taken> {
+  #take(store: QueueStore, want: number): Promise<Taken> {
     const o = this.#o;
-    return scripts.take(o.keys, o.workerId, want, o.leaseMs, o.maxPayloadBytes, o.deadLetterMaxLen, o.suspects());
+    return store.take(o.keys, { max: want, leaseMs: o.leaseMs, maxBytes: o.maxPayloadBytes, deadMaxLen: o.deadLetterMaxLen, suspects: o.suspects() });
   }
 
   /**
-   * BLMOVE, and the take written right after it on the same connection: Redis runs the take the
-   * moment BLMOVE returns (a call arrived, or the 1 s bound passed), and both answers come back
-   * together. If the connection drops after the take ran and before its answer is read, the
-   * calls it leased come back when their leases expire, like a crashed worker's (a take on the
-   * command connection has the same exposure).
+   * The park, and the take written right after it on the same connection: Redis runs the take
+   * the moment BLPOP returns (a token arrived, or the 1 s bound passed), and both answers come
+   * back together. If the connection drops after the take ran and before its answer is read,
+   * the calls it leased come back when their leases expire, like a crashed worker's (a take on
+   * the command connection has the same exposure).
    */
   async #park(want: number): Promise<Taken> {
     const o = this.#o;
-    const parked = o.blocking.blmove(o.keys.wait, o.keys.claim(o.workerId), 'LEFT', 'RIGHT', 1);
-    const taken = this.#take((this.#parkedScripts ??= bindScripts(o.blocking)), want);
-    // Whatever BLMOVE answered, a take that ran has leased its calls: they must be run, not
-    // dropped with an error of the BLMOVE (awaiting both leaves no rejection unhandled).
+    const parked = o.blocking.park(o.keys, 1);
+    const taken = this.#take(o.blocking, want);
+    // Whatever the park answered, a take that ran has leased its calls: they must be run, not
+    // dropped with an error of the park (awaiting both leaves no rejection unhandled).
     const [, result] = await Promise.allSettled([parked, taken]);
     if (result.status === 'rejected') throw result.reason;
     return result.value;

@@ -1,5 +1,5 @@
 import type { QueueKeys } from '../wire/keys.js';
-import type { CompleteOptions, Scripts, Settlement } from '../transport/scripts.js';
+import type { CompleteOptions, QueueStore, Settlement } from '../transport/queue-store.js';
 
 interface Waiting {
   item: Settlement;
@@ -14,14 +14,14 @@ const MAX_BATCH = 128;
  * loop goes to Redis in one `complete` script call per queue (one round trip for many calls).
  */
 export class Replier {
-  readonly #scripts: Scripts;
+  readonly #store: QueueStore;
   readonly #options: CompleteOptions;
   readonly #queues = new Map<QueueKeys, Waiting[]>();
   #scheduled = false;
   readonly #inflight = new Set<Promise<void>>();
 
-  constructor(scripts: Scripts, options: CompleteOptions) {
-    this.#scripts = scripts;
+  constructor(store: QueueStore, options: CompleteOptions) {
+    this.#store = store;
     this.#options = options;
   }
 
@@ -44,7 +44,7 @@ export class Replier {
       this.#queues.delete(keys);
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const batch = list.slice(i, i + MAX_BATCH);
-        const p = this.#scripts
+        const p = this.#store
           .complete(keys, batch.map((w) => w.item), this.#options)
           .then(
             (res) => batch.forEach((w, j) => w.done(res[j] === 1)),

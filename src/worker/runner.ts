@@ -4,12 +4,13 @@ import type { AnyTask, RetryPolicy } from '../contract/task.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { Logger } from '../logger.js';
-import type { Handler, TaskContext } from './types.js';
+import type { TaskContext } from './types.js';
 
 export interface TaskEntry {
   path: string;
   task: AnyTask;
-  handler: Handler<AnyTask>;
+  /** The task's handler, wrapped in the worker's middleware (middleware.ts). */
+  handler: (input: unknown, ctx: TaskContext) => unknown;
   fingerprint: string;
 }
 

@@ -1,20 +1,21 @@
 import type { TaskwireError } from '../errors.js';
 import { encodeReply, storedReply, type CallEnvelope, type WireReplyMode } from '../wire/envelope.js';
-import { IDEMPOTENCY_TTL_MS, isStoredSize, type QueueKeys } from '../wire/keys.js';
+import type { QueueKeys } from '../wire/keys.js';
+import { DEFAULTS, isStoredSize } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
-import type { Settlement } from '../transport/scripts.js';
+import type { Settlement } from '../transport/queue-store.js';
 
 /**
- * A successful settlement. A large output (keys.ts STORED_PAYLOAD_BYTES) is written to
- * `storedOutput.key` before the settlement is sent, and the reply only names it.
+ * A settlement. A large output (protocol.ts STORED_PAYLOAD_BYTES) is written to its own key under
+ * the lease token before the settlement is sent (settler.ts), and the reply only names it.
  */
 export interface OkSettlement extends Settlement {
   /** `inline`: the reply with the output in it, sent instead if Redis refuses the key. */
-  storedOutput?: { key: string; text: string; inline: string } | undefined;
+  storedOutput?: { text: string; inline: string } | undefined;
 }
 
 /** complete-5.lua's action for each reply mode an envelope can name. */
-const REPLY_ACTIONS = { hash: 'h', key: 'k', pubsub: 'p' } as const satisfies Record<WireReplyMode, Settlement['action']>;
+const REPLY_ACTIONS = { hash: 'h', pubsub: 'p' } as const satisfies Record<WireReplyMode, Settlement['action']>;
 
 /** The parts of a call a settlement needs: who to answer and under which idempotency key. */
 export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
@@ -44,7 +45,7 @@ export function settlements(serializer: Serializer, storeLargeResults = true) {
       payload,
       deadReason,
       idem: to.idem === undefined ? '' : keys.idempotency(to.idem),
-      idemTtlMs: to.idemTtl ?? IDEMPOTENCY_TTL_MS,
+      idemTtlMs: to.idemTtl ?? DEFAULTS.idempotencyTtlMs,
       input: '',
     };
   }
@@ -58,7 +59,7 @@ export function settlements(serializer: Serializer, storeLargeResults = true) {
     const payload = encodeReply(fields);
     if (!storeLargeResults || !isStoredSize(payload) || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
     const form = storedReply(payload, fields, token);
-    return { ...reply(keys, token, to, form.envelope), storedOutput: { key: keys.output(to.id, token), text: form.payload, inline: payload } };
+    return { ...reply(keys, token, to, form.envelope), storedOutput: { text: form.payload, inline: payload } };
   }
 
   function error(keys: QueueKeys, token: string, to: Addressee, fp: string | undefined, err: TaskwireError<string, unknown>, deadReason = ''): Settlement {

@@ -6,6 +6,10 @@ import type { HandlerInput, HandlerOutput, TaskErrorCode, TaskErrorData } from '
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
 import type { Logger } from '../logger.js';
+import type { Middleware } from './middleware.js';
+import type { WorkerObserver, WorkerStats } from './worker-events.js';
+
+export type { WorkerStats } from './worker-events.js';
 
 /** What a handler sees besides its input. */
 export interface TaskContext<T extends AnyTask = AnyTask> {
@@ -54,7 +58,7 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** How often heartbeat, lease reaping and retry promotion run. Default 1 s. */
   maintenanceIntervalMs?: number;
-  /** A worker silent this long is gone (its claimed calls are recovered). Default 10 s. */
+  /** A worker silent this long is gone (clients get NO_WORKERS when all are). Default 10 s. */
   workerTtlMs?: number;
   /** Deliveries of one attempt before it is dead-lettered (a call that keeps crashing workers). Default 5. */
   maxDeliveries?: number;
@@ -83,22 +87,10 @@ export interface WorkerOptions {
    */
   storeLargeResults?: boolean;
   logger?: Logger;
-}
-
-export interface WorkerStats {
-  /** Calls handed to this worker. */
-  taken: number;
-  /** Handler runs started. */
-  started: number;
-  /** Results that reached Redis (fenced ones are counted in `fenced` only). */
-  succeeded: number;
-  failed: number;
-  retried: number;
-  deadLettered: number;
-  /** Calls skipped because their deadline had passed before they started. */
-  expired: number;
-  /** Results dropped because the lease was lost meanwhile (another worker owns the call). */
-  fenced: number;
+  /** Around every handler, first registered outermost (worker/middleware.ts). None by default, and then free. */
+  middleware?: readonly Middleware[];
+  /** Told what happens to calls: started, succeeded, failed, retried, ... (worker/worker-events.ts). */
+  observers?: readonly WorkerObserver[];
 }
 
 export interface Worker {

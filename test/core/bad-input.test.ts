@@ -4,7 +4,7 @@ import { createClient, createWorker, isTaskwireError, router, task } from '../..
 import { encodeCall } from '../../src/wire/envelope.js';
 import { queueKeys } from '../../src/wire/keys.js';
 import { contract, quietLogger, setup } from '../support/fixtures.js';
-import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
+import { inspector, randomPrefix, redisUrl, pushRaw } from '../support/redis.js';
 
 function code(err: unknown): string | undefined {
   return isTaskwireError(err) ? err.code : undefined;
@@ -39,13 +39,14 @@ describe('bad input', () => {
       const keys = queueKeys(env.prefix, 'default');
       // Pretend to be an old or foreign caller that skipped validation: push an envelope by hand.
       const id = 'manual-1';
-      await env.redis.rpush(
-        keys.wait,
-        encodeCall({ id, task: 'math.add', input: { json: { a: 'x', b: 1 } }, reply: { mode: 'key', client: 'c1' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
+      await pushRaw(
+        env.redis,
+        keys,
+        encodeCall({ id, task: 'math.add', input: { json: { a: 'x', b: 1 } }, reply: { mode: 'hash', client: 'c1' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
       );
-      // The reply arrives on the caller's inbox, and is kept at its reply key as well.
+      // The reply arrives on the caller's inbox, and is kept in its replies hash as well.
       const [, pushed] = (await env.redis.blpop(keys.inbox('c1'), 5)) ?? [];
-      expect(pushed).toBe(await env.redis.get(keys.reply(id)));
+      expect(pushed).toBe(await env.redis.hget(keys.replies('c1'), id));
       const reply = JSON.parse(pushed ?? '{}');
       expect(reply.id).toBe(id);
       expect(reply.ok).toBe(false);
@@ -59,9 +60,10 @@ describe('bad input', () => {
     const keys = queueKeys(env.prefix, 'default');
     // A foreign caller's envelope: an idempotency key without idemTtl. Settled with PX 0, its
     // SET failed the whole settle batch, and every call in that batch with it.
-    await env.redis.rpush(
-      keys.wait,
-      encodeCall({ id: 'manual-idem', task: 'math.add', input: { json: { a: 1, b: 1 } }, reply: { mode: 'key', client: 'c9' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now(), idem: 'k1' }),
+    await pushRaw(
+      env.redis,
+      keys,
+      encodeCall({ id: 'manual-idem', task: 'math.add', input: { json: { a: 1, b: 1 } }, reply: { mode: 'hash', client: 'c9' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now(), idem: 'k1' }),
     );
     const [, pushed] = (await env.redis.blpop(keys.inbox('c9'), 5)) ?? [];
     expect(JSON.parse(pushed ?? '{}')).toMatchObject({ id: 'manual-idem', ok: true });
@@ -72,14 +74,14 @@ describe('bad input', () => {
   it('sets garbage aside with a reason and keeps serving good calls behind it', async () => {
     env = await setup();
     const keys = queueKeys(env.prefix, 'default');
-    await env.redis.rpush(keys.wait, 'not json at all', '{"v":1,"id":"x"}', '[1,2,3]', '{"v":99,"id":"y","reply":{"mode":"key","client":"c2"}}');
+    await pushRaw(env.redis,keys, 'not json at all', '{"v":1,"id":"x"}', '[1,2,3]', '{"v":99,"id":"y","reply":{"mode":"hash","client":"c2"}}');
     expect(await env.client.math.add({ a: 1, b: 2 })).toBe(3);
     await expect.poll(async () => (await deadLetters(env.redis, keys.dead)).length, { timeout: 5000 }).toBe(4);
     const dead = await deadLetters(env.redis, keys.dead);
     expect(dead.every((d) => d['reason']?.startsWith('PROTOCOL'))).toBe(true);
     expect(dead.map((d) => d['envelope'])).toContain('not json at all');
     // The message that still named a caller got told.
-    const reply = JSON.parse((await env.redis.get(keys.reply('y'))) ?? '{}');
+    const reply = JSON.parse((await env.redis.hget(keys.replies('c2'), 'y')) ?? '{}');
     expect(reply.error.code).toBe('PROTOCOL');
     expect(env.worker.stats.deadLettered).toBe(4);
     // Delivery counters of the messages whose id could be read are gone with them.
@@ -89,12 +91,13 @@ describe('bad input', () => {
   it('answers UNKNOWN_TASK to a call for a task the worker does not have, and dead-letters it', async () => {
     env = await setup();
     const keys = queueKeys(env.prefix, 'default');
-    await env.redis.rpush(
-      keys.wait,
-      encodeCall({ id: 'u1', task: 'math.nope', input: { json: {} }, reply: { mode: 'key', client: 'c3' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
+    await pushRaw(
+      env.redis,
+      keys,
+      encodeCall({ id: 'u1', task: 'math.nope', input: { json: {} }, reply: { mode: 'hash', client: 'c3' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
     );
-    await expect.poll(async () => env.redis.get(keys.reply('u1')), { timeout: 5000 }).not.toBeNull();
-    const reply = JSON.parse((await env.redis.get(keys.reply('u1'))) ?? '{}');
+    await expect.poll(async () => env.redis.hget(keys.replies('c3'), 'u1'), { timeout: 5000 }).not.toBeNull();
+    const reply = JSON.parse((await env.redis.hget(keys.replies('c3'), 'u1')) ?? '{}');
     expect(reply.error.code).toBe('UNKNOWN_TASK');
     expect((await deadLetters(env.redis, keys.dead))[0]?.['reason']).toBe('UNKNOWN_TASK');
   });
@@ -110,7 +113,7 @@ describe('bad input', () => {
   it('discards an oversized raw message on the worker unread, with the reason', async () => {
     env = await setup({ worker: { maxPayloadBytes: 1000 } });
     const keys = queueKeys(env.prefix, 'default');
-    await env.redis.rpush(keys.wait, `{"v":1,"id":"big","pad":"${'x'.repeat(5000)}"}`);
+    await pushRaw(env.redis,keys, `{"v":1,"id":"big","pad":"${'x'.repeat(5000)}"}`);
     expect(await env.client.math.add({ a: 1, b: 1 })).toBe(2);
     const dead = await deadLetters(env.redis, keys.dead);
     expect(dead[0]?.['reason']).toBe('PAYLOAD_TOO_LARGE');

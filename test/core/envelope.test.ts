@@ -11,7 +11,7 @@ const call = {
   id: 'c-1',
   task: 'math.add',
   input: { json: { a: 1 } },
-  reply: { mode: 'key', client: 'client_1.a:b-c' },
+  reply: { mode: 'hash', client: 'client_1.a:b-c' },
   deadline: 1_800_000_000_000,
   attempt: 1,
   headers: { traceparent: '00-abc' },
@@ -89,7 +89,7 @@ describe('envelope checks', () => {
 
   it('encodes v and id first, omits absent fields and round-trips', () => {
     const { v: _, ...fields } = call;
-    const raw = encodeCall({ ...fields, reply: { mode: 'key', client: 'c1' } } as Parameters<typeof encodeCall>[0]);
+    const raw = encodeCall({ ...fields, reply: { mode: 'hash', client: 'c1' } } as Parameters<typeof encodeCall>[0]);
     expect(raw.startsWith('{"v":1,"id":"c-1",')).toBe(true);
     const minimal = encodeCall({ id: 'm', task: 't', input: { json: 1 }, deadline: 2, attempt: 1, sentAt: 1 });
     expect(minimal).toBe('{"v":1,"id":"m","task":"t","input":{"json":1},"deadline":2,"attempt":1,"sentAt":1}');

@@ -9,7 +9,7 @@ import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
 
 /**
  * How src/worker/fetcher.ts orders its round trips. A one-queue worker queues its take behind
- * its BLMOVE: one take per call for a worker that waits for each call, not a take that finds the
+ * its park (BLPOP on the queue's marker): one take per call for a worker that waits for each call, not a take that finds the
  * call plus one that finds the queue empty. A worker with several queues must not hold slots
  * while parked. Under load, the take for the next batch goes out before the results of this one.
  */
@@ -32,7 +32,7 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-it('an idle worker takes each arriving call with one take, sent behind its BLMOVE', async () => {
+it('an idle worker takes each arriving call with one take, sent behind its park', async () => {
   const prefix = randomPrefix();
   const worker = createWorker(single, { a: (n) => n }, { redis: redisUrl(), prefix, logger: quietLogger });
   await worker.start();
@@ -48,23 +48,23 @@ it('an idle worker takes each arriving call with one take, sent behind its BLMOV
   const { seen } = monitor;
   await client.a(0); // the worker has run once and parked again
   await new Promise((r) => setTimeout(r, 50));
-  // Parked: BLMOVE blocks on the worker's blocking connection with the take already written
-  // behind it, waiting in that connection's query buffer (not sent after BLMOVE answers).
+  // Parked: BLPOP blocks on the worker's blocking connection with the take already written
+  // behind it, waiting in that connection's query buffer (not sent after BLPOP answers).
   const parked = await parkedConnection(insp.redis, worker.id);
-  expect(parked).toMatch(/ cmd=blmove /);
+  expect(parked).toMatch(/ cmd=blpop /);
   expect(Number(/ qbuf=(\d+) /.exec(parked)?.[1])).toBeGreaterThan(0);
   seen.length = 0;
   const calls = 20;
   for (let i = 1; i <= calls; i++) expect(await client.a(i)).toBe(i);
   await new Promise((r) => setTimeout(r, 50));
 
-  // take-8.lua: EVALSHA <sha> 8 <wait> <claim> ...; BLMOVE <wait> <claim> ...
-  const takes = seen.filter((c) => c.args[0]?.toLowerCase() === 'evalsha' && c.args[2] === '8' && c.args[4]?.includes(':claim:'));
-  const parks = seen.filter((c) => c.args[0]?.toLowerCase() === 'blmove');
-  // One take per call (one more if a 1 s BLMOVE bound ran out meanwhile); the old path made two.
+  // take-8.lua: EVALSHA <sha> 8 <wait> <marker> ...; BLPOP <marker> 1
+  const takes = seen.filter((c) => c.args[0]?.toLowerCase() === 'evalsha' && c.args[2] === '8' && c.args[4]?.endsWith(':marker'));
+  const parks = seen.filter((c) => c.args[0]?.toLowerCase() === 'blpop');
+  // One take per call (one more if a 1 s park bound ran out meanwhile); the old path made two.
   expect(takes.length).toBeGreaterThanOrEqual(calls);
   expect(takes.length).toBeLessThanOrEqual(calls + 1);
-  // ... each sent on the connection that parked in BLMOVE.
+  // ... each sent on the connection that parked.
   const blockingSources = new Set(parks.map((c) => c.source));
   expect(blockingSources.size).toBe(1);
   expect(takes.every((t) => blockingSources.has(t.source))).toBe(true);
@@ -73,7 +73,7 @@ it('an idle worker takes each arriving call with one take, sent behind its BLMOV
 it('a worker with several queues keeps no slot while one queue is parked', async () => {
   const prefix = randomPrefix();
   // One slot, two queues: qa stays empty and parks; if it kept the slot, every call of qb would
-  // wait for qa's BLMOVE to run out (1 s).
+  // wait for qa's park to run out (1 s).
   const worker = createWorker(contract, { a: (n) => n, b: (n) => n }, { redis: redisUrl(), prefix, concurrency: 1, logger: quietLogger });
   await worker.start();
   const client = createClient(contract, { redis: redisUrl(), prefix });
@@ -86,7 +86,7 @@ it('a worker with several queues keeps no slot while one queue is parked', async
   await new Promise((r) => setTimeout(r, 50));
   const t0 = performance.now();
   for (let i = 0; i < 5; i++) expect(await client.b(i)).toBe(i);
-  // Milliseconds when right; ~5 s if each call waited out a parked BLMOVE.
+  // Milliseconds when right; ~5 s if each call waited out a park.
   expect(performance.now() - t0).toBeLessThan(2_000);
 });
 
@@ -109,10 +109,12 @@ it('under load, sends the take for the next batch before the results of the last
   expect(await Promise.all(calls)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   await new Promise((r) => setTimeout(r, 50));
 
-  // take-8.lua has 8 keys, complete-5.lua 5; both go on the worker's command connection (as
-  // EVAL the first time on a connection, EVALSHA after).
-  const scripts = monitor.seen.filter((c) => /^eval(sha)?$/i.test(c.args[0] ?? '') && (c.args[2] === '8' || c.args[2] === '5'));
-  const kinds = scripts.filter((c) => c.source === scripts[0]?.source).map((c) => (c.args[2] === '8' ? 'take' : 'complete'));
+  // take-8.lua has 8 keys, the marker second (maintain-8.lua has 8 too, the marker last);
+  // complete-5.lua 5. Both go on the worker's command connection (as EVAL the first time on a
+  // connection, EVALSHA after).
+  const isTake = (c: { args: string[] }) => c.args[2] === '8' && c.args[4]?.endsWith(':marker') === true;
+  const scripts = monitor.seen.filter((c) => /^eval(sha)?$/i.test(c.args[0] ?? '') && (isTake(c) || c.args[2] === '5'));
+  const kinds = scripts.filter((c) => c.source === scripts[0]?.source).map((c) => (isTake(c) ? 'take' : 'complete'));
   // take (the first is at most 16, see take-budget.ts), take, complete (of the first), take,
   // complete, ... — not take, complete, take, complete, ...
   expect(kinds.slice(0, 3)).toEqual(['take', 'take', 'complete']);
@@ -121,7 +123,7 @@ it('under load, sends the take for the next batch before the results of the last
 it('keeps serving when the Redis options carry a commandTimeout shorter than a park', async () => {
   const prefix = randomPrefix();
   const { hostname, port } = new URL(redisUrl());
-  // ioredis counts a commandTimeout from the write: the take behind a parked BLMOVE would time out.
+  // ioredis counts a commandTimeout from the write: the take behind a park would time out.
   const redis = { host: hostname, port: Number(port), commandTimeout: 300 };
   const worker = createWorker(single, { a: (n) => n }, { redis, prefix, logger: quietLogger });
   await worker.start();
@@ -139,7 +141,7 @@ it('keeps serving when the Redis options carry a commandTimeout shorter than a p
   }
 });
 
-it('runs what its parked take leased even when the BLMOVE in front of it failed', async () => {
+it('runs what its parked take leased even when the park in front of it failed', async () => {
   const prefix = randomPrefix();
   const worker = createWorker(single, { a: (n) => n }, { redis: redisUrl(), prefix, logger: quietLogger });
   await worker.start();
@@ -149,16 +151,16 @@ it('runs what its parked take leased even when the BLMOVE in front of it failed'
     await insp.cleanup();
   };
   let parked = '';
-  for (let i = 0; i < 200 && !(/ cmd=blmove /.test(parked) && / qbuf=[1-9]/.test(parked)); i++) {
+  for (let i = 0; i < 200 && !(/ cmd=blpop /.test(parked) && / qbuf=[1-9]/.test(parked)); i++) {
     await new Promise((r) => setTimeout(r, 10));
     parked = await parkedConnection(insp.redis, worker.id);
   }
   const clientId = /(?:^| )id=(\d+) /.exec(parked)?.[1] as string;
   const raw = encodeCall({ id: 'abcdefghijklmnop.1', task: 'a', input: { json: 7 }, deadline: Date.now() + 10_000, attempt: 1, sentAt: Date.now() });
-  // BLMOVE ends with an error; the call lands after it, so the take queued behind leases it.
+  // BLPOP ends with an error; the call lands after it, so the take queued behind leases it.
   await insp.redis.multi().client('UNBLOCK', clientId, 'ERROR').rpush(`${prefix}:{qa}:wait`, raw).exec();
   const until = Date.now() + 3_000;
   while (worker.stats.succeeded < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  // Dropped with the BLMOVE's error, it would sit leased until its lease (30 s) ran out.
+  // Dropped with the park's error, it would sit leased until its lease (30 s) ran out.
   expect(worker.stats.succeeded).toBe(1);
 });

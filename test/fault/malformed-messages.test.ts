@@ -4,7 +4,7 @@ import { superjsonSerializer } from '../../src/wire/serializer.js';
 import { expectedWork } from './support/fault-contract.js';
 import { faultEnv, figure, privateRedis, type FaultEnv } from './support/fault-env.js';
 import { Ledger } from './support/ledger.js';
-import { catalogue, prng, rawKey, REASONS, type RawMessage } from './support/raw-messages.js';
+import { catalogue, prng, RAW_CLIENT, rawKey, REASONS, type RawMessage } from './support/raw-messages.js';
 import { redisCliPipe } from './support/redis-cli.js';
 
 const redis = privateRedis();
@@ -41,9 +41,9 @@ function reasonGroup(reason: string): string {
   return `other: ${reason.slice(0, 80)}`;
 }
 
-/** What the reply key of a raw call holds: `ok` plus the decoded output, an error code, or nothing. */
+/** What the replies hash holds for a raw call: `ok` plus the decoded output, an error code, or nothing. */
 async function replyAt(e: FaultEnv, callId: string): Promise<{ code: string; output?: unknown } | undefined> {
-  const raw = await e.redis.get(e.keys.reply(callId));
+  const raw = await e.redis.hget(e.keys.replies(RAW_CLIENT), callId);
   if (raw === null) return undefined;
   const decoded = decodeReply(raw);
   if (!decoded.ok) return { code: `unreadable reply: ${decoded.reason}` };

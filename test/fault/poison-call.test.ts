@@ -4,6 +4,7 @@ import { expectedWork } from './support/fault-contract.js';
 import { faultEnv, figure, privateRedis, type FaultEnv } from './support/fault-env.js';
 import { Ledger } from './support/ledger.js';
 import { Supervisor } from './support/supervisor.js';
+import { pushRaw } from '../support/redis.js';
 
 const redis = privateRedis();
 let env: FaultEnv | undefined;
@@ -69,7 +70,7 @@ it('sets a poison call aside unrun when its envelope does not begin {"v":1,"id":
   const e = (env = await faultEnv(redis.server.url));
   // Fields in another order: valid JSON, a known task, but the scripts' prefix match finds no id.
   const raw = JSON.stringify({ id: 'poison-reordered', v: 1, task: 'poison', input: { json: { id: 'poison-reordered' } }, deadline: Date.now() + 20_000, attempt: 1, sentAt: Date.now() });
-  await e.redis.rpush(e.keys.wait, raw);
+  await pushRaw(e.redis,e.keys, raw);
   const supervisor = new Supervisor(e, { options: { concurrency: 1, maxDeliveries: MAX_DELIVERIES, leaseMs: 1_000, maintenanceIntervalMs: 200, workerTtlMs: 1_500 } });
   // Unfixed, it crashes a worker every lease (~1.3 s) and never reaches the dead stream.
   await expect.poll(() => e.redis.xlen(e.keys.dead), { timeout: 6_000, interval: 50 }).toBe(1).catch(() => undefined);

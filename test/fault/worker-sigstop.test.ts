@@ -21,7 +21,7 @@ it('fences a worker frozen past its lease: another finishes its calls and the th
   frozen.signal('SIGSTOP');
   const stoppedAt = Date.now();
 
-  // The other worker reaps the expired leases (and the frozen one's claim list) and runs the calls.
+  // The other worker reaps the expired leases and runs the calls.
   await ledger.settle(15_000);
   const settledAfterStopMs = ledger.lastSettledAt() - stoppedAt;
   const before = env.tap.summary();

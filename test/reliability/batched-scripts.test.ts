@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { scripts, type CompleteOptions, type Settlement } from '../../src/transport/scripts.js';
+import { QueueStore, type CompleteOptions, type Settlement } from '../../src/transport/queue-store.js';
 import { queueKeys, replyChannelPrefix } from '../../src/wire/keys.js';
 import { inspector, randomPrefix } from '../support/redis.js';
 
@@ -23,7 +23,7 @@ describe('batched take and complete scripts', () => {
     cleanups.push(cleanup);
     const keys = queueKeys(prefix, 'q');
     const options: CompleteOptions = { inboxTtlMs: 60_000, deadMaxLen: 100, replyTtlMs: 60_000, channelPrefix: replyChannelPrefix(prefix) };
-    return { redis, keys, s: scripts(redis), options };
+    return { redis, keys, s: new QueueStore(redis), options };
   }
 
   const reply = (token: string, callId: string, client: string): Settlement => ({
@@ -35,12 +35,12 @@ describe('batched take and complete scripts', () => {
     const { redis, keys, s } = setup();
     // Nothing cancelled or counted: take-8 leaves ids unread and knows the copies by their text.
     await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('a'));
-    let taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    let taken = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
     expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['a', 1], ['b', 1], ['a', 2]]);
     // With a count present the ids are read, and the same holds.
     await redis.hset(keys.deliveries, 'z', '1');
     await redis.rpush(keys.wait, envelope('c'), envelope('c'));
-    taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    taken = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
     expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['c', 1], ['c', 2]]);
   });
 
@@ -49,7 +49,7 @@ describe('batched take and complete scripts', () => {
     await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c') + ' '.repeat(500), envelope('d'));
     await redis.zadd(keys.cancelled, Date.now() + 60_000, 'b');
     await redis.hset(keys.deliveries, 'd', '1'); // d was delivered once before (its worker died)
-    const taken = await s.take(keys, 'w1', 10, 30_000, 400, 100, { from: 0, mayTake: true });
+    const taken = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 400, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
     expect(taken.blocked).toBe(false);
     expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['a', 1], ['d', 2]]);
     const [t1, t2] = taken.calls.map((c) => Number(c.token));
@@ -67,7 +67,7 @@ describe('batched take and complete scripts', () => {
     const { redis, keys, s } = setup();
     await redis.rpush(keys.wait, envelope('a'), envelope('s1'), envelope('b'), envelope('s2'), envelope('c'));
     await redis.hset(keys.deliveries, 's1', '2', 's2', '2');
-    const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 2, mayTake: true });
+    const taken = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 2, mayTake: true } });
     // s1 is this worker's one suspect; s2 would be a second one, so taking stops there.
     expect(taken.blocked).toBe(true);
     expect(taken.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['a', 1], ['s1', 3], ['b', 1]]);
@@ -80,10 +80,10 @@ describe('batched take and complete scripts', () => {
     await redis.rpush(keys.wait, envelope('s1'), envelope('c'), envelope('d'));
     await redis.hset(keys.deliveries, 's1', '2', 'c', '1');
     await redis.zadd(keys.cancelled, Date.now() + 60_000, 'c');
-    const blocked = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 2, mayTake: false });
+    const blocked = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 2, mayTake: false } });
     expect(blocked).toEqual({ calls: [], blocked: true });
     expect(await redis.zscore(keys.cancelled, 'c')).not.toBeNull(); // still marked
-    const next = await s.take(keys, 'w2', 10, 30_000, 1 << 20, 100, { from: 2, mayTake: true });
+    const next = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 2, mayTake: true } });
     expect(next.calls.map((x) => JSON.parse(x.raw).id)).toEqual(['s1', 'd']); // c dropped unrun
     expect(await redis.zcard(keys.cancelled)).toBe(0);
     expect(await redis.hkeys(keys.deliveries)).toEqual(['s1']); // c's count went with it
@@ -93,7 +93,7 @@ describe('batched take and complete scripts', () => {
     const { redis, keys, s } = setup();
     await redis.rpush(keys.wait, envelope('w'));
     await redis.hset(keys.deliveries, 'w', '1');
-    expect(await s.cancel(keys, envelope('w'), 'w', Date.now() + 60_000)).toBe(1);
+    expect(await s.withdraw(keys, { raw: envelope('w'), callId: 'w', deadline: Date.now() + 60_000, announce: true })).toBe('withdrawn');
     expect(await redis.hlen(keys.deliveries)).toBe(0);
     expect(await redis.llen(keys.wait)).toBe(0);
   });
@@ -101,7 +101,7 @@ describe('batched take and complete scripts', () => {
   it('settles held tokens and drops lost or repeated ones within one batch, replying once per call', async () => {
     const { redis, keys, s, options } = setup();
     await redis.rpush(keys.wait, envelope('a'), envelope('b'), envelope('c'));
-    const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    const taken = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
     const [a, b, c] = taken.calls.map((x) => x.token) as [string, string, string];
     // cl2's hash already holds a reply kept for 10 minutes (a client's longer replyTtlMs): a
     // shorter TTL must not cut it.
@@ -122,7 +122,6 @@ describe('batched take and complete scripts', () => {
     expect(await redis.pttl(keys.replies('cl1'))).toBeGreaterThan(50_000);
     expect(await redis.pttl(keys.replies('cl1'))).toBeLessThanOrEqual(60_000);
     expect(await redis.pttl(keys.replies('cl2'))).toBeGreaterThan(500_000);
-    expect(await redis.exists(keys.reply('a'), keys.reply('b'), keys.reply('c'))).toBe(0);
     // Settled leases leave nothing behind.
     expect(await redis.zcard(keys.active)).toBe(0);
     expect(await redis.hlen(keys.bodies)).toBe(0);
@@ -131,20 +130,20 @@ describe('batched take and complete scripts', () => {
   it('counts a delivery when a lease expires, and forgets the count once the call settles', async () => {
     const { redis, keys, s, options } = setup();
     await redis.rpush(keys.wait, envelope('x'), envelope('y'));
-    const first = await s.take(keys, 'w1', 10, 1, 1 << 20, 100, { from: 0, mayTake: true }); // 1 ms leases
+    const first = await s.take(keys, { max: 10, leaseMs: 1, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } }); // 1 ms leases
     expect(first.calls.map((c) => c.deliveries)).toEqual([1, 1]);
     await new Promise((resolve) => setTimeout(resolve, 5));
     // The worker died: maintain requeues both expired leases and counts one delivery each.
-    expect((await s.maintain(keys, 'w2', 10_000, 100, true))[0]).toBe(2);
+    expect((await s.maintain(keys, { workerId: 'w2', workerTtlMs: 10_000, limit: 100, alive: true })).requeued).toBe(2);
     expect(await redis.hgetall(keys.deliveries)).toEqual({ x: '1', y: '1' });
-    const second = await s.take(keys, 'w2', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    const second = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
     expect(second.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['x', 2], ['y', 2]]);
     // A closing worker hands y back unrun: not counted.
     const [tx, ty] = second.calls.map((c) => c.token) as [string, string];
     expect(await s.release(keys, [ty])).toBe(1);
     expect(await s.complete(keys, [reply(tx, 'x', 'cl1')], options)).toEqual([1]);
     expect(await redis.hgetall(keys.deliveries)).toEqual({ y: '1' });
-    const third = await s.take(keys, 'w2', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
+    const third = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
     expect(third.calls.map((c) => [JSON.parse(c.raw).id, c.deliveries])).toEqual([['y', 2]]);
     // Newest-first ZADD order still leaves every lease findable by its token.
     expect(await redis.zscore(keys.active, third.calls[0]?.token ?? '')).not.toBeNull();
@@ -152,13 +151,13 @@ describe('batched take and complete scripts', () => {
 
   it('publishes pub/sub replies, schedules retries, dead-letters and stores idempotent results within the same batch', async () => {
     const { redis, keys, s, options } = setup();
-    await redis.rpush(keys.wait, envelope('p'), envelope('r'), envelope('d'), envelope('i'), envelope('k'));
-    const taken = await s.take(keys, 'w1', 10, 30_000, 1 << 20, 100, { from: 0, mayTake: true });
-    const [p, r, d, i, k] = taken.calls.map((x) => x.token) as [string, string, string, string, string];
+    await redis.rpush(keys.wait, envelope('p'), envelope('r'), envelope('d'), envelope('i'));
+    const taken = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
+    const [p, r, d, i] = taken.calls.map((x) => x.token) as [string, string, string, string];
     for (const id of ['d', 'i', 'p', 'r']) await redis.set(keys.input(id), `input of ${id}`);
     const idem = `${keys.base}:idem:x`;
-    // Followers of the idempotency key, one of an older client (its copy at a reply key).
-    await redis.rpush(`${idem}:waiters`, `f1|h|${keys.replies('cl7')}|${keys.inbox('cl7')}`, `f2|k|${keys.reply('f2')}|${keys.inbox('cl6')}`);
+    // Followers of the idempotency key, of two clients.
+    await redis.rpush(`${idem}:waiters`, `f1|h|${keys.replies('cl7')}|${keys.inbox('cl7')}`, `f2|h|${keys.replies('cl6')}|${keys.inbox('cl6')}`);
     const sub = redis.duplicate();
     cleanups.push(async () => sub.disconnect());
     const heard: string[] = [];
@@ -171,22 +170,18 @@ describe('batched take and complete scripts', () => {
       { token: d, callId: 'd', action: '-', to: '', payload: '{"err":1}', deadReason: 'ATTEMPTS_EXHAUSTED', idem: '', idemTtlMs: 0, input: '{"json":"in"}' },
       // Groups of 9 (optional fields set) and of 5 mixed in one batch: see complete-5.lua.
       { ...reply(i, 'i', 'cl8'), idem, idemTtlMs: 60_000, input: '-' },
-      // Wire mode `key` of older clients: the reply at its reply key, and on the inbox.
-      { ...reply(k, 'k', 'cl8'), action: 'k' },
     ], options);
     expect(await redis.exists(keys.input('d'), keys.input('i'), keys.input('p'), keys.input('r'))).toBe(1);
     expect(await redis.exists(keys.input('r'))).toBe(1); // a retry keeps it for the next attempt
-    expect(res).toEqual([1, 1, 1, 1, 1]);
+    expect(res).toEqual([1, 1, 1, 1]);
     expect(await redis.get(`${idem}:result`)).toBe(reply(i, 'i', 'cl8').payload);
-    expect(await redis.lrange(keys.inbox('cl8'), 0, -1)).toEqual([reply(i, 'i', 'cl8').payload, reply(k, 'k', 'cl8').payload]);
+    expect(await redis.lrange(keys.inbox('cl8'), 0, -1)).toEqual([reply(i, 'i', 'cl8').payload]);
     expect(await redis.hgetall(keys.replies('cl8'))).toEqual({ i: reply(i, 'i', 'cl8').payload });
-    expect(await redis.get(keys.reply('k'))).toBe(reply(k, 'k', 'cl8').payload);
-    expect(await redis.pttl(keys.reply('k'))).toBeGreaterThan(0);
     // The followers' copies carry their own call ids.
     const copy = (id: string) => reply(i, 'i', 'cl8').payload.replace('"id":"i"', `"id":"${id}"`);
     expect(await redis.hgetall(keys.replies('cl7'))).toEqual({ f1: copy('f1') });
     expect(await redis.lrange(keys.inbox('cl7'), 0, -1)).toEqual([copy('f1')]);
-    expect(await redis.get(keys.reply('f2'))).toBe(copy('f2'));
+    expect(await redis.hgetall(keys.replies('cl6'))).toEqual({ f2: copy('f2') });
     expect(await redis.lrange(keys.inbox('cl6'), 0, -1)).toEqual([copy('f2')]);
     expect(await redis.exists(`${idem}:waiters`)).toBe(0);
     await expect.poll(() => heard.length).toBe(1);

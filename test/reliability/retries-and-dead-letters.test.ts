@@ -14,7 +14,7 @@ import {
 import { encodeCall } from '../../src/wire/envelope.js';
 import { queueKeys } from '../../src/wire/keys.js';
 import { quietLogger } from '../support/fixtures.js';
-import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
+import { inspector, randomPrefix, redisUrl, pushRaw } from '../support/redis.js';
 
 const contract = router({
   flaky: task({
@@ -148,12 +148,13 @@ describe('retries, dead letters, idempotency', () => {
     const { redis, keys, admin } = await start({ maxDeliveries: 2 });
     // As if two workers had died running it: the third delivery is one too many.
     await redis.hset(keys.deliveries, 'poison-1', 2);
-    await redis.rpush(
-      keys.wait,
-      encodeCall({ id: 'poison-1', task: 'quick', input: { json: { n: 1 } }, reply: { mode: 'key', client: 'c9' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
+    await pushRaw(
+      redis,
+      keys,
+      encodeCall({ id: 'poison-1', task: 'quick', input: { json: { n: 1 } }, reply: { mode: 'hash', client: 'c9' }, deadline: Date.now() + 5000, attempt: 1, sentAt: Date.now() }),
     );
-    await expect.poll(() => redis.get(keys.reply('poison-1')), { timeout: 5000 }).not.toBeNull();
-    expect(JSON.parse((await redis.get(keys.reply('poison-1'))) ?? '{}').error.code).toBe('DEAD_LETTERED');
+    await expect.poll(() => redis.hget(keys.replies('c9'), 'poison-1'), { timeout: 5000 }).not.toBeNull();
+    expect(JSON.parse((await redis.hget(keys.replies('c9'), 'poison-1')) ?? '{}').error.code).toBe('DEAD_LETTERED');
     expect(runs.get('quick')).toBeUndefined();
     const [letter] = await admin.deadLetters('default').list();
     expect(letter?.reason).toBe('MAX_DELIVERIES');
@@ -162,13 +163,14 @@ describe('retries, dead letters, idempotency', () => {
 
   it('never starts a call whose deadline already passed', async () => {
     const { redis, keys, worker } = await start();
-    await redis.rpush(
-      keys.wait,
-      encodeCall({ id: 'late-1', task: 'quick', input: { json: { n: 1 } }, reply: { mode: 'key', client: 'c9' }, deadline: Date.now() - 1, attempt: 1, sentAt: Date.now() - 1000 }),
+    await pushRaw(
+      redis,
+      keys,
+      encodeCall({ id: 'late-1', task: 'quick', input: { json: { n: 1 } }, reply: { mode: 'hash', client: 'c9' }, deadline: Date.now() - 1, attempt: 1, sentAt: Date.now() - 1000 }),
     );
     await expect.poll(() => worker.stats.expired, { timeout: 5000 }).toBe(1);
     expect(runs.get('quick')).toBeUndefined();
-    expect(await redis.exists(keys.reply('late-1'))).toBe(0);
+    expect(await redis.hexists(keys.replies('c9'), 'late-1')).toBe(0);
   });
 
   it('runs calls sharing an idempotency key once and gives every caller the same result', async () => {

@@ -5,10 +5,11 @@ import { createAdmin, createClient, createWorker, isTaskwireError, router, task,
 import { encodeCall } from '../../src/wire/envelope.js';
 import { superjsonSerializer } from '../../src/wire/serializer.js';
 import { settlements } from '../../src/worker/settlements.js';
-import { queueKeys, STORED_PAYLOAD_BYTES, type QueueKeys } from '../../src/wire/keys.js';
+import { queueKeys, type QueueKeys } from '../../src/wire/keys.js';
+import { STORED_PAYLOAD_BYTES } from '../../src/wire/protocol.js';
 import { quietLogger } from '../support/fixtures.js';
 import { monitorCommands } from '../support/monitor.js';
-import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
+import { inspector, randomPrefix, redisUrl, pushRaw } from '../support/redis.js';
 
 /**
  * Inputs and outputs of STORED_PAYLOAD_BYTES or more travel in keys of their own
@@ -158,7 +159,7 @@ describe('stored inputs (large calls)', () => {
     const build = settlements(superjsonSerializer);
     const to = { id: 'c.1', reply: { mode: 'hash' as const, client: 'c' } };
     expect(build.ok(keys, '7', to, 'y'.repeat(3_000), 'fp').storedOutput).toBeUndefined();
-    expect(build.ok(keys, '7', to, euros, 'fp').storedOutput?.key).toBe(keys.output('c.1', '7'));
+    expect(build.ok(keys, '7', to, euros, 'fp').storedOutput?.text).toBe(JSON.stringify({ json: euros }));
   });
 
   it('leaves small inputs inline', async () => {
@@ -248,11 +249,11 @@ describe('stored inputs (large calls)', () => {
     const { redis, keys, inputKeys, admin } = await start();
     await redis.set(keys.input('bad.1'), '{"json":{}}', 'PX', 60_000);
     // attempt 0 breaks the envelope; its id and reply target are still readable.
-    const raw = '{"v":1,"id":"bad.1","task":"big","stored":1,"reply":{"mode":"key","client":"nobody"},"deadline":9999999999999,"attempt":0,"sentAt":1}';
-    await redis.rpush(keys.wait, raw);
+    const raw = '{"v":1,"id":"bad.1","task":"big","stored":1,"reply":{"mode":"hash","client":"nobody"},"deadline":9999999999999,"attempt":0,"sentAt":1}';
+    await pushRaw(redis,keys, raw);
     await expect.poll(() => admin.deadLetters('default').count()).toBe(1);
     await expect.poll(inputKeys).toEqual([]);
-    expect(await redis.get(keys.reply('bad.1'))).toContain('"code":"PROTOCOL"');
+    expect(await redis.hget(keys.replies('nobody'), 'bad.1')).toContain('"code":"PROTOCOL"');
   });
 
   it("refuses a stored input over the worker's maxPayloadBytes without running it", async () => {
@@ -294,13 +295,14 @@ describe('stored inputs (large calls)', () => {
   it('replies with a small envelope naming the lease token, the output kept for replyTtlMs; inline for an idempotent call', async () => {
     const { redis, keys, outputKeys } = await start();
     const send = (id: string, idem?: string) =>
-      redis.rpush(
-        keys.wait,
+      pushRaw(
+        redis,
+        keys,
         encodeCall({
           id,
           task: 'gen',
           input: { json: { n: BIG.length, at: AT.toISOString() }, meta: { values: { at: ['Date'] } } },
-          reply: { mode: 'key', client: 'nobody' },
+          reply: { mode: 'hash', client: 'nobody' },
           deadline: Date.now() + 10_000,
           attempt: 1,
           sentAt: Date.now(),
@@ -308,8 +310,8 @@ describe('stored inputs (large calls)', () => {
         }),
       );
     await send('plain.1');
-    await expect.poll(() => redis.exists(keys.reply('plain.1'))).toBe(1);
-    const reply = (await redis.get(keys.reply('plain.1'))) ?? '';
+    await expect.poll(() => redis.hexists(keys.replies('nobody'), 'plain.1')).toBe(1);
+    const reply = (await redis.hget(keys.replies('nobody'), 'plain.1')) ?? '';
     expect(reply).toMatch(/^\{"v":1,"id":"plain\.1","ok":true,"stored":"\d+","fp":"[^"]+"\}$/);
     const token = JSON.parse(reply).stored as string;
     const [outputKey] = await outputKeys();
@@ -319,8 +321,8 @@ describe('stored inputs (large calls)', () => {
     expect(await redis.pttl(outputKey ?? '')).toBeLessThanOrEqual(60_000);
 
     await send('idem.1', 'k1');
-    await expect.poll(() => redis.exists(keys.reply('idem.1'))).toBe(1);
-    expect(await redis.get(keys.reply('idem.1'))).toContain('"output":{"json":{"data":"yyy');
+    await expect.poll(() => redis.hexists(keys.replies('nobody'), 'idem.1')).toBe(1);
+    expect(await redis.hget(keys.replies('nobody'), 'idem.1')).toContain('"output":{"json":{"data":"yyy');
     expect(await outputKeys()).toEqual([outputKey]);
   });
 
@@ -407,16 +409,17 @@ describe('stored inputs (large calls)', () => {
     expect(queued).not.toContain('"stored"');
     await worker.start();
     expect((await call).n).toBe(BIG.length);
-    // Sent raw with a reply key to read: the result is in the reply itself.
-    await redis.rpush(
-      keys.wait,
+    // Sent raw with a replies hash to read: the result is in the reply itself.
+    await pushRaw(
+      redis,
+      keys,
       encodeCall({
         id: 'inline.1', task: 'gen', input: { json: { n: BIG.length, at: AT.toISOString() }, meta: { values: { at: ['Date'] } } },
-        reply: { mode: 'key', client: 'nobody' }, deadline: Date.now() + 10_000, attempt: 1, sentAt: Date.now(),
+        reply: { mode: 'hash', client: 'nobody' }, deadline: Date.now() + 10_000, attempt: 1, sentAt: Date.now(),
       }),
     );
-    await expect.poll(() => redis.exists(keys.reply('inline.1'))).toBe(1);
-    expect(await redis.get(keys.reply('inline.1'))).toContain('"output":{"json":{"data":"yyy');
+    await expect.poll(() => redis.hexists(keys.replies('nobody'), 'inline.1')).toBe(1);
+    expect(await redis.hget(keys.replies('nobody'), 'inline.1')).toContain('"output":{"json":{"data":"yyy');
     expect(await inputKeys()).toEqual([]);
     expect(await outputKeys()).toEqual([]);
   });
@@ -425,7 +428,7 @@ describe('stored inputs (large calls)', () => {
     const { worker, redis, keys } = await start();
     // A user that may not write input keys: the refusal is Redis', as an OOM under noeviction would be.
     const user = `tw-noinput-${keys.base.slice(0, keys.base.indexOf(':{'))}`;
-    const allowed = ['wait', 'workers', 'enq:*', 'inbox:*', 'reply:*', 'cancelled', 'deliveries'].map((k) => `~${keys.base}:${k}`);
+    const allowed = ['wait', 'marker', 'workers', 'enq:*', 'inbox:*', 'cancelled', 'deliveries'].map((k) => `~${keys.base}:${k}`);
     await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', 'resetkeys', ...allowed, '&*', '+@all');
     cleanups.push(async () => void (await redis.call('ACL', 'DELUSER', user)));
     const url = new URL(redisUrl());

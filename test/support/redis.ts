@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import type { QueueKeys } from '../../src/wire/keys.js';
 import { deleteKeysUnder } from './redis-server.js';
 
 /** The URL of the run's Redis (private server, or REDIS_URL). */
@@ -26,4 +27,12 @@ export function inspector(prefix: string, url = redisUrl()): { redis: Redis; cle
       }
     },
   };
+}
+
+/**
+ * Queues hand-written envelopes the way a producer must (docs/PROTOCOL.md, *Producers*): on the
+ * wait list, with a wake-up token on the queue's marker list so a parked worker takes them now.
+ */
+export async function pushRaw(redis: Redis, keys: QueueKeys, ...raws: string[]): Promise<void> {
+  await redis.multi().rpush(keys.wait, ...raws).rpush(keys.marker, '1').ltrim(keys.marker, 0, 0).exec();
 }

@@ -9,24 +9,23 @@
   KEYS[5] delayed     ZSET envelope -> time it may run again
   ARGV[1] inbox ttl in ms
   ARGV[2] dead-letter stream max length (approximate)
-  ARGV[3] reply key ttl in ms (also for the copies sent to idempotency followers)
-  ARGV[4] the queue's key base, "<prefix>:{<queue>}": inboxes are <base>:inbox:<client id>,
-          replies hashes <base>:replies:<client id> and reply keys <base>:reply:<call id>,
-          built here rather than sent per call
+  ARGV[3] reply ttl in ms: a replies hash lives at least this long after a write (also for the
+          copies sent to idempotency followers)
+  ARGV[4] the queue's key base, "<prefix>:{<queue>}": inboxes and replies hashes are built
+          here from it and the client id (keys.lua) rather than sent per call
   ARGV[5] reply channel prefix, "<prefix>:reply:" (followed by the client id)
   ARGV[6..] one group per call, of 5 arguments or, when the action ends in 'x', of 9:
     token, call id,
-    action  'h' reply to inbox+replies hash | 'k' reply to inbox+reply key (older clients) |
-            'p' publish | '-' no reply | 'r' retry later; with a trailing 'x' ('hx', ...) when
-            the four optional fields follow
-    to      client id (for 'h', 'k' and 'p') | delay in ms (for 'r') | ''
+    action  'h' reply to inbox+replies hash | 'p' publish | '-' no reply | 'r' retry later;
+            with a trailing 'x' ('hx', ...) when the four optional fields follow
+    to      client id (for 'h' and 'p') | delay in ms (for 'r') | ''
     payload reply envelope | new envelope (for 'r')
     dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
     idem    '' or the call's idempotency key: the reply is stored for later callers with the
             same key and copied to the ones already waiting (see enqueue-3.lua)
     idemTtl ms to keep that stored reply
     input   '' when the call carried its input, else it was stored at <base>:input:<call id>
-            (wire/keys.ts), which goes now: '-', or the input's text to keep in the dead letter
+            (wire/protocol.ts), which goes now: '-', or the input's text to keep in the dead letter
             (the stream's cap then bounds what dead letters hold, stored inputs included)
     (The optional four are rare; leaving them out of the common group saved ARGV strings here
     and argument encoding in the worker.)
@@ -34,17 +33,16 @@
   Every key shares the queue's hash tag, so all keys live in one slot.
   Leases are checked (by their bodies), released and their bodies read in one command each per
   batch; each client gets one RPUSH and one PEXPIRE of its inbox per batch and, in mode 'h', one
-  HSET and one PEXPIRE of its replies hash; only the reply keys of mode 'k' are written one by
-  one (a SET per call was ~0.7 us of Redis per call, issue 5).
+  HSET and one PEXPIRE of its replies hash (a write per call was ~0.7 us of Redis each, issue 5).
   A retry ('r') never names its stored input: the next attempt reads it.
-  Modes 'h' and 'k' write the reply twice: on the inbox, which the client pops, so it needs no
-  second round trip to read it; and where it stays until the client has read it (a client whose
-  BLMPOP answer was lost to a dropped connection finds it there): a field of the client's
-  replies hash ('h'), or a reply key ('k', older clients).
+  Mode 'h' writes the reply twice: on the inbox, which the client pops, so it needs no second
+  round trip to read it; and as a field of the client's replies hash, where it stays until the
+  client has read it (a client whose BLMPOP answer was lost to a dropped connection finds it there).
 ]]
+-- @include time.lua
+-- @include keys.lua
 -- @include deliver.lua
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local reply_ttl = ARGV[3]
 local base = ARGV[4]
 
@@ -83,7 +81,7 @@ redis.call('HDEL', KEYS[2], unpack(held))
 if redis.call('HLEN', KEYS[3]) > 0 then
   local counted = {}
   for k = 1, #held do
-    local id = bodies[k] and string.match(bodies[k], '^{"v":1,"id":"([^"]+)"')
+    local id = bodies[k] and envelope_id(bodies[k])
     if id then counted[#counted + 1] = id end
   end
   if #counted > 0 then redis.call('HDEL', KEYS[3], unpack(counted)) end
@@ -109,8 +107,8 @@ for k, j in ipairs(held_at) do
   end
   -- pcall: best effort (the key has a TTL). An error here, after the leases above were released,
   -- would abort the script with its writes so far kept, and every reply of the batch lost.
-  if input ~= '' then redis.pcall('UNLINK', base .. ':input:' .. id) end
-  if action == 'h' or action == 'k' then
+  if input ~= '' then redis.pcall('UNLINK', input_key(base, id)) end
+  if action == 'h' then
     local replies = inboxes[to]
     if not replies then
       replies = {}
@@ -118,13 +116,9 @@ for k, j in ipairs(held_at) do
       hashes[to] = {}
     end
     replies[#replies + 1] = payload
-    if action == 'h' then
-      local fields = hashes[to]
-      fields[#fields + 1] = id
-      fields[#fields + 1] = payload
-    else
-      redis.call('SET', base .. ':reply:' .. id, payload, 'PX', reply_ttl)
-    end
+    local fields = hashes[to]
+    fields[#fields + 1] = id
+    fields[#fields + 1] = payload
   elseif action == 'p' then
     redis.call('PUBLISH', ARGV[5] .. to, payload)
   elseif action == 'r' then
@@ -142,13 +136,13 @@ for k, j in ipairs(held_at) do
 end
 for client, fields in pairs(hashes) do
   if #fields > 0 then
-    local replies = base .. ':replies:' .. client
+    local replies = replies_key(base, client)
     redis.call('HSET', replies, unpack(fields))
     keep_at_least(replies, reply_ttl)
   end
 end
 for client, replies in pairs(inboxes) do
-  local inbox = base .. ':inbox:' .. client
+  local inbox = inbox_key(base, client)
   redis.call('RPUSH', inbox, unpack(replies))
   redis.call('PEXPIRE', inbox, ARGV[1])
 end

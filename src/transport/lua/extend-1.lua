@@ -5,9 +5,8 @@
   ARGV[2..] tokens
   Returns: the tokens whose lease was already gone (the worker must stop treating them as its own).
 ]]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local until_ms = now + tonumber(ARGV[1])
+-- @include time.lua
+local until_ms = now_ms() + tonumber(ARGV[1])
 local lost = {}
 for i = 2, #ARGV do
   if redis.call('ZADD', KEYS[1], 'XX', 'CH', until_ms, ARGV[i]) == 0 and not redis.call('ZSCORE', KEYS[1], ARGV[i]) then

@@ -14,7 +14,7 @@
 export type Fate =
   /** Set aside: one dead-letter entry whose reason matches. */
   | { dead: RegExp }
-  /** Answered at its reply key, like any call (`ok` with the right result, or VALIDATION). */
+  /** Answered in its client's replies hash, like any call (`ok` with the right result, or VALIDATION). */
   | { answered: 'ok' | 'VALIDATION' };
 
 export interface RawMessage {
@@ -23,7 +23,7 @@ export interface RawMessage {
   raw: Buffer;
   fate: Fate;
   /**
-   * The call whose reply key must hold an answer with this code: answered messages, and the
+   * The call whose reply (in the replies hash) must hold an answer with this code: answered messages, and the
    * malformed ones that still name a call id and a reply target (their caller is told).
    */
   reply?: { callId: string; code: string; input?: { id: string; n: number } };
@@ -55,7 +55,7 @@ const POLLUTION = '{"polluted":true,"isAdmin":true}';
 
 /** A canonical envelope (the shape encodeCall writes) for `work`, as text. */
 function envelopeText(id: string, n: number, deadline: number, input = `{"json":{"id":"${id}","n":${n},"ms":0}}`): string {
-  return `{"v":1,"id":"${id}","task":"work","input":${input},"reply":{"mode":"key","client":"${RAW_CLIENT}"},"deadline":${deadline},"attempt":1,"sentAt":${deadline - 60_000}}`;
+  return `{"v":1,"id":"${id}","task":"work","input":${input},"reply":{"mode":"hash","client":"${RAW_CLIENT}"},"deadline":${deadline},"attempt":1,"sentAt":${deadline - 60_000}}`;
 }
 
 /** Inserts JSON members before the envelope's closing brace (so keys such as `__proto__` stay own keys). */
@@ -137,7 +137,7 @@ export function catalogue(o: CatalogueOptions): RawMessage[] {
     told('not-envelope/attempt-0', id('att0'), withValue(env('att0'), 'attempt', '0'), REASONS.badEnvelope);
     told('not-envelope/attempt-fraction', id('attf'), withValue(env('attf'), 'attempt', '1.5'), REASONS.badEnvelope);
     text('not-envelope/reply-mode', withValue(env('rmode'), 'reply', `{"mode":"carrier-pigeon","client":"${RAW_CLIENT}"}`), { dead: REASONS.badEnvelope });
-    text('not-envelope/reply-client', withValue(env('rcli'), 'reply', '{"mode":"key","client":"has space"}'), { dead: REASONS.badEnvelope });
+    text('not-envelope/reply-client', withValue(env('rcli'), 'reply', '{"mode":"hash","client":"has space"}'), { dead: REASONS.badEnvelope });
     told('not-envelope/headers-number', id('hnum'), withMembers(env('hnum'), '"headers":{"trace":1}'), REASONS.badEnvelope);
     told('not-envelope/retry-attempts', id('retry'), withMembers(env('retry'), '"retry":{"attempts":1000}'), REASONS.badEnvelope);
     told('not-envelope/idem-ttl', id('idem'), withMembers(env('idem'), '"idem":"k","idemTtl":-5'), REASONS.badEnvelope);
@@ -155,7 +155,7 @@ export function catalogue(o: CatalogueOptions): RawMessage[] {
     told('proto-envelope/__proto__-top', id('ptop'), withMembers(without(env('ptop'), 'task'), `"__proto__":${POLLUTION}`), REASONS.badEnvelope);
     told('proto-envelope/constructor.prototype', id('pctor'), withMembers(without(env('pctor'), 'deadline'), `"constructor":{"prototype":${POLLUTION}}`), REASONS.badEnvelope);
     told('proto-envelope/prototype', id('pproto'), withMembers(withValue(env('pproto'), 'attempt', '-1'), `"prototype":${POLLUTION}`), REASONS.badEnvelope);
-    text('proto-envelope/in-reply', withValue(env('preply'), 'reply', `{"__proto__":{"mode":"key","client":"${RAW_CLIENT}"}}`), { dead: REASONS.badEnvelope });
+    text('proto-envelope/in-reply', withValue(env('preply'), 'reply', `{"__proto__":{"mode":"hash","client":"${RAW_CLIENT}"}}`), { dead: REASONS.badEnvelope });
     told('proto-envelope/in-headers', id('phead'), withMembers(env('phead'), `"headers":{"__proto__":${POLLUTION},"constructor":{"prototype":${POLLUTION}}}`), REASONS.badEnvelope);
     told('proto-envelope/in-retry', id('pretry'), withMembers(env('pretry'), `"retry":{"__proto__":{"attempts":3}}`), REASONS.badEnvelope);
     told('proto-envelope/in-task', id('ptask'), withValue(env('ptask'), 'task', '{"__proto__":"work"}'), REASONS.badEnvelope);
@@ -185,7 +185,7 @@ export function catalogue(o: CatalogueOptions): RawMessage[] {
     answered('hostile/__proto__-top', id('htop'), c, withMembers(env('htop'), `"__proto__":${POLLUTION}`), 'ok');
     answered('hostile/constructor.prototype-top', id('hctor'), c, withMembers(env('hctor'), `"constructor":{"prototype":${POLLUTION}},"prototype":${POLLUTION}`), 'ok');
     answered('hostile/headers-__proto__', id('hhead'), c, withMembers(env('hhead'), '"headers":{"__proto__":"x","constructor":"y","toString":"z"}'), 'ok');
-    answered('hostile/reply-__proto__', id('hreply'), c, withValue(env('hreply'), 'reply', `{"mode":"key","client":"${RAW_CLIENT}","__proto__":${POLLUTION}}`), 'ok');
+    answered('hostile/reply-__proto__', id('hreply'), c, withValue(env('hreply'), 'reply', `{"mode":"hash","client":"${RAW_CLIENT}","__proto__":${POLLUTION}}`), 'ok');
     answered('hostile/input.json-__proto__', id('hin'), c, env('hin', `{"json":{"id":"${id('hin')}","n":${c},"ms":0,"__proto__":${POLLUTION}}}`), 'ok');
     answered('hostile/input.json-constructor', id('hin2'), c, env('hin2', `{"json":{"id":"${id('hin2')}","n":${c},"ms":0,"constructor":{"prototype":${POLLUTION}}}}`), 'ok');
     answered('hostile/input.json-depth-3', id('hin3'), c, env('hin3', `{"json":{"id":"${id('hin3')}","n":${c},"ms":0,"x":{"y":{"__proto__":${POLLUTION}}}}}`), 'ok');

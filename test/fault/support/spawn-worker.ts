@@ -18,7 +18,7 @@ export type Probe = Extract<ToParent, { type: 'probe' }>;
 
 export interface FaultWorker {
   readonly pid: number;
-  /** The taskwire worker id (names its connections and claim list). */
+  /** The taskwire worker id (names its connections). */
   readonly workerId: string;
   /** Resolves when the process has exited, with how. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;

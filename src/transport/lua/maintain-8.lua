@@ -7,30 +7,26 @@
   KEYS[5] delayed     ZSET envelope -> time it may run again
   KEYS[6] cancelled   ZSET call id -> deadline; entries past their deadline are pruned
   KEYS[7] deliveries  HASH call id -> earlier unsettled deliveries: an expired lease is one
+  KEYS[8] marker      LIST that wakes parked workers (wake.lua)
   ARGV[1] this worker's id
-  ARGV[2] worker ttl in ms (a worker silent that long is dead: its claim list is returned)
+  ARGV[2] worker ttl in ms (a worker silent that long is gone: its heartbeat entry is removed)
   ARGV[3] max items to move per kind
-  ARGV[4] claim list prefix (followed by a worker id; same hash tag)
-  ARGV[5] '1' to record a heartbeat, '0' to leave (worker closing)
-  Returns: { expired leases requeued, claimed calls recovered, delayed calls promoted }
+  ARGV[4] '1' to record a heartbeat, '0' to leave (worker closing)
+  Returns: { expired leases requeued, gone workers forgotten, delayed calls promoted }
   Requeued calls go to the head of the wait list: they have waited longest.
 ]]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- @include time.lua
+-- @include envelope.lua
+-- @include wake.lua
+local now = now_ms()
 local limit = tonumber(ARGV[3])
-if ARGV[5] == '1' then
+if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[4], now, ARGV[1])
 else
   redis.call('ZREM', KEYS[4], ARGV[1])
 end
-
-local recovered = 0
-local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, limit)
-for _, w in ipairs(gone) do
-  local claim = ARGV[4] .. w
-  while redis.call('LMOVE', claim, KEYS[3], 'RIGHT', 'LEFT') do recovered = recovered + 1 end
-  redis.call('ZREM', KEYS[4], w)
-end
+-- A gone worker holds nothing but leases, which expire below like anyone's.
+local gone = redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[2]))
 
 local requeued = 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
@@ -43,7 +39,7 @@ for i = #expired, 1, -1 do
   if raw then
     -- The only place deliveries are counted: a lease that expired is a delivery that ended
     -- without a settle (the worker died, froze, or lost Redis). take-8.lua reads the count.
-    local id = string.match(raw, '^{"v":1,"id":"([^"]+)"')
+    local id = envelope_id(raw)
     if id then redis.call('HINCRBY', KEYS[7], id, 1) end
     redis.call('LPUSH', KEYS[3], raw)
     requeued = requeued + 1
@@ -57,5 +53,6 @@ for _, raw in ipairs(due) do
   redis.call('RPUSH', KEYS[3], raw)
   promoted = promoted + 1
 end
+if requeued + promoted > 0 then wake(KEYS[8]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
-return { requeued, recovered, promoted }
+return { requeued, gone, promoted }

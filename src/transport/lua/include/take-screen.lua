@@ -1,0 +1,30 @@
+--[[
+  Fragment of take-8: calls that must not be leased.
+  take_screen(raw, id, facts, max_bytes) -> 'large' (over the size limit: set aside unread),
+    'cancelled' (its caller cancelled it: dropped unrun), or nil (it may be leased)
+  take_set_aside(dead, dead_max_len, raw, max_bytes, now): the dead letter of a 'large' call
+  take_drop_cancelled(base, cancelled, deliveries, ids, raws): uses up the cancellations of
+    dropped calls, deletes their stored inputs (nobody will read them) and forgets their
+    delivery counts (a dropped call never settles, so nothing else would)
+]]
+-- @include keys.lua
+local function take_screen(raw, id, facts, max_bytes)
+  if #raw > max_bytes then return 'large' end
+  if id and facts.cancelled[id] then return 'cancelled' end
+  return nil
+end
+
+local function take_set_aside(dead, dead_max_len, raw, max_bytes, now)
+  redis.call('XADD', dead, 'MAXLEN', '~', dead_max_len, '*', 'reason', 'PAYLOAD_TOO_LARGE',
+    'detail', 'envelope of ' .. #raw .. ' bytes exceeds ' .. max_bytes, 'envelope', raw, 'at', tostring(now))
+end
+
+local function take_drop_cancelled(base, cancelled, deliveries, ids, raws)
+  redis.call('ZREM', cancelled, unpack(ids))
+  for j, id in ipairs(ids) do
+    -- Found by a text search: a rare path, and a false match only deletes a key that does not
+    -- exist. pcall: best effort (the key has a TTL).
+    if string.find(raws[j], '"stored":1', 1, true) then redis.pcall('UNLINK', input_key(base, id)) end
+  end
+  if redis.call('HLEN', deliveries) > 0 then redis.call('HDEL', deliveries, unpack(ids)) end
+end

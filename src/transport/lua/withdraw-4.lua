@@ -1,0 +1,27 @@
+--[[
+  Withdraws a call its caller no longer waits for, atomically. A call still waiting is removed
+  with its delivery count and its stored input. Otherwise, on a cancel (not on a timeout: a
+  worker skips a call past its deadline, and ctx.signal aborts at it), its id is remembered
+  until its deadline (take drops it, a pending retry is dropped when taken) and announced to
+  the workers, which abort the running handler's ctx.signal.
+  KEYS[1] wait       LIST of envelopes
+  KEYS[2] cancelled  ZSET call id -> deadline (ms)
+  KEYS[3] deliveries HASH call id -> earlier unsettled deliveries: a withdrawn call's count goes
+  KEYS[4] input      STRING the call's stored input (deleted with the call; may not exist)
+  ARGV[1] raw envelope as sent
+  ARGV[2] call id
+  ARGV[3] deadline (ms)
+  ARGV[4] cancel channel
+  ARGV[5] '1' to announce a call that is no longer waiting (cancel), '0' not to (timeout)
+  Returns: 1 if withdrawn from the wait list, 0 if announced, -1 if neither.
+]]
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('HDEL', KEYS[3], ARGV[2])
+  -- pcall: best effort (the key has a TTL); an ACL without input keys must not undo the rest.
+  redis.pcall('UNLINK', KEYS[4])
+  return 1
+end
+if ARGV[5] ~= '1' then return -1 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('PUBLISH', ARGV[4], ARGV[2])
+return 0

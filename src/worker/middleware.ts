@@ -1,0 +1,24 @@
+import type { TaskContext } from './types.js';
+
+/**
+ * A worker-side hook around every handler: `(ctx, input, next) => next()`. It sees the validated
+ * input, may pass another one on (`next(input)`), sees what the handler returned or threw, and
+ * may change either. The output check against the contract, retries and replies come after it,
+ * so nothing a middleware does can send a caller what the contract does not allow.
+ * Tracing, metrics, auth checks and logging plug in here instead of into the worker's call path.
+ */
+export type Middleware = (ctx: TaskContext, input: unknown, next: (input?: unknown) => Promise<unknown>) => unknown;
+
+type Run = (input: unknown, ctx: TaskContext) => unknown;
+
+/**
+ * Wraps a handler in the middleware, the first registered outermost. Done once per task when the
+ * worker is created: with no middleware the handler is returned as it is, and a call pays nothing.
+ */
+export function withMiddleware(handler: Run, middleware: readonly Middleware[] | undefined): Run {
+  if (!middleware || middleware.length === 0) return handler;
+  return middleware.reduceRight<Run>(
+    (next, m) => (input, ctx) => m(ctx, input, async (changed?: unknown) => next(changed === undefined ? input : changed, ctx)),
+    handler,
+  );
+}

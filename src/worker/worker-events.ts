@@ -1,0 +1,147 @@
+import { toTaskwireError, type TaskwireError } from '../errors.js';
+import type { CallEnvelope } from '../wire/envelope.js';
+import type { Logger } from '../logger.js';
+
+/** A call as a worker observer sees it. */
+export interface WorkerCall {
+  readonly queue: string;
+  readonly callId: string;
+  /** Dotted task path. */
+  readonly task: string;
+  readonly attempt: number;
+  /** How many times this attempt was handed to a worker (more than 1 after a crash). */
+  readonly deliveries: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** When the caller sent it, ms since epoch (caller's clock). */
+  readonly sentAt: number;
+  readonly deadline: number;
+}
+
+/**
+ * What happens to calls in a worker, for metrics, tracing and logs. Synchronous; a throw is
+ * logged and the call goes on. Every taken call that decodes ends in exactly one of succeeded,
+ * failed (retried and deadLettered come with a failed), expired or malformed; fenced follows
+ * when its settle found the lease gone.
+ */
+export interface WorkerObserver {
+  /** The handler is about to run. */
+  started?(call: WorkerCall): void;
+  /** The result reached Redis. */
+  succeeded?(call: WorkerCall, runMs: number): void;
+  /** The call failed with this error (the handler's, or the worker's checks'). */
+  failed?(call: WorkerCall, error: TaskwireError<string, unknown>): void;
+  /** Its next attempt was scheduled after `delayMs`. */
+  retried?(call: WorkerCall, delayMs: number): void;
+  /** It was set aside on the dead-letter stream for `reason`. */
+  deadLettered?(call: WorkerCall, reason: string): void;
+  /** It was not run: its deadline had passed when it was taken. */
+  expired?(call: WorkerCall): void;
+  /** Its result was dropped: the lease was lost meanwhile (another worker owns the call). */
+  fenced?(call: WorkerCall): void;
+  /** A message on the queue was not a readable call; it was set aside. */
+  malformed?(queue: string, reason: string): void;
+}
+
+export interface WorkerStats {
+  /** Calls handed to this worker. */
+  taken: number;
+  /** Handler runs started. */
+  started: number;
+  /** Results that reached Redis (fenced ones are counted in `fenced` only). */
+  succeeded: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+  /** Calls skipped because their deadline had passed before they started. */
+  expired: number;
+  /** Results dropped because the lease was lost meanwhile (another worker owns the call). */
+  fenced: number;
+}
+
+type Notify = (o: WorkerObserver, call: WorkerCall) => void;
+
+/**
+ * The worker's events: counts them in `stats` and tells the observers. With no observer
+ * registered an event is a counter increment; the WorkerCall view is only made for observers.
+ */
+export class WorkerEvents {
+  readonly stats: WorkerStats = { taken: 0, started: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0, expired: 0, fenced: 0 };
+  readonly #observers: readonly WorkerObserver[];
+  readonly #logger: Logger;
+
+  constructor(observers: readonly WorkerObserver[] | undefined, logger: Logger) {
+    this.#observers = observers ?? [];
+    this.#logger = logger;
+  }
+
+  /** Whether any observer is registered. */
+  get observed(): boolean {
+    return this.#observers.length > 0;
+  }
+
+  taken(): void {
+    this.stats.taken++;
+  }
+
+  started(queue: string, env: CallEnvelope, deliveries: number): void {
+    this.stats.started++;
+    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.started?.(c));
+  }
+
+  succeeded(queue: string, env: CallEnvelope, deliveries: number, runMs: number): void {
+    this.stats.succeeded++;
+    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.succeeded?.(c, runMs));
+  }
+
+  failed(queue: string, env: CallEnvelope, deliveries: number, error: TaskwireError<string, unknown>): void {
+    this.stats.failed++;
+    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.failed?.(c, error));
+  }
+
+  retried(queue: string, env: CallEnvelope, deliveries: number, delayMs: number): void {
+    this.stats.retried++;
+    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.retried?.(c, delayMs));
+  }
+
+  deadLettered(queue: string, env: CallEnvelope | undefined, deliveries: number, reason: string): void {
+    this.stats.deadLettered++;
+    if (this.#observers.length > 0 && env) this.#tell(queue, env, deliveries, (o, c) => o.deadLettered?.(c, reason));
+  }
+
+  expired(queue: string, env: CallEnvelope, deliveries: number): void {
+    this.stats.expired++;
+    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.expired?.(c));
+  }
+
+  fenced(queue: string, env: CallEnvelope | undefined, deliveries: number): void {
+    this.stats.fenced++;
+    if (this.#observers.length > 0 && env) this.#tell(queue, env, deliveries, (o, c) => o.fenced?.(c));
+  }
+
+  malformed(queue: string, reason: string): void {
+    for (const o of this.#observers) this.#guard(() => o.malformed?.(queue, reason));
+  }
+
+  /** Only called with observers registered: the closures it gets are then the only cost. */
+  #tell(queue: string, env: CallEnvelope, deliveries: number, notify: Notify): void {
+    const call: WorkerCall = {
+      queue,
+      callId: env.id,
+      task: env.task,
+      attempt: env.attempt,
+      deliveries,
+      headers: env.headers ?? {},
+      sentAt: env.sentAt,
+      deadline: env.deadline,
+    };
+    for (const o of this.#observers) this.#guard(() => notify(o, call));
+  }
+
+  #guard(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.#logger.warn("taskwire: a worker observer threw; the call goes on", { error: toTaskwireError(err).message });
+    }
+  }
+}
