@@ -5,6 +5,8 @@
  * several queues, see docs/ARCHITECTURE.md).
  */
 
+import { queueNameProblem } from '../contract/names.js';
+
 /**
  * How long a client's inbox list outlives the last reply pushed on it: workers (and the
  * idempotency path of enqueue) renew it, so an inbox of a client that is gone disappears.
@@ -45,13 +47,10 @@ export function isStoredSize(text: string): boolean {
  */
 export const STORED_INPUT_GRACE_MS = 60_000;
 
-const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
-
+/** Refuses a queue name that would break the `{queue}` hash tag; the rule lives with the contract. */
 export function assertQueueName(queue: string): void {
-  // Braces would break the hash tag; spaces and control bytes make keys unreadable in redis-cli.
-  if (!QUEUE_NAME.test(queue)) {
-    throw new TypeError(`invalid queue name "${queue}": use 1-128 characters of A-Z a-z 0-9 _ . : -`);
-  }
+  const problem = queueNameProblem(queue);
+  if (problem !== undefined) throw new TypeError(`invalid queue name ${JSON.stringify(queue)}: ${problem}`);
 }
 
 export interface QueueKeys {
