@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { checkTaskOptions } from './check-task-options.js';
 
 /** Declared errors of a task: code → schema of the error's `data`. */
 export type ErrorMap = Record<string, z.ZodType>;
@@ -18,7 +19,10 @@ export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends
   input: I;
   output: O;
   errors?: E;
-  /** Queue the task's calls travel on; tasks without one share the default queue. */
+  /**
+   * Queue the task's calls travel on; tasks without one share the default queue. 1-128 characters
+   * of A-Z a-z 0-9 _ . : - # (no braces: every key of a queue shares the `{queue}` hash tag).
+   */
   queue?: string;
   /** Default deadline for calls of this task; a call may pass its own. */
   timeoutMs?: number;
@@ -56,12 +60,9 @@ export type AnyTask = TaskDef<z.ZodType, z.ZodType, ErrorMap>;
 export function task<I extends z.ZodType, O extends z.ZodType, const E extends ErrorMap = {}>(
   options: TaskOptions<I, O, E>,
 ): TaskDef<I, O, E> {
-  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
-    throw new TypeError(`task(): timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
-  }
-  if (options.retry !== undefined && !(Number.isInteger(options.retry.attempts) && options.retry.attempts >= 1)) {
-    throw new TypeError(`task(): retry.attempts must be an integer >= 1`);
-  }
+  // Checked here, not in router(): task() runs first and always, and its stack points at the
+  // task's own line; router() could add the dotted path but only for tasks that reach one.
+  checkTaskOptions(options);
   return Object.freeze({
     [BRAND]: 'task' as const,
     input: options.input,

@@ -31,6 +31,25 @@ describe('task and router names', () => {
 });
 
 describe('queue names', () => {
+  it('task() rejects a queue name that breaks the {queue} hash tag, and says what is valid', () => {
+    expect(() => task({ input: z.string(), output: z.string(), queue: 'bad name{x}' })).toThrow(
+      `task(): queue "bad name{x}" is not a valid queue name: use ${QUEUE_RULE} (" " at position 4 is not allowed)`,
+    );
+    expect(() => task({ input: z.string(), output: z.string(), queue: 'a{b}' })).toThrow(/"\{" at position 2 is not allowed: braces would break the \{queue\} hash tag/);
+  });
+
+  it('task() rejects an empty or over-long queue name, and a queue that is not a string', () => {
+    expect(() => task({ input: z.string(), output: z.string(), queue: '' })).toThrow(`use ${QUEUE_RULE} (it is empty)`);
+    expect(() => task({ input: z.string(), output: z.string(), queue: 'q'.repeat(129) })).toThrow(`use ${QUEUE_RULE} (it is 129 characters long)`);
+    expect(() => task({ input: z.string(), output: z.string(), queue: 7 as unknown as string })).toThrow(/^task\(\): queue must be a string/);
+  });
+
+  it('accepts partition-style names such as images#0, and the others the key builder always took', () => {
+    for (const queue of ['images#0', 'images', 'a.b:c-d_e', 'q'.repeat(128)]) {
+      expect(() => task({ input: z.string(), output: z.string(), queue })).not.toThrow();
+    }
+  });
+
   it('the key builder applies the same rule: images#0 gets keys, bad name{x} is refused with the rule', () => {
     expect(queueKeys('tw', 'images#0').wait).toBe('tw:{images#0}:wait');
     expect(() => queueKeys('tw', 'bad name{x}')).toThrow(`invalid queue name "bad name{x}": use ${QUEUE_RULE}`);
