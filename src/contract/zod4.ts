@@ -58,3 +58,13 @@ function describeNonSchema(value: unknown): string {
 function isObjectLike(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
+
+/**
+ * The compile-time half: task()'s schema fields accept `S | NotZod4<'input'>`. A zod 4 schema
+ * matches S as before (inference unchanged, generic wrappers still type-check); anything else
+ * fails the S constraint, and the error then lists this string as what was expected, so the
+ * compiler's message itself says zod 4 is required. Only classic zod is typed: taskwire's own
+ * types read schemas through z.ZodType, so zod/mini schemas pass the runtime check only.
+ */
+export type NotZod4<Field extends string> =
+  `taskwire: ${Field} must be a zod 4 schema (import { z } from 'zod' with zod >= 4; 'zod/v3' is not supported, 'zod/mini' is not typed)`;
