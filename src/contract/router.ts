@@ -1,3 +1,4 @@
+import { nameProblem } from './names.js';
 import { isTask, type AnyTask } from './task.js';
 
 // A string key (see task.ts for why not a unique symbol), non-enumerable so that walking a
@@ -12,17 +13,14 @@ export interface RouterShape {
 /** A router is its shape; the brand exists at runtime only (see isRouter). */
 export type Router<S extends RouterShape = RouterShape> = S;
 
-// No leading `$`: the client reserves `$`-names (`client.$close()`) so they never shadow a task.
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * Groups tasks and routers. The result is the same record with a hidden brand, so
  * `contract.tasks.resize` is the task itself (usable for typed error checks).
  */
 export function router<const S extends RouterShape>(shape: S): Router<S> {
   for (const [name, value] of Object.entries(shape)) {
-    // Task paths travel as dotted strings and become property names in generated code.
-    if (!NAME.test(name)) throw new TypeError(`router(): "${name}" is not a valid task or router name`);
+    const problem = nameProblem(name);
+    if (problem !== undefined) throw new TypeError(`router(): ${JSON.stringify(name)} is not a valid task or router name: ${problem}`);
     if (!isTask(value) && !isRouter(value)) {
       throw new TypeError(`router(): "${name}" is neither a task() nor a router()`);
     }

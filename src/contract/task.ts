@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { checkTaskOptions } from './check-task-options.js';
+import type { NotZod4 } from './zod4.js';
 
 /** Declared errors of a task: code → schema of the error's `data`. */
 export type ErrorMap = Record<string, z.ZodType>;
@@ -14,16 +16,34 @@ export interface RetryPolicy {
   retryOn?: readonly string[];
 }
 
-export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap> {
-  input: I;
-  output: O;
-  errors?: E;
-  /** Queue the task's calls travel on; tasks without one share the default queue. */
+/** The options of a task besides its schemas. */
+interface TaskSettings {
+  /**
+   * Queue the task's calls travel on; tasks without one share the default queue. 1-128 characters
+   * of A-Z a-z 0-9 _ . : - # (no braces: every key of a queue shares the `{queue}` hash tag).
+   */
   queue?: string;
   /** Default deadline for calls of this task; a call may pass its own. */
   timeoutMs?: number;
   retry?: RetryPolicy;
   description?: string;
+}
+
+export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap> extends TaskSettings {
+  input: I;
+  output: O;
+  errors?: E;
+}
+
+/**
+ * task()'s parameter: TaskOptions whose schema fields also admit the message a non-zod-4 schema
+ * should see, so the compiler's error says "must be a zod 4 schema" (see NotZod4). Kept apart
+ * from TaskOptions so code that reads `options.input` still gets the schema type alone.
+ */
+interface CheckedTaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap> extends TaskSettings {
+  input: I | NotZod4<'input'>;
+  output: O | NotZod4<'output'>;
+  errors?: { [C in keyof E]: E[C] | NotZod4<'each declared error'> };
 }
 
 /**
@@ -54,23 +74,22 @@ export type AnyTask = TaskDef<z.ZodType, z.ZodType, ErrorMap>;
 
 // `const` keeps literal error codes ('NOT_FOUND') instead of widening them to string.
 export function task<I extends z.ZodType, O extends z.ZodType, const E extends ErrorMap = {}>(
-  options: TaskOptions<I, O, E>,
+  options: CheckedTaskOptions<I, O, E>,
 ): TaskDef<I, O, E> {
-  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
-    throw new TypeError(`task(): timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
-  }
-  if (options.retry !== undefined && !(Number.isInteger(options.retry.attempts) && options.retry.attempts >= 1)) {
-    throw new TypeError(`task(): retry.attempts must be an integer >= 1`);
-  }
+  // Checked here, not in router(): task() runs first and always, and its stack points at the
+  // task's own line; router() could add the dotted path but only for tasks that reach one.
+  checkTaskOptions(options);
+  // The check above has ruled out the NotZod4 strings the parameter type admits.
+  const o = options as TaskOptions<I, O, E>;
   return Object.freeze({
     [BRAND]: 'task' as const,
-    input: options.input,
-    output: options.output,
-    errors: (options.errors ?? {}) as E,
-    queue: options.queue,
-    timeoutMs: options.timeoutMs,
-    retry: options.retry,
-    description: options.description,
+    input: o.input,
+    output: o.output,
+    errors: (o.errors ?? {}) as E,
+    queue: o.queue,
+    timeoutMs: o.timeoutMs,
+    retry: o.retry,
+    description: o.description,
   });
 }
 

@@ -5,13 +5,12 @@
  * several queues, see docs/ARCHITECTURE.md).
  */
 
-const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+import { queueNameProblem } from '../contract/names.js';
 
+/** Refuses a queue name that would break the `{queue}` hash tag; the rule lives with the contract. */
 export function assertQueueName(queue: string): void {
-  // Braces would break the hash tag; spaces and control bytes make keys unreadable in redis-cli.
-  if (!QUEUE_NAME.test(queue)) {
-    throw new TypeError(`invalid queue name "${queue}": use 1-128 characters of A-Z a-z 0-9 _ . : -`);
-  }
+  const problem = queueNameProblem(queue);
+  if (problem !== undefined) throw new TypeError(`invalid queue name ${JSON.stringify(queue)}: ${problem}`);
 }
 
 export interface QueueKeys {
