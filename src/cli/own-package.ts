@@ -4,6 +4,11 @@ import { createRequire } from 'node:module';
 /** The fields of taskwire's own package.json that the CLI reports. */
 export interface OwnPackage {
   readonly version: string;
+  readonly peerDependencies: Readonly<Record<string, string>>;
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 }
 
 /**
@@ -17,5 +22,6 @@ export function ownPackage(): OwnPackage {
   if (typeof json !== 'object' || json === null || !('version' in json) || typeof json.version !== 'string') {
     throw new Error(`${path}: no "version" field`);
   }
-  return { version: json.version };
+  const peers = 'peerDependencies' in json && isStringRecord(json.peerDependencies) ? json.peerDependencies : {};
+  return { version: json.version, peerDependencies: peers };
 }
