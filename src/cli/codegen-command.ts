@@ -1,20 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CodegenError, generate, writeFileAtomic } from '../../codegen/index.js';
 import type { CliIo } from './cli-io.js';
+import { installHint, peerInstalled } from './optional-peer.js';
 
 const HELP = `usage: taskwire codegen <contract-file> --out <client-file> [--export <name>] [--check]
 
 Writes ONE self-contained TypeScript module with the contract's types, a route table and
-createClient(options); it imports only "taskwire".
+createClient(options); it imports only "taskwire". Needs ts-morph, an optional peer
+dependency of taskwire that a production install leaves out (npm install -D ts-morph).
 
   --out, -o <file>   where to write the client (required)
   --export <name>    the router export of the contract module (default: contract)
   --check            write nothing; exit 1 if <client-file> is missing or differs
 `;
 
-/** Exit codes: 0 done, 1 failed or stale, 2 wrong usage. */
+/** Exit codes: 0 done, 1 failed, stale or ts-morph missing, 2 wrong usage. */
 export async function runCodegen(args: readonly string[], io: CliIo): Promise<number> {
   let parsed;
   try {
@@ -48,6 +49,13 @@ export async function runCodegen(args: readonly string[], io: CliIo): Promise<nu
     io.stderr(`taskwire codegen: ${file}: --out must not be the contract file itself\n`);
     return 1;
   }
+
+  if (!peerInstalled('ts-morph')) {
+    io.stderr(`taskwire codegen needs ts-morph, an optional peer dependency that is not installed: ${installHint('ts-morph')}\n`);
+    return 1;
+  }
+  // Imported only now, after the check: codegen/ loads ts-morph, which a production install lacks.
+  const { CodegenError, generate, writeFileAtomic } = await import('../../codegen/index.js');
 
   let text: string;
   let taskCount: number;

@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from './cli-io.js';
+import { ownPackage } from './own-package.js';
 
 /**
  * The `taskwire` command: a thin dispatcher. Each subcommand lives in its own file and is
@@ -19,9 +20,15 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+const OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['--version, -v', "print taskwire's version"],
+  ['--help, -h', 'print this help'],
+];
+
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
-  return ['usage: taskwire <command> [options]', '', 'commands:', ...lines, ''].join('\n');
+  const commands = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(14)} ${command.summary}`);
+  const options = OPTIONS.map(([flags, summary]) => `  ${flags.padEnd(14)} ${summary}`);
+  return ['usage: taskwire <command> [options]', '       taskwire --version', '', 'commands:', ...commands, '', 'options:', ...options, ''].join('\n');
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -29,6 +36,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${ownPackage().version}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {
