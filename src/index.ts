@@ -1,8 +1,11 @@
 // The public API of taskwire. Named exports only; anything not listed here is internal.
 export { createClient, createRouteClient } from './client/create-client.js';
 export type { ClientOptions, CallOptions, ClientHandle, Client, ClientOf, TaskCaller } from './client/types.js';
+export type { ClientInterceptor, OutgoingCall, CallOutcome } from './client/interceptor.js';
 export { createWorker } from './worker/create-worker.js';
-export type { Worker, WorkerOptions, Handlers, Handler, TaskContext } from './worker/types.js';
+export type { Worker, WorkerOptions, WorkerStats, Handlers, Handler, TaskContext } from './worker/types.js';
+export type { Middleware } from './worker/middleware.js';
+export type { WorkerObserver, WorkerCall } from './worker/worker-events.js';
 export * from './contract/index.js';
 export { errorFromJSON, toTaskwireError } from './errors.js';
 export type { Logger } from './logger.js';

@@ -26,12 +26,16 @@ export type ScriptName = keyof typeof SCRIPT_FILES;
 export type ScriptArg = string | number;
 
 /** A script's text with its includes pasted in, each fragment once (the first place it is named). */
-export function scriptSource(file: string, included = new Set<string>()): string {
-  const text = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+export function scriptSource(file: string): string {
+  return withIncludes(readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8'));
+}
+
+/** Lua text with its `-- @include` lines replaced by the fragments (tests run fragments alone this way). */
+export function withIncludes(text: string, included = new Set<string>()): string {
   return text.replace(/^-- @include (\S+)$/gm, (_, name: string) => {
     if (included.has(name)) return `-- (${name} included above)`;
     included.add(name);
-    return scriptSource(`include/${name}`, included);
+    return withIncludes(readFileSync(new URL(`./lua/include/${name}`, import.meta.url), 'utf8'), included);
   });
 }
 

@@ -1,8 +1,9 @@
 /**
  * The protocol's rules, written once: version, the envelope prefix the scripts match, defaults
  * both ends must agree on, and limits. Client, worker and admin read them from here; the Lua
- * side has the same constants in lua/include/protocol.lua (test/transport/protocol-lua.test.ts
- * holds the two to each other). docs/PROTOCOL.md describes them for people.
+ * side has the envelope prefix in transport/lua/include/envelope.lua
+ * (test/transport/shared-fragments.test.ts holds the two to each other). docs/PROTOCOL.md
+ * describes them for people.
  */
 
 /** The `v` of every envelope. A change an older peer cannot read bumps it (docs/PROTOCOL.md, *Versions*). */

@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { queueKeys, type QueueKeys } from '../../src/wire/keys.js';
+import { runFragments, runFragmentsJson } from '../support/lua.js';
+import { inspector, randomPrefix } from '../support/redis.js';
+
+/**
+ * Each fragment of the take pipeline (src/transport/lua/include/take-*.lua) alone, on a real
+ * Redis: the whole script's behaviour is pinned by test/reliability/batched-scripts.test.ts.
+ */
+const envelope = (id: string) => `{"v":1,"id":"${id}","task":"t","input":{"json":1},"deadline":9999999999999,"attempt":1,"sentAt":1}`;
+
+let cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+function setup(): { redis: ReturnType<typeof inspector>['redis']; keys: QueueKeys } {
+  const prefix = randomPrefix();
+  const { redis, cleanup } = inspector(prefix);
+  cleanups.push(cleanup);
+  return { redis, keys: queueKeys(prefix, 'q') };
+}
+
+interface Facts {
+  by_id: boolean;
+  ids: Array<string | false>;
+  cancelled: Record<string, boolean>;
+  before: Record<string, number>;
+}
+
+describe('take-facts.lua', () => {
+  const facts = (redis: ReturnType<typeof setup>['redis'], keys: QueueKeys, items: string[]) =>
+    runFragmentsJson<Facts & { keys: Array<string | false> }>(
+      redis,
+      ['take-facts.lua'],
+      `local items = cjson.decode(ARGV[1])
+       local f = take_facts(items, KEYS[1], KEYS[2])
+       local k = {}
+       for i, raw in ipairs(items) do k[i] = fact_key(f, i, raw) end
+       f.keys = k
+       return cjson.encode(f)`,
+      [keys.cancelled, keys.deliveries],
+      [JSON.stringify(items)],
+    );
+
+  it('reads no ids while nothing is cancelled or counted, and keys each call by its text', async () => {
+    const { redis, keys } = setup();
+    const f = await facts(redis, keys, [envelope('a'), envelope('b')]);
+    expect(f.by_id).toBe(false);
+    expect(f.keys).toEqual([envelope('a'), envelope('b')]);
+  });
+
+  it('reads ids, cancellations and earlier deliveries when some exist, in one command each', async () => {
+    const { redis, keys } = setup();
+    await redis.zadd(keys.cancelled, Date.now() + 60_000, 'b');
+    await redis.hset(keys.deliveries, 'c', '2');
+    const f = await facts(redis, keys, [envelope('a'), envelope('b'), envelope('c'), 'garbage']);
+    expect(f.by_id).toBe(true);
+    expect(f.ids).toEqual(['a', 'b', 'c', false]);
+    expect(f.cancelled).toEqual({ b: true });
+    expect(f.before).toEqual({ c: 2 });
+    // A call whose id cannot be read is counted under nothing once ids are read.
+    expect(f.keys).toEqual(['a', 'b', 'c', false]);
+  });
+});
+
+describe('take-screen.lua', () => {
+  it('says large for an envelope over the limit, cancelled for a cancelled id, and nothing otherwise', async () => {
+    const { redis } = setup();
+    const verdicts = await runFragmentsJson<string[]>(
+      redis,
+      ['take-screen.lua'],
+      `local facts = { cancelled = { b = true } }
+       local out = {}
+       out[1] = take_screen(ARGV[1], 'a', facts, 200) or 'lease'
+       out[2] = take_screen(ARGV[2], 'b', facts, 200) or 'lease'
+       out[3] = take_screen(ARGV[3], 'c', facts, 200) or 'lease'
+       out[4] = take_screen(ARGV[3], false, facts, 200) or 'lease'
+       return cjson.encode(out)`,
+      [],
+      [envelope('a'), envelope('b'), envelope('c') + ' '.repeat(200)],
+    );
+    expect(verdicts).toEqual(['lease', 'cancelled', 'large', 'large']);
+  });
+
+  it('sets a large call aside with its size, and drops cancelled ones with their marks, inputs and counts', async () => {
+    const { redis, keys } = setup();
+    await redis.zadd(keys.cancelled, 1e13, 'b', 1e13, 'keep');
+    await redis.hset(keys.deliveries, 'b', '1', 'other', '1');
+    await redis.set(keys.input('b'), 'x');
+    const storedB = envelope('b').replace('"task":"t"', '"task":"t","stored":1');
+    await runFragments(
+      redis,
+      ['take-screen.lua'],
+      `take_set_aside(KEYS[1], 100, ARGV[1], 10, 42)
+       take_drop_cancelled(ARGV[2], KEYS[2], KEYS[3], { 'b' }, { ARGV[3] })
+       return 0`,
+      [keys.dead, keys.cancelled, keys.deliveries],
+      [envelope('big'), keys.base, storedB],
+    );
+    const [letter] = await redis.xrange(keys.dead, '-', '+');
+    expect(letter?.[1]).toEqual(['reason', 'PAYLOAD_TOO_LARGE', 'detail', `envelope of ${envelope('big').length} bytes exceeds 10`, 'envelope', envelope('big'), 'at', '42']);
+    expect(await redis.zrange(keys.cancelled, 0, -1)).toEqual(['keep']);
+    expect(await redis.hgetall(keys.deliveries)).toEqual({ other: '1' });
+    expect(await redis.exists(keys.input('b'))).toBe(0);
+  });
+});
+
+describe('take-quarantine.lua', () => {
+  it('admits any number of calls below the threshold and one suspect, then stops at the second', async () => {
+    const { redis } = setup();
+    const admitted = await runFragmentsJson<boolean[]>(
+      redis,
+      ['take-quarantine.lua'],
+      `local q = quarantine(2, true)
+       return cjson.encode({ quarantine_admit(q, 0), quarantine_admit(q, 1), quarantine_admit(q, 2), quarantine_admit(q, 0), quarantine_admit(q, 3) })`,
+    );
+    expect(admitted).toEqual([true, true, true, true, false]);
+  });
+
+  it('admits no suspect for a worker that runs one, and every call when disabled', async () => {
+    const { redis } = setup();
+    const admitted = await runFragmentsJson<boolean[]>(
+      redis,
+      ['take-quarantine.lua'],
+      `local busy, off = quarantine(2, false), quarantine(0, false)
+       return cjson.encode({ quarantine_admit(busy, 1), quarantine_admit(busy, 2), quarantine_admit(off, 99) })`,
+    );
+    expect(admitted).toEqual([true, false, true]);
+  });
+
+  it('hands the stopped call and everything behind it back to the head of the queue, in order', async () => {
+    const { redis, keys } = setup();
+    await redis.rpush(keys.wait, 'z');
+    await runFragments(redis, ['take-quarantine.lua'], `quarantine_return(KEYS[1], { 'a', 'b', 'c', 'd' }, 2) return 0`, [keys.wait]);
+    expect(await redis.lrange(keys.wait, 0, -1)).toEqual(['b', 'c', 'd', 'z']);
+  });
+});
+
+describe('take-lease.lua', () => {
+  it('leases a batch under consecutive tokens with one ZADD and one HSET, and answers token base, envelope, deliveries', async () => {
+    const { redis, keys } = setup();
+    await redis.set(keys.seq, '41');
+    const out = (await runFragments(
+      redis,
+      ['take-lease.lua'],
+      `return take_lease({ { 'ea', 1 }, { 'eb', 3 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, 0)`,
+      [keys.active, keys.bodies, keys.seq],
+    )) as Array<string | number>;
+    expect(out).toEqual([0, 41, 'ea', 1, 'eb', 3]);
+    expect(await redis.zrange(keys.active, 0, -1, 'WITHSCORES')).toEqual(['42', '31000', '43', '31000']);
+    expect(await redis.hgetall(keys.bodies)).toEqual({ '42': 'ea', '43': 'eb' });
+    expect(await redis.get(keys.seq)).toBe('43');
+  });
+
+  it('answers only the blocked flag and issues no token when nothing is leased', async () => {
+    const { redis, keys } = setup();
+    const out = await runFragments(redis, ['take-lease.lua'], `return take_lease({}, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, 1)`, [keys.active, keys.bodies, keys.seq]);
+    expect(out).toEqual([1]);
+    expect(await redis.exists(keys.seq, keys.active, keys.bodies)).toBe(0);
+  });
+
+  it('writes tokens past 1e14 as integers', async () => {
+    const { redis, keys } = setup();
+    await redis.set(keys.seq, String(1e14));
+    const out = (await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'e', 1 } }, KEYS[1], KEYS[2], KEYS[3], 1, 0, 0)`, [keys.active, keys.bodies, keys.seq])) as unknown[];
+    expect(out[1]).toBe(1e14);
+    expect(await redis.hkeys(keys.bodies)).toEqual(['100000000000001']);
+  });
+});
