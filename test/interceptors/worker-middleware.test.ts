@@ -18,7 +18,7 @@ describe('worker middleware', () => {
     env = await setup({
       worker: {
         middleware: [
-          async (ctx, input, next) => {
+          async (ctx, _input, next) => {
             log.push(`a in ${ctx.task}`);
             const out = await next();
             log.push(`a out ${String(out)}`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
-import type { QueueKeys } from '../../src/wire/keys.js';
+import { inject, onTestFinished } from 'vitest';
+import { queueKeys, type QueueKeys } from '../../src/wire/keys.js';
 import { deleteKeysUnder } from './redis-server.js';
 
 /** The URL of the run's Redis (private server, or REDIS_URL). */
@@ -35,4 +35,15 @@ export function inspector(prefix: string, url = redisUrl()): { redis: Redis; cle
  */
 export async function pushRaw(redis: Redis, keys: QueueKeys, ...raws: string[]): Promise<void> {
   await redis.multi().rpush(keys.wait, ...raws).rpush(keys.marker, '1').ltrim(keys.marker, 0, 0).exec();
+}
+
+/**
+ * A queue's keys under a fresh prefix and a plain connection, for tests that drive scripts and
+ * fragments directly; deleted and closed when the test ends.
+ */
+export function scratchQueue(queue = 'q'): { redis: Redis; keys: QueueKeys } {
+  const prefix = randomPrefix();
+  const { redis, cleanup } = inspector(prefix);
+  onTestFinished(cleanup);
+  return { redis, keys: queueKeys(prefix, queue) };
 }

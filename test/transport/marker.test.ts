@@ -1,7 +1,6 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { QueueStore } from '../../src/transport/queue-store.js';
-import { queueKeys } from '../../src/wire/keys.js';
-import { inspector, randomPrefix } from '../support/redis.js';
+import { scratchQueue } from '../support/redis.js';
 
 /**
  * The marker list (lua/include/wake.lua): a parked worker blocks on it, so every script that
@@ -11,17 +10,9 @@ import { inspector, randomPrefix } from '../support/redis.js';
 const envelope = (id: string) => `{"v":1,"id":"${id}","task":"t","input":{"json":1},"deadline":9999999999999,"attempt":1,"sentAt":1}`;
 const take = { leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } };
 
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
-
 function setup() {
-  const prefix = randomPrefix();
-  const insp = inspector(prefix);
-  cleanup = insp.cleanup;
-  return { redis: insp.redis, keys: queueKeys(prefix, 'q'), store: new QueueStore(insp.redis) };
+  const { redis, keys } = scratchQueue();
+  return { redis, keys, store: new QueueStore(redis) };
 }
 
 it('every enqueue leaves one token, however many calls it carries', async () => {

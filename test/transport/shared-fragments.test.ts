@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ENVELOPE_PREFIX, envelopeId } from '../../src/wire/protocol.js';
-import { queueKeys, type QueueKeys } from '../../src/wire/keys.js';
+import type { QueueKeys } from '../../src/wire/keys.js';
 import { runFragments, runFragmentsJson } from '../support/lua.js';
-import { inspector, randomPrefix } from '../support/redis.js';
+import { scratchQueue } from '../support/redis.js';
 
 /** The fragments every script shares (src/transport/lua/include), each alone on a real Redis. */
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function setup(): { redis: ReturnType<typeof inspector>['redis']; keys: QueueKeys } {
-  const prefix = randomPrefix();
-  const { redis, cleanup } = inspector(prefix);
-  cleanups.push(cleanup);
-  return { redis, keys: queueKeys(prefix, 'q') };
-}
+const setup = () => scratchQueue();
 
 describe('time.lua', () => {
   it("reads Redis' clock in whole milliseconds", async () => {
@@ -113,7 +102,7 @@ describe('deliver.lua', () => {
     const reply = `${ENVELOPE_PREFIX}owner.1","ok":true,"output":{"json":5}}`;
     const copy = (id: string) => reply.replace('owner.1', id);
     const sub = redis.duplicate();
-    cleanups.push(async () => sub.disconnect());
+    onTestFinished(() => sub.disconnect());
     const heard: string[] = [];
     await sub.subscribe(`${keys.base}:chan`);
     sub.on('message', (_c, m: string) => heard.push(m));

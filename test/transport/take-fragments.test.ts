@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { queueKeys, type QueueKeys } from '../../src/wire/keys.js';
+import { describe, expect, it } from 'vitest';
+import type { QueueKeys } from '../../src/wire/keys.js';
 import { runFragments, runFragmentsJson } from '../support/lua.js';
-import { inspector, randomPrefix } from '../support/redis.js';
+import { scratchQueue } from '../support/redis.js';
 
 /**
  * Each fragment of the take pipeline (src/transport/lua/include/take-*.lua) alone, on a real
@@ -9,18 +9,7 @@ import { inspector, randomPrefix } from '../support/redis.js';
  */
 const envelope = (id: string) => `{"v":1,"id":"${id}","task":"t","input":{"json":1},"deadline":9999999999999,"attempt":1,"sentAt":1}`;
 
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function setup(): { redis: ReturnType<typeof inspector>['redis']; keys: QueueKeys } {
-  const prefix = randomPrefix();
-  const { redis, cleanup } = inspector(prefix);
-  cleanups.push(cleanup);
-  return { redis, keys: queueKeys(prefix, 'q') };
-}
+const setup = () => scratchQueue();
 
 interface Facts {
   by_id: boolean;
