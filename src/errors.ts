@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   CLOSED: 'CLOSED',
   /** The call ran out of attempts or deliveries and was moved to the dead-letter stream. */
   DEAD_LETTERED: 'DEAD_LETTERED',
+  /** The idempotency key is held by a call with another task or input (within its ttl). */
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -174,7 +174,7 @@ export class Caller {
       return reject(toTaskwireError(err));
     }
     const keys = this.#keysFor(route);
-    const { raw, storedInput } = encoded;
+    const { raw, storedInput, inputHash } = encoded;
     const stored = storedInput !== undefined;
     const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
@@ -198,6 +198,10 @@ export class Caller {
             data: { task: path, queue: route.queue },
           }),
         );
+      } else if (res === -4) {
+        this.#pending.reject(id, new TaskwireError(ERROR_CODES.IDEMPOTENCY_CONFLICT, `idempotency key "${idem}" is held by a call with another input (${path}, queue "${route.queue}")`, {
+          data: { task: path, queue: route.queue, idempotencyKey: idem },
+        }));
       } else if (outgoing) hooks?.sent(outgoing);
     };
     const failed = (err: unknown) => {
@@ -219,6 +223,7 @@ export class Caller {
           replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
           inboxTtlMs: DEFAULTS.inboxTtlMs,
           sentTtlMs: timeoutMs,
+          inputHash: inputHash ?? '',
         })
         .then(enqueued, failed);
     };

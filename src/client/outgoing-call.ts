@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
+import { canonicalJson } from '../contract/canonical-json.js';
 import { bytesOver, encodeCall, storedCall, type CallEnvelope } from '../wire/envelope.js';
 import { isStoredSize } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
@@ -8,6 +10,11 @@ export interface Encoded {
   raw: string;
   /** The input's JSON text to SET at its own key before the enqueue (protocol.ts STORED_PAYLOAD_BYTES). */
   storedInput: string | undefined;
+  /**
+   * For a call with an idempotency key: a hash of its task and serialized input (keys in any
+   * order hash alike), so a key reused with another input is refused (IDEMPOTENCY_CONFLICT).
+   */
+  inputHash: string | undefined;
 }
 
 /**
@@ -37,9 +44,10 @@ export function encodeOutgoing(fields: Omit<CallEnvelope, 'v'>, serializer: Seri
       data: { task: path, bytes, limit },
     });
   }
+  const inputHash = fields.idem === undefined ? undefined : createHash('sha256').update(`${path}\n${canonicalJson(fields.input)}`).digest('hex').slice(0, 16);
   // A large input goes to a key of its own with a plain SET, and the queue and the scripts only
   // ever see the small envelope.
-  if (!storeLargeInputs || !isStoredSize(raw)) return { raw, storedInput: undefined };
+  if (!storeLargeInputs || !isStoredSize(raw)) return { raw, storedInput: undefined, inputHash };
   const form = storedCall(raw, fields);
-  return { raw: form.envelope, storedInput: form.payload };
+  return { raw: form.envelope, storedInput: form.payload, inputHash };
 }

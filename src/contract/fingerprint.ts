@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AnyTask } from './task.js';
+import { canonicalJson } from './canonical-json.js';
 
 /**
  * Describes a schema as canonical JSON. JSON Schema is used because zod can emit it and it
@@ -29,17 +30,6 @@ function describe(schema: z.ZodType, io: 'input' | 'output'): unknown {
   }
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /**
  * A short hash of a task's input, output and declared errors. Client and worker compare it to
  * tell "same contract" from "changed contract"; a mismatch alone is not an error (compatible
@@ -51,6 +41,6 @@ export function fingerprintTask(t: AnyTask): string {
     const schema = t.errors[code];
     if (schema) errors[code] = describe(schema, 'output');
   }
-  const text = canonical({ input: describe(t.input, 'input'), output: describe(t.output, 'output'), errors });
+  const text = canonicalJson({ input: describe(t.input, 'input'), output: describe(t.output, 'output'), errors });
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

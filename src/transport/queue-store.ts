@@ -24,11 +24,14 @@ export interface EnqueueRequest {
   inboxTtlMs: number;
   /** How long a re-sent enqueue of this call is recognised (its timeout). */
   sentTtlMs: number;
+  /** Hash of the call's task and input ('' skips the check): the key's owner must have the same. */
+  inputHash: string;
 }
 
 /**
  * What an enqueue answered: the wait list's length (> 0), 0 for a re-sent command, -1 NO_WORKERS,
- * -2 joined an earlier call with the same idempotency key, -3 answered from its stored result.
+ * -2 joined an earlier call with the same idempotency key, -3 answered from its stored result,
+ * -4 the key is held by a call with another input.
  */
 export type EnqueueResult = number;
 
@@ -138,7 +141,7 @@ export class QueueStore {
   }
 
   async enqueue(k: QueueKeys, r: EnqueueRequest): Promise<EnqueueResult> {
-    const args = [r.raw, r.workerTtlMs, r.idem, r.idemTtlMs, r.callId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.sentTtlMs];
+    const args = [r.raw, r.workerTtlMs, r.idem, r.idemTtlMs, r.callId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.sentTtlMs, r.inputHash];
     return Number(await runScript(this.#redis, 'enqueue', [k.wait, k.workers, k.enqueued(r.callId), k.marker], args));
   }
 

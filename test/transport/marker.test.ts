@@ -18,7 +18,7 @@ function setup() {
 it('every enqueue leaves one token, however many calls it carries', async () => {
   const { redis, keys, store } = setup();
   await store.enqueueBatch(keys, { batchId: 'b1', workerTtlMs: 0, sentTtlMs: 10_000, raws: [envelope('a'), envelope('b')] });
-  await store.enqueue(keys, { raw: envelope('c'), callId: 'c', workerTtlMs: 0, idem: '', idemTtlMs: 0, replySpec: '-', replyTtlMs: 1000, inboxTtlMs: 1000, sentTtlMs: 10_000 });
+  await store.enqueue(keys, { raw: envelope('c'), callId: 'c', workerTtlMs: 0, idem: '', idemTtlMs: 0, replySpec: '-', replyTtlMs: 1000, inboxTtlMs: 1000, sentTtlMs: 10_000, inputHash: '' });
   expect(await redis.lrange(keys.marker, 0, -1)).toEqual(['1']);
 });
 

@@ -9,7 +9,8 @@
   ARGV[1] raw envelope
   ARGV[2] worker ttl in ms; "0" skips the live-worker check
   ARGV[3] idempotency key ('' for none). It and its companions share the queue's hash tag:
-          <key> STRING owner call id, <key>:result STRING reply, <key>:waiters LIST of followers
+          <key> STRING "<input hash>|<owner call id>", <key>:result STRING reply,
+          <key>:waiters LIST of followers
   ARGV[4] idempotency ttl in ms
   ARGV[5] this call's id
   ARGV[6] where this call wants its reply: "h|<replies hash>|<inbox key>", "p|<channel>" or "-";
@@ -17,27 +18,38 @@
   ARGV[7] reply ttl in ms
   ARGV[8] inbox ttl in ms
   ARGV[9] ms to keep the sent marker (the call's timeout)
+  ARGV[10] hash of the call's task and input ('' skips the check): a key reused with another
+          input is a conflict, not a copy of the first call's result
   Returns: length of the wait list; -1 when no worker sent a heartbeat within the ttl (nothing
-  enqueued); 0 when this call was enqueued before (a re-sent command); -2 when the call joined an earlier call with the same key (it will get that
-  result); -3 when that result was already stored and has been delivered to this call.
+  enqueued); 0 when this call was enqueued before (a re-sent command); -2 when the call joined
+  an earlier call with the same key (it will get that result); -3 when that result was already
+  stored and has been delivered to this call; -4 when the key is held by a call with another
+  input (nothing written, so a re-sent command answers -4 again).
 ]]
 -- @include deliver.lua
 -- @include admit.lua
 -- @include wake.lua
+local idem, hash = ARGV[3], ARGV[10]
+local owner = idem ~= '' and redis.call('GET', idem)
+if owner and hash ~= '' then
+  local held = string.match(owner, '^([^|]*)|')
+  if held and held ~= '' and held ~= hash then return -4 end
+end
 local refused = admit(KEYS[3], KEYS[2], ARGV[2], ARGV[9])
 if refused then return refused end
-local idem = ARGV[3]
 if idem ~= '' then
-  local result = redis.call('GET', idem .. ':result')
-  if result then
-    deliver_copy(result, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
-    return -3
-  end
-  if not redis.call('SET', idem, ARGV[5], 'NX', 'PX', ARGV[4]) then
+  -- complete-5 keeps the owner key as long as the stored result, so no owner means no result.
+  if owner then
+    local result = redis.call('GET', idem .. ':result')
+    if result then
+      deliver_copy(result, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+      return -3
+    end
     redis.call('RPUSH', idem .. ':waiters', ARGV[5] .. '|' .. ARGV[6])
     redis.call('PEXPIRE', idem .. ':waiters', ARGV[4])
     return -2
   end
+  redis.call('SET', idem, hash .. '|' .. ARGV[5], 'PX', ARGV[4])
 end
 local n = redis.call('RPUSH', KEYS[1], ARGV[1])
 wake(KEYS[4])
