@@ -17,4 +17,4 @@ export type { RedisSource } from './transport/connection.js';
 export { z } from 'zod';
 export { createAdmin } from './admin/create-admin.js';
 export type { Admin, AdminOptions, QueueCounts } from './admin/create-admin.js';
-export type { DeadLetters, DeadLetter, DeadLetterFilter } from './admin/dead-letters.js';
+export type { DeadLetters, DeadLetter, DeadLetterFilter, RawDeadLetter } from './admin/dead-letters.js';

@@ -1,5 +1,6 @@
 import { queueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
+import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type RedisSource, type Connection } from '../transport/connection.js';
 import { DeadLetterStore } from '../transport/dead-letter-store.js';
 import { QueueStore, type QueueCounts } from '../transport/queue-store.js';
@@ -10,6 +11,8 @@ export type { QueueCounts } from '../transport/queue-store.js';
 export interface AdminOptions {
   redis: RedisSource;
   prefix?: string;
+  /** How dead letters' inputs and errors are decoded; the workers' serializer. Default superjson. */
+  serializer?: Serializer;
 }
 
 /** Operations on queues: dead letters and counts. The base of the coming CLI. */
@@ -27,7 +30,7 @@ export function createAdmin(options: AdminOptions): Admin {
   const queues = new QueueStore(redis);
   const letters = new DeadLetterStore(redis);
   return {
-    deadLetters: (queue) => new DeadLetters(letters, queues, queueKeys(prefix, queue)),
+    deadLetters: (queue) => new DeadLetters(letters, queues, queueKeys(prefix, queue), options.serializer ?? superjsonSerializer),
     counts: (queue, countOptions = {}) => queues.counts(queueKeys(prefix, queue), countOptions.workerTtlMs ?? DEFAULTS.workerTtlMs),
     close: () => closeConnection(redis),
   };

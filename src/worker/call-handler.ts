@@ -118,7 +118,10 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         return finish(keys, env, taken, inputText, d.build.retry(taken.token, env.id, delay, next));
       }
     }
-    const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable;
+    // Dead-lettered for its attempts only when it used them all. A call whose retry could not
+    // start before its deadline was answered (this error, or TIMEOUT at the caller) and nobody
+    // waits for a replay: counting it dead would report failures where its time simply ran out.
+    const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable && env.attempt >= policy.attempts;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) ev.deadLettered(q, env, taken.deliveries, deadReason);
     return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));

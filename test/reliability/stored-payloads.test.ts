@@ -187,10 +187,12 @@ describe('stored inputs (large calls)', () => {
     const err = await client.big({ data: BIG, at: AT, failTimes: 99 }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('attempt 3 failed');
     const dead = admin.deadLetters('default');
-    const [letter] = await dead.list();
+    const [letter] = await dead.list({ raw: true });
     expect(letter).toMatchObject({ reason: 'ATTEMPTS_EXHAUSTED', task: 'big' });
-    expect(letter?.envelope).toContain('"stored":1,');
-    expect(JSON.parse(letter?.storedInput ?? '{}').json.data).toBe(BIG);
+    expect(letter?.raw?.envelope).toContain('"stored":1,');
+    expect(JSON.parse(letter?.raw?.storedInput ?? '{}').json.data).toBe(BIG);
+    expect((letter?.input as { data: string; at: Date }).data).toBe(BIG);
+    expect((letter?.input as { data: string; at: Date }).at).toEqual(AT);
     // Nothing outside the stream: trimming the stream frees the input too.
     expect(await inputKeys()).toEqual([]);
 
@@ -201,9 +203,10 @@ describe('stored inputs (large calls)', () => {
     expect(seen).toEqual([BIG.length, BIG.length, BIG.length]);
     await expect.poll(() => dead.count(), { timeout: 5000 }).toBe(1);
     // The replay went inline (no key whose life to manage), so its letter holds the input itself.
-    const [again] = await dead.list();
-    expect(again?.storedInput).toBeUndefined();
-    expect(again?.envelope).toContain(`"input":{"json":{"data":"${BIG}"`);
+    const [again] = await dead.list({ raw: true });
+    expect(again?.raw?.storedInput).toBeUndefined();
+    expect(again?.raw?.envelope).toContain(`"input":{"json":{"data":"${BIG}"`);
+    expect((again?.input as { data: string }).data).toBe(BIG);
     expect(await inputKeys()).toEqual([]);
   });
 
@@ -221,7 +224,7 @@ describe('stored inputs (large calls)', () => {
     expect(seen).toEqual([]);
     const [letter] = await admin.deadLetters('default').list();
     expect(letter?.reason).toBe('MAX_DELIVERIES');
-    expect(JSON.parse(letter?.storedInput ?? '{}').json.data).toBe(BIG);
+    expect((letter?.input as { data: string }).data).toBe(BIG);
   });
 
   it('answers PROTOCOL and dead-letters a call whose stored input is gone, and goes on serving', async () => {
@@ -240,7 +243,8 @@ describe('stored inputs (large calls)', () => {
     const [letter] = await admin.deadLetters('default').list();
     expect(letter?.reason).toBe('PROTOCOL');
     // A replay cannot bring it back without its input, and says so.
-    expect(letter?.storedInput).toBeUndefined();
+    expect(letter?.input).toBeUndefined();
+    expect(letter?.inputProblem).toContain('stored input was not kept');
     await expect(admin.deadLetters('default').replay(letter?.id ?? '')).rejects.toMatchObject({ code: 'PROTOCOL' });
     expect((await client.big({ data: BIG, at: AT, failTimes: 0 })).n).toBe(BIG.length);
   });
@@ -465,22 +469,26 @@ describe('stored inputs (large calls)', () => {
     const { client, running, inputKeys, keys } = await start();
     let release = () => undefined as void;
     hold = new Promise<void>((r) => (release = r));
-    const first = client.gen({ n: 10, at: AT }, { idempotencyKey: 'same' });
+    // A large input (stored apart), the same for both calls.
+    const input = { n: 10, at: AT, sleepMs: 0, pad: BIG } as { n: number; at: Date };
+    const first = client.gen(input, { idempotencyKey: 'same' });
     await expect.poll(() => running.length).toBe(1);
     const monitor = await monitorCommands(redisUrl(), keys.base.slice(0, keys.base.indexOf(':{')));
     cleanups.push(async () => monitor.stop());
-    // Same key, large input: joins the first call (enqueue-3 answers -2) and is never queued.
-    const input = { n: 10, at: AT, sleepMs: 0, pad: BIG } as { n: number; at: Date };
+    // Same key, same input: joins the first call (enqueue-4 answers -2) and is never queued.
     const second = client.gen(input, { idempotencyKey: 'same' });
     // Its input was stored, then deleted once the enqueue said it joined.
     const touched = (cmd: string) => monitor.seen.filter((c) => c.args[0]?.toLowerCase() === cmd && c.args[1]?.includes(':input:')).map((c) => c.args[1]);
     await expect.poll(() => touched('unlink').length).toBe(1);
     expect(touched('set')).toEqual(touched('unlink'));
-    expect(await inputKeys()).toEqual([]);
+    // Only the running first call's input is left.
+    expect(await inputKeys()).toHaveLength(1);
+    expect(await inputKeys()).not.toContain(touched('set')[0]);
     release();
     hold = Promise.resolve();
     expect((await first).data).toBe((await second).data);
     expect(running).toHaveLength(1);
+    await expect.poll(inputKeys).toEqual([]);
   });
 
   it('deletes the stored input of a call cancelled while it waited to be retried', async () => {
