@@ -55,22 +55,34 @@ describe('take-facts.lua', () => {
 });
 
 describe('take-screen.lua', () => {
-  it('says large for an envelope over the limit, cancelled for a cancelled id, and nothing otherwise', async () => {
+  it('marks an envelope over the limit large and a cancelled id cancelled, in one pass, and nothing else', async () => {
     const { redis } = setup();
-    const verdicts = await runFragmentsJson<string[]>(
+    const verdicts = await runFragmentsJson<Record<string, string>>(
       redis,
       ['take-screen.lua'],
-      `local facts = { cancelled = { b = true } }
+      `local items = { ARGV[1], ARGV[2], ARGV[3], ARGV[3] }
+       local facts = { by_id = true, ids = { 'a', 'b', 'c', false }, cancelled = { b = true } }
+       local v = take_screen(items, facts, 200)
        local out = {}
-       out[1] = take_screen(ARGV[1], 'a', facts, 200) or 'lease'
-       out[2] = take_screen(ARGV[2], 'b', facts, 200) or 'lease'
-       out[3] = take_screen(ARGV[3], 'c', facts, 200) or 'lease'
-       out[4] = take_screen(ARGV[3], false, facts, 200) or 'lease'
+       for i = 1, 4 do out[tostring(i)] = v[i] or 'lease' end
        return cjson.encode(out)`,
       [],
       [envelope('a'), envelope('b'), envelope('c') + ' '.repeat(200)],
     );
-    expect(verdicts).toEqual(['lease', 'cancelled', 'large', 'large']);
+    expect(verdicts).toEqual({ '1': 'lease', '2': 'cancelled', '3': 'large', '4': 'large' });
+  });
+
+  it('reads no cancellation when the facts say no ids were read', async () => {
+    const { redis } = setup();
+    const verdicts = await runFragmentsJson<Record<string, string>>(
+      redis,
+      ['take-screen.lua'],
+      `local v = take_screen({ ARGV[1] }, { by_id = false, ids = {}, cancelled = { b = true } }, 1000)
+       return cjson.encode({ one = v[1] or 'lease' })`,
+      [],
+      [envelope('b')],
+    );
+    expect(verdicts).toEqual({ one: 'lease' });
   });
 
   it('sets a large call aside with its size, and drops cancelled ones with their marks, inputs and counts', async () => {
@@ -97,26 +109,39 @@ describe('take-screen.lua', () => {
 });
 
 describe('take-quarantine.lua', () => {
-  it('admits any number of calls below the threshold and one suspect, then stops at the second', async () => {
-    const { redis } = setup();
-    const admitted = await runFragmentsJson<boolean[]>(
+  /** take_count over items whose earlier deliveries are given by id; answers deliveries by index and where it stopped. */
+  const count = (redis: ReturnType<typeof setup>['redis'], earlier: Record<string, number>, ids: string[], from: number, may: boolean, verdicts: Record<string, string> = {}) =>
+    runFragmentsJson<{ n: Record<string, number>; blocked: number | false }>(
       redis,
       ['take-quarantine.lua'],
-      `local q = quarantine(2, true)
-       return cjson.encode({ quarantine_admit(q, 0), quarantine_admit(q, 1), quarantine_admit(q, 2), quarantine_admit(q, 0), quarantine_admit(q, 3) })`,
+      `local ids = cjson.decode(ARGV[1])
+       local facts = { by_id = true, ids = ids, before = cjson.decode(ARGV[2]), cancelled = {} }
+       local verdicts = {}
+       for k, v in pairs(cjson.decode(ARGV[5])) do verdicts[tonumber(k)] = v end
+       local n, blocked = take_count(ids, facts, verdicts, tonumber(ARGV[3]), ARGV[4] == '1')
+       local out = {}
+       for i, d in pairs(n) do out[tostring(i)] = d end
+       return cjson.encode({ n = out, blocked = blocked or false })`,
+      [],
+      [JSON.stringify(ids), JSON.stringify(earlier), from, may ? '1' : '0', JSON.stringify(verdicts)],
     );
-    expect(admitted).toEqual([true, true, true, true, false]);
+
+  it('numbers each delivery, admits one suspect, and stops at the second', async () => {
+    const { redis } = setup();
+    const r = await count(redis, { s1: 2, b: 1, s2: 3 }, ['a', 'b', 's1', 'c', 's2', 'd'], 2, true);
+    expect(r).toEqual({ n: { '1': 1, '2': 2, '3': 3, '4': 1 }, blocked: 5 });
   });
 
-  it('admits no suspect for a worker that runs one, and every call when disabled', async () => {
+  it('admits no suspect for a worker that runs one, every call when disabled, and skips screened-out calls', async () => {
     const { redis } = setup();
-    const admitted = await runFragmentsJson<boolean[]>(
-      redis,
-      ['take-quarantine.lua'],
-      `local busy, off = quarantine(2, false), quarantine(0, false)
-       return cjson.encode({ quarantine_admit(busy, 1), quarantine_admit(busy, 2), quarantine_admit(off, 99) })`,
-    );
-    expect(admitted).toEqual([true, false, true]);
+    expect((await count(redis, { s: 2 }, ['a', 's'], 2, false)).blocked).toBe(2);
+    expect(await count(redis, { s: 99 }, ['s', 'x'], 0, false)).toEqual({ n: { '1': 100, '2': 1 }, blocked: false });
+    expect(await count(redis, { s: 2 }, ['s', 'a'], 2, false, { '1': 'large' })).toEqual({ n: { '2': 1 }, blocked: false });
+  });
+
+  it('counts a call twice in one batch as two deliveries', async () => {
+    const { redis } = setup();
+    expect((await count(redis, {}, ['a', 'a', 'a'], 0, true)).n).toEqual({ '1': 1, '2': 2, '3': 3 });
   });
 
   it('hands the stopped call and everything behind it back to the head of the queue, in order', async () => {
