@@ -138,6 +138,7 @@ function routeText(task: TaskModel): string {
     `    queue: ${quote(route.queue)},`,
     `    timeoutMs: ${route.timeoutMs === undefined ? 'undefined' : route.timeoutMs},`,
     `    retry: ${retryText},`,
+    ...(route.priority === undefined ? [] : [`    priority: ${route.priority},`]),
     `    errorCodes: [${[...route.errorCodes].sort().map(quote).join(', ')}],`,
     `    fingerprint: ${quote(route.fingerprint)},`,
     `    input: ${task.input.schemaName},`,

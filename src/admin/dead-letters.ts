@@ -1,6 +1,7 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { decodeCall, decodeReply, encodeCall, replyError, type CallEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
+import { DEFAULTS } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { DeadLetterEntry, DeadLetterStore } from '../transport/dead-letter-store.js';
 import type { QueueStore } from '../transport/queue-store.js';
@@ -169,7 +170,7 @@ export class DeadLetters {
       }
     }
     const raw = encodeCall({ ...env, stored: undefined, input, attempt: 1, sentAt: now, deadline: now + Math.max(1_000, env.deadline - env.sentAt) });
-    return this.#queues.replay(this.#keys, id, raw);
+    return this.#queues.replay(this.#keys, id, raw, DEFAULTS.priorityAgingMs);
   }
 
   /** Replays every dead letter that matches; returns how many went back. */

@@ -14,6 +14,7 @@ import { ReplyStore } from '../transport/reply-store.js';
 import { AbortListeners } from './abort-listeners.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { ClientHooks, type OutgoingCall } from './interceptor.js';
+import { flowPlan, PLAIN_FLOW, type FlowPlan } from './flow-options.js';
 import { encodeOutgoing, type Encoded } from './outgoing-call.js';
 import { ReplySettler } from './reply-settler.js';
 import { StoredPayloads } from './stored-payloads.js';
@@ -144,7 +145,10 @@ export class Caller {
       ({ resolve, reject } = hooks.wrap(outgoing, resolve, reject));
     }
     let encoded: Encoded;
+    let flow: FlowPlan = PLAIN_FLOW;
     try {
+      flow = flowPlan(route, options, timeoutMs, now);
+      if (flow.delayMs > 0 && outgoing) outgoing = { ...outgoing, deadline: now + flow.delayMs + timeoutMs };
       if (hooks && outgoing) {
         hooks.prepare(outgoing);
         headers = Object.keys(outgoing.headers).length > 0 ? outgoing.headers : undefined;
@@ -154,10 +158,13 @@ export class Caller {
         {
           id,
           task: path,
+          priority: flow.priority,
+          group: flow.group,
           input,
           // Reply mode 'key' travels as `hash` (wire/envelope.ts WireReplyMode).
           reply: { mode: mode === 'key' ? 'hash' : 'pubsub', client: this.id },
-          deadline: now + timeoutMs,
+          // A delayed call's deadline counts from when it is due.
+          deadline: now + flow.delayMs + timeoutMs,
           attempt: 1,
           headers,
           fp: route.fingerprint,
@@ -176,7 +183,8 @@ export class Caller {
     const keys = this.#keysFor(route);
     const { raw, storedInput, inputHash } = encoded;
     const stored = storedInput !== undefined;
-    const call: PendingCall = { id, route, keys, mode, raw, stored, deadline: now + timeoutMs, timeoutMs, enqueued: false, resolve, reject };
+    const deadline = now + flow.delayMs + timeoutMs;
+    const call: PendingCall = { id, route, keys, mode, raw, stored, group: flow.group, deadline, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
     const signal = options.signal;
     // Checked again: validating the input may have yielded, and a signal aborted meanwhile will
@@ -211,19 +219,22 @@ export class Caller {
       );
     };
     const enqueueNow = () => {
-      if (idem === undefined) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
+      // Calls with a delay, a priority or a group go alone: the batch script knows only the wait list.
+      if (idem === undefined && flow === PLAIN_FLOW) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
       this.#store
         .enqueue(keys, {
           raw,
           workerTtlMs: ttl,
           callId: id,
-          idem: keys.idempotency(idem),
+          idem: idem === undefined ? '' : keys.idempotency(idem),
           idemTtlMs,
           replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
           replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
           inboxTtlMs: DEFAULTS.inboxTtlMs,
-          sentTtlMs: timeoutMs,
+          sentTtlMs: flow.delayMs + timeoutMs,
           inputHash: inputHash ?? '',
+          delayMs: flow.delayMs,
+          agingMs: this.#options.priorityAgingMs ?? DEFAULTS.priorityAgingMs,
         })
         .then(enqueued, failed);
     };
@@ -260,7 +271,7 @@ export class Caller {
 
   /** Takes a call nobody waits for off its queue (with its delivery count and stored input). */
   #withdraw(call: PendingCall, announce: boolean): void {
-    this.#store.withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce }).catch(() => undefined);
+    this.#store.withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, group: call.group }).catch(() => undefined);
   }
 
   #expire(call: PendingCall): void {

@@ -10,8 +10,10 @@ export interface PendingCall {
   readonly keys: QueueKeys;
   readonly mode: ReplyMode;
   readonly raw: string;
-  /** The input is at `keys.input(id)`, not in `raw` (see keys.ts STORED_PAYLOAD_BYTES). */
+  /** The input is at `keys.input(id)`, not in `raw` (see protocol.ts STORED_PAYLOAD_BYTES). */
   readonly stored: boolean;
+  /** Its fair group, if any: where it waits (withdraw needs it). */
+  readonly group: string | undefined;
   readonly deadline: number;
   readonly timeoutMs: number;
   /** Redis acknowledged the enqueue; before that a timeout is reported as CONNECTION. */

@@ -41,6 +41,11 @@ export interface ClientOptions {
    */
   storeLargeInputs?: boolean;
   /**
+   * Priority aging: a prioritized call of priority p is due p x this many ms after it was sent,
+   * and a due call goes before calls without priority. Default 1000 (docs/SCHEDULING.md).
+   */
+  priorityAgingMs?: number;
+  /**
    * Hooks around every call (prepare, sent, settled), in order: tracing, metrics, signing and
    * logging plug in here (client/interceptor.ts). None by default, and then free.
    */
@@ -71,6 +76,18 @@ export interface CallOptions {
   idempotencyKey?: string;
   /** How long the key and its result are kept. Default 1 hour. */
   idempotencyTtlMs?: number;
+  /**
+   * 1 (most urgent) to 2,097,152; overrides the task's. Calls without a priority are taken
+   * before prioritized ones, which age: one of priority p is due p x priorityAgingMs after it was
+   * sent and then goes first (docs/SCHEDULING.md).
+   */
+  priority?: number;
+  /** A fair group (tenant, user): the queue takes calls round-robin across groups. Not with `priority`. */
+  group?: string;
+  /** Run no earlier than this many ms from now; the deadline counts from then. */
+  delayMs?: number;
+  /** Run no earlier than this time (in the past: now); the deadline counts from then. */
+  runAt?: Date;
 }
 
 /** A task as the caller sees it: a function returning a promise of the typed output. */

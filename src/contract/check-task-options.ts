@@ -1,3 +1,4 @@
+import { concurrencyProblem, priorityProblem, rateLimitProblem } from './flow-control.js';
 import { queueNameProblem } from './names.js';
 import { assertZod4Schema } from './zod4.js';
 
@@ -16,7 +17,9 @@ const WHERE = 'task()';
 
 export function checkTaskOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${WHERE}: expects an options object { input, output, errors?, queue?, timeoutMs?, retry?, description? }, got ${describe(options)}`);
+    throw new TypeError(
+      `${WHERE}: expects an options object { input, output, errors?, queue?, timeoutMs?, retry?, description?, priority?, rateLimit?, concurrency? }, got ${describe(options)}`,
+    );
   }
   const o = options as Record<string, unknown>;
   assertZod4Schema(o['input'], 'input', WHERE);
@@ -28,6 +31,11 @@ export function checkTaskOptions(options: unknown): void {
   if (o['description'] !== undefined && typeof o['description'] !== 'string') {
     throw new TypeError(`${WHERE}: description must be a string, got ${describe(o['description'])}`);
   }
+  const problem =
+    (o['priority'] === undefined ? undefined : priorityProblem(o['priority'])) ??
+    (o['rateLimit'] === undefined ? undefined : rateLimitProblem(o['rateLimit'])) ??
+    (o['concurrency'] === undefined ? undefined : concurrencyProblem(o['concurrency']));
+  if (problem !== undefined) throw new TypeError(`${WHERE}: ${problem}`);
 }
 
 /** Checks each declared error's schema; returns the declared codes. */

@@ -15,6 +15,8 @@ export type {
   TaskPaths,
 } from './infer.js';
 export { fingerprintTask } from './fingerprint.js';
+export { MAX_PRIORITY } from './flow-control.js';
+export type { RateLimit } from './flow-control.js';
 export { routesOf, DEFAULT_QUEUE } from './route.js';
 export type { Route, RouteTable } from './route.js';
 export { isTaskError } from './is-task-error.js';

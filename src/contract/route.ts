@@ -14,6 +14,8 @@ export interface Route {
   readonly queue: string;
   readonly timeoutMs: number | undefined;
   readonly retry: RetryPolicy | undefined;
+  /** Default priority of the task's calls (a call may pass its own). */
+  readonly priority?: number | undefined;
   readonly errorCodes: readonly string[];
   readonly fingerprint: string;
   /** Used to reject bad arguments before sending; absent means "let the worker decide". */
@@ -32,6 +34,7 @@ export function routesOf(contract: RouterShape): RouteTable {
       queue: task.queue ?? DEFAULT_QUEUE,
       timeoutMs: task.timeoutMs,
       retry: task.retry,
+      priority: task.priority,
       errorCodes: Object.keys(task.errors),
       fingerprint: fingerprintTask(task),
       input: task.input,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { checkTaskOptions } from './check-task-options.js';
 import type { NotZod4 } from './zod4.js';
+import type { RateLimit } from './flow-control.js';
 
 /** Declared errors of a task: code → schema of the error's `data`. */
 export type ErrorMap = Record<string, z.ZodType>;
@@ -27,6 +28,12 @@ interface TaskSettings {
   timeoutMs?: number;
   retry?: RetryPolicy;
   description?: string;
+  /** Default priority of its calls: 1 (most urgent) to MAX_PRIORITY; a call may pass its own. */
+  priority?: number;
+  /** At most `max` calls start in any window of `perMs`, over all workers (enforced in Redis). */
+  rateLimit?: RateLimit;
+  /** At most this many calls run at once over all workers (a slot is held by the call's lease). */
+  concurrency?: number;
 }
 
 export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap> extends TaskSettings {
@@ -67,6 +74,9 @@ export interface TaskDef<
   readonly timeoutMs: number | undefined;
   readonly retry: RetryPolicy | undefined;
   readonly description: string | undefined;
+  readonly priority: number | undefined;
+  readonly rateLimit: RateLimit | undefined;
+  readonly concurrency: number | undefined;
 }
 
 // eslint-style escape is avoided: TaskDef's defaults already cover "any task".
@@ -90,6 +100,9 @@ export function task<I extends z.ZodType, O extends z.ZodType, const E extends E
     timeoutMs: o.timeoutMs,
     retry: o.retry,
     description: o.description,
+    priority: o.priority,
+    rateLimit: o.rateLimit === undefined ? undefined : { max: o.rateLimit.max, perMs: o.rateLimit.perMs },
+    concurrency: o.concurrency,
   });
 }
 

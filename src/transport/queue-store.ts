@@ -1,6 +1,9 @@
 import type { QueueKeys } from '../wire/keys.js';
 import type { Connection } from './connection.js';
 import { runScript, type ScriptArg } from './scripts.js';
+import { DEFAULTS } from '../wire/protocol.js';
+
+const AGING: number = DEFAULTS.priorityAgingMs;
 
 /**
  * The one module that moves calls between a queue's structures (docs/PROTOCOL.md, *Keys*):
@@ -26,10 +29,14 @@ export interface EnqueueRequest {
   sentTtlMs: number;
   /** Hash of the call's task and input ('' skips the check): the key's owner must have the same. */
   inputHash: string;
+  /** Wait this long before it may run (default 0); where it then waits follows its envelope. */
+  delayMs?: number;
+  /** Priority aging (default protocol.ts DEFAULTS.priorityAgingMs). */
+  agingMs?: number;
 }
 
 /**
- * What an enqueue answered: the wait list's length (> 0), 0 for a re-sent command, -1 NO_WORKERS,
+ * What an enqueue answered: > 0 enqueued, 0 for a re-sent command, -1 NO_WORKERS,
  * -2 joined an earlier call with the same idempotency key, -3 answered from its stored result,
  * -4 the key is held by a call with another input.
  */
@@ -52,6 +59,8 @@ export interface SuspectRule {
 
 export interface TakeRequest {
   max: number;
+  /** Priority aging, for calls a take routes (due delayed calls, calls handed back). */
+  agingMs?: number;
   leaseMs: number;
   maxBytes: number;
   deadMaxLen: number;
@@ -68,6 +77,8 @@ export interface Taken {
   calls: TakenCall[];
   /** A suspect this worker may not take now stopped the take: wait for its own suspect to end. */
   blocked: boolean;
+  /** Ms until the queue's next delayed call is due, or -1: a parked worker waits no longer. */
+  nextDueMs: number;
 }
 
 /** One settlement in a `complete` batch; see complete-5.lua for the meaning of each field. */
@@ -105,6 +116,7 @@ export interface MaintainRequest {
   limit: number;
   /** false when the worker leaves: its heartbeat is removed instead of renewed. */
   alive: boolean;
+  agingMs?: number;
 }
 
 export interface MaintainResult {
@@ -119,6 +131,8 @@ export interface WithdrawRequest {
   deadline: number;
   /** Tell the workers when the call is no longer waiting (a cancel), or not (a timeout). */
   announce: boolean;
+  /** The call's fair group, if it has one (it waits in that group's list). */
+  group?: string | undefined;
 }
 
 /** Withdrawn from the wait list, announced to the workers, or neither. */
@@ -141,8 +155,9 @@ export class QueueStore {
   }
 
   async enqueue(k: QueueKeys, r: EnqueueRequest): Promise<EnqueueResult> {
-    const args = [r.raw, r.workerTtlMs, r.idem, r.idemTtlMs, r.callId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.sentTtlMs, r.inputHash];
-    return Number(await runScript(this.#redis, 'enqueue', [k.wait, k.workers, k.enqueued(r.callId), k.marker], args));
+    const args = [r.raw, r.workerTtlMs, r.idem, r.idemTtlMs, r.callId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.sentTtlMs, r.inputHash, r.delayMs ?? 0, r.agingMs ?? AGING, k.base];
+    const keys = [k.wait, k.workers, k.enqueued(r.callId), k.marker, k.delayed, k.prio, k.groups];
+    return Number(await runScript(this.#redis, 'enqueue', keys, args));
   }
 
   /** Calls without idempotency keys, many per round trip; see enqueue-batch-4.lua. Answers as enqueue. */
@@ -168,16 +183,17 @@ export class QueueStore {
       suspectFrom: r.suspects.from,
       maySuspect: r.suspects.mayTake,
       base: k.base,
+      agingMs: r.agingMs ?? AGING,
     });
-    const keys = [k.wait, k.marker, k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled];
+    const keys = [k.wait, k.marker, k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled, k.delayed, k.prio, k.groups];
     const flat = (await runScript(this.#redis, 'take', keys, [options])) as Array<string | number>;
     const calls: TakenCall[] = [];
     // Tokens are consecutive: the script returns the one before the first.
-    const before = Number(flat[1]);
-    for (let i = 2, j = 1; i + 1 < flat.length; i += 2, j++) {
+    const before = Number(flat[2]);
+    for (let i = 3, j = 1; i + 1 < flat.length; i += 2, j++) {
       calls.push({ token: String(before + j), raw: String(flat[i]), deliveries: Number(flat[i + 1]) });
     }
-    return { calls, blocked: Number(flat[0]) === 1 };
+    return { calls, blocked: Number(flat[0]) === 1, nextDueMs: Number(flat[1]) };
   }
 
   /** 1 (settled) or 0 (lease lost, result dropped) per item; see complete-5.lua. */
@@ -198,26 +214,27 @@ export class QueueStore {
   }
 
   async maintain(k: QueueKeys, r: MaintainRequest): Promise<MaintainResult> {
-    const keys = [k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled, k.deliveries, k.marker];
-    const res = (await runScript(this.#redis, 'maintain', keys, [r.workerId, r.workerTtlMs, r.limit, r.alive ? '1' : '0'])) as number[];
+    const keys = [k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled, k.deliveries, k.marker, k.prio, k.groups];
+    const res = (await runScript(this.#redis, 'maintain', keys, [r.workerId, r.workerTtlMs, r.limit, r.alive ? '1' : '0', k.base, r.agingMs ?? AGING])) as number[];
     return { requeued: Number(res[0]), gone: Number(res[1]), promoted: Number(res[2]) };
   }
 
   /** Hands leased calls back to the head of the queue, uncounted; answers how many went back. */
-  async release(k: QueueKeys, tokens: readonly string[]): Promise<number> {
-    return Number(await runScript(this.#redis, 'release', [k.active, k.bodies, k.wait, k.marker], tokens));
+  async release(k: QueueKeys, tokens: readonly string[], agingMs = AGING): Promise<number> {
+    return Number(await runScript(this.#redis, 'release', [k.active, k.bodies, k.wait, k.marker, k.prio, k.groups], [k.base, agingMs, ...tokens]));
   }
 
   /** Takes a call its caller stopped waiting for off the queue, atomically; see withdraw-4.lua. */
   async withdraw(k: QueueKeys, r: WithdrawRequest): Promise<WithdrawResult> {
-    const keys = [k.wait, k.cancelled, k.deliveries, k.input(r.callId)];
-    const res = Number(await runScript(this.#redis, 'withdraw', keys, [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? '1' : '0']));
+    const keys = [k.wait, k.cancelled, k.deliveries, k.input(r.callId), k.delayed, k.prio, k.groups];
+    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? '1' : '0', r.group ?? '', k.base];
+    const res = Number(await runScript(this.#redis, 'withdraw', keys, args));
     return res === 1 ? 'withdrawn' : res === 0 ? 'announced' : 'gone';
   }
 
   /** Puts a dead letter back on its queue exactly once; false if it was gone. */
-  async replay(k: QueueKeys, entryId: string, raw: string): Promise<boolean> {
-    return Number(await runScript(this.#redis, 'replay', [k.dead, k.wait, k.marker], [entryId, raw])) === 1;
+  async replay(k: QueueKeys, entryId: string, raw: string, agingMs = AGING): Promise<boolean> {
+    return Number(await runScript(this.#redis, 'replay', [k.dead, k.wait, k.marker, k.prio, k.groups], [entryId, raw, k.base, agingMs])) === 1;
   }
 
   async counts(k: QueueKeys, workerTtlMs: number): Promise<QueueCounts> {

@@ -11,15 +11,15 @@ import { SCRIPT_COMMAND_PREFIX } from './pipelining.js';
  * needs nothing from us. Only the stores of this folder run them, each with typed arguments.
  */
 export const SCRIPT_FILES = {
-  enqueue: 'enqueue-4.lua',
+  enqueue: 'enqueue-7.lua',
   enqueueBatch: 'enqueue-batch-4.lua',
-  take: 'take-8.lua',
+  take: 'take-11.lua',
   complete: 'complete-5.lua',
   extend: 'extend-1.lua',
-  maintain: 'maintain-8.lua',
-  release: 'release-4.lua',
-  withdraw: 'withdraw-4.lua',
-  replay: 'replay-3.lua',
+  maintain: 'maintain-10.lua',
+  release: 'release-6.lua',
+  withdraw: 'withdraw-7.lua',
+  replay: 'replay-5.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

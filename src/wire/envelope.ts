@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorFromJSON, TaskwireError, type SerializedError } from '../errors.js';
-import { ENVELOPE_PREFIX, PROTOCOL_VERSION } from './protocol.js';
+import { ENVELOPE_PREFIX, GROUP_NAME, MAX_PRIORITY, PROTOCOL_VERSION } from './protocol.js';
 
 /**
  * The wire format (protocol.ts PROTOCOL_VERSION). docs/PROTOCOL.md describes it for people; this
@@ -33,6 +33,14 @@ export interface CallEnvelope {
   id: string;
   /** Dotted task path, e.g. "tasks.resize". */
   task: string;
+  /**
+   * 1 (most urgent) to MAX_PRIORITY; absent: none, taken before every prioritized call that is
+   * not yet due (see docs/SCHEDULING.md). Written right after `task`: scripts read it by a prefix
+   * match when a call comes back from `delayed` (a retry, a delay) to route it again.
+   */
+  priority?: number;
+  /** Fair group (a tenant, a user): a queue takes calls round-robin across groups. After `priority`. */
+  group?: string;
   /**
    * 1 when the input is stored at the queue's input key for this call (`QueueKeys.input`)
    * instead of here: inputs of STORED_PAYLOAD_BYTES or more never pass through Lua (protocol.ts).
@@ -90,6 +98,8 @@ const callFields = z.object({
   v: z.literal(1),
   id: callId,
   task: z.string().min(1).max(512),
+  priority: z.number().int().min(1).max(MAX_PRIORITY).optional(),
+  group: z.string().min(1).max(128).regex(GROUP_NAME).optional(),
   stored: z.literal(1).optional(),
   input: z.unknown().optional(),
   reply: z.object({ mode: z.enum(['hash', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
@@ -160,6 +170,8 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
     v['v'] === 1 &&
     isCallId(v['id']) &&
     isString(v['task'], 1, 512) &&
+    optional(v['priority'], (p) => Number.isSafeInteger(p) && (p as number) >= 1 && (p as number) <= MAX_PRIORITY) &&
+    optional(v['group'], (g) => isString(g, 1, 128) && GROUP_NAME.test(g)) &&
     ('input' in v ? v['stored'] === undefined : v['stored'] === 1) &&
     optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'hash' || r['mode'] === 'pubsub') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
     isFiniteNumber(v['deadline']) &&
@@ -203,7 +215,10 @@ export function encodeCall(call: Omit<CallEnvelope, 'v'>): string {
     v: PROTOCOL_VERSION,
     id: call.id,
     task: call.task,
-    // Right after the task, before the input (docs/PROTOCOL.md).
+    // Right after the task, before the input, in this order (docs/PROTOCOL.md): scripts find
+    // them by a prefix match, never inside the input.
+    priority: call.priority,
+    group: call.group,
     stored: call.stored,
     input: call.stored === 1 ? undefined : call.input,
     reply: call.reply,
@@ -238,7 +253,8 @@ function cutOut(raw: string, head: string, tail: string): string | undefined {
 
 /** A call's input text and its envelope with `"stored":1` in the input's place; `raw` is encodeCall(fields). */
 export function storedCall(raw: string, fields: Omit<CallEnvelope, 'v'>): { payload: string; envelope: string } {
-  const head = `${ENVELOPE_PREFIX}${fields.id}","task":${JSON.stringify(fields.task)}`;
+  const route = `${fields.priority === undefined ? '' : `,"priority":${fields.priority}`}${fields.group === undefined ? '' : `,"group":${JSON.stringify(fields.group)}`}`;
+  const head = `${ENVELOPE_PREFIX}${fields.id}","task":${JSON.stringify(fields.task)}${route}`;
   const tail = encodeCall({ ...fields, input: undefined }).slice(head.length);
   const payload = cutOut(raw, `${head},"input":`, tail);
   if (payload !== undefined) return { payload, envelope: `${head},"stored":1${tail}` };

@@ -29,8 +29,12 @@ export interface QueueKeys {
   readonly seq: string;
   /** STREAM of dead letters (reason, envelope, error, attempts, time). */
   readonly dead: string;
-  /** ZSET raw envelope → time it may run again (retry backoff). */
+  /** ZSET raw envelope → when it is due (a delayed call, a retry in backoff). */
   readonly delayed: string;
+  /** ZSET raw envelope → when it is due, of prioritized calls (priority aging, route.lua). */
+  readonly prio: string;
+  /** LIST the ring of fair groups that have calls waiting (take-sources.lua takes round-robin). */
+  readonly groups: string;
   /** ZSET worker id → last heartbeat (ms, Redis clock). */
   readonly workers: string;
   /** ZSET call id → deadline, of calls their caller cancelled after a worker took them. */
@@ -43,6 +47,8 @@ export interface QueueKeys {
   readonly marker: string;
   /** PUB/SUB channel announcing cancelled call ids to the queue's workers. */
   readonly cancelChannel: string;
+  /** LIST of one fair group's waiting calls; route.lua builds it from `base` the same way. */
+  group(name: string): string;
   // complete-5.lua builds replies and inbox keys from `base` the same way (not sent per call).
   /**
    * HASH call id → reply, for one client (wire reply mode `hash`): each reply stays here until
@@ -84,6 +90,9 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     workers: `${base}:workers`,
     cancelled: `${base}:cancelled`,
     marker: `${base}:marker`,
+    prio: `${base}:prio`,
+    groups: `${base}:groups`,
+    group: (name) => `${base}:group:${name}`,
     cancelChannel: `${base}:cancel`,
     replies: (clientId) => `${base}:replies:${clientId}`,
     enqueued: (callId) => `${base}:enq:${callId}`,

@@ -42,6 +42,12 @@ export const DEFAULTS = {
    * idempotency path of enqueue) renew it, so an inbox of a client that is gone disappears.
    */
   inboxTtlMs: 5 * 60_000,
+  /**
+   * Aging of prioritized calls: a call of priority p sent at t is due at t + p x this, and a due
+   * call is taken before any call without priority still waiting. So under a steady flood of more
+   * urgent calls one of priority p waits about p x priorityAgingMs at most (docs/SCHEDULING.md).
+   */
+  priorityAgingMs: 1_000,
 } as const;
 
 /**
@@ -70,3 +76,6 @@ export function isStoredSize(text: string): boolean {
  * grace): enough for clocks a little apart, while an input nobody will read still goes away.
  */
 export const STORED_INPUT_GRACE_MS = 60_000;
+
+export { GROUP_NAME, MAX_PRIORITY } from '../contract/flow-control.js';
+

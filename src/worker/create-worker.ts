@@ -11,6 +11,7 @@ import { closeConnection, openConnection, type Connection } from '../transport/c
 import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { callHandler, type Running } from './call-handler.js';
+import { FairQueues } from './fair-queues.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
 import { withMiddleware } from './middleware.js';
@@ -28,6 +29,7 @@ const DEFAULTS = {
   workerTtlMs: PROTOCOL_DEFAULTS.workerTtlMs,
   maxPayloadBytes: PROTOCOL_DEFAULTS.maxPayloadBytes,
   replyTtlMs: PROTOCOL_DEFAULTS.replyTtlMs,
+  priorityAgingMs: PROTOCOL_DEFAULTS.priorityAgingMs,
   concurrency: 16,
   leaseMs: 30_000,
   maintenanceIntervalMs: 1_000,
@@ -75,6 +77,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let maintenance: NodeJS.Timeout | undefined;
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
+  const fair = new FairQueues(o.concurrency, queueNames);
   const budget = new TakeBudget();
   const build = settlements(serializer, options.storeLargeResults ?? true);
   const running = new Map<string, Running>();
@@ -128,7 +131,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
 
   async function maintain(): Promise<void> {
     const s = store();
-    await Promise.all(queues.map((k) => s.maintain(k, { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive: state === 'running' })));
+    const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive: state === 'running', agingMs: o.priorityAgingMs };
+    await Promise.all(queues.map((k) => s.maintain(k, request)));
   }
 
   const worker: Worker = {
@@ -177,7 +181,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           slots,
           parkedTake: queues.length === 1,
           budget: () => budget.limit(),
+          share: () => fair.allowance(keys.queue),
+          hungry: (more) => fair.hungry(keys.queue, more),
           leaseMs: o.leaseMs,
+          agingMs: o.priorityAgingMs,
           maxPayloadBytes: o.maxPayloadBytes,
           deadLetterMaxLen: o.deadLetterMaxLen,
           suspects: () => ({ from: suspectFrom, mayTake: suspect === undefined }),
@@ -186,10 +193,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           },
           onCall: (call) => {
             let freed = false;
+            fair.held(keys.queue, 1);
             const free = () => {
               if (freed) return;
               freed = true;
               slots.release();
+              fair.held(keys.queue, -1);
             };
             const p: Promise<unknown> = handle(keys, call, free)
               .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
@@ -225,7 +234,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       for (const keys of queues) {
         const tokens = left.filter(([, r]) => r.keys === keys).map(([t]) => t);
         try {
-          if (tokens.length) await s.release(keys, tokens);
+          if (tokens.length) await s.release(keys, tokens, o.priorityAgingMs);
           await (replier as Replier).drain();
         } catch (err) {
           logger.warn('taskwire: could not hand calls back on close; the reaper will', { error: String(err) });

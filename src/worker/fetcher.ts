@@ -17,7 +17,13 @@ export interface FetcherOptions {
   parkedTake: boolean;
   /** Most calls worth taking at once (see take-budget.ts). */
   budget: () => number;
+  /** Most calls this queue may take now so that the worker's other queues get their share (fair-queues.ts). */
+  share: () => number;
+  /** This queue's last take filled all it asked for: it has more work (fair-queues.ts). */
+  hungry: (more: boolean) => void;
   leaseMs: number;
+  /** Priority aging for the calls a take routes (route.lua). */
+  agingMs: number;
   maxPayloadBytes: number;
   deadLetterMaxLen: number;
   /** Whether this worker may take a suspect call now (see take-quarantine.lua). */
@@ -52,6 +58,8 @@ export class Fetcher {
   readonly #o: FetcherOptions;
   #stopped = false;
   #done: Promise<void> | undefined;
+  /** How long a park may block: until the queue's next delayed call is due, at most 1 s. */
+  #parkSeconds = 1;
 
   constructor(options: FetcherOptions) {
     this.#o = options;
@@ -81,7 +89,7 @@ export class Fetcher {
       turn = undefined;
       if (this.#stopped) break;
       // Reserved before the round trip: fetchers of other queues share these slots.
-      const want = Math.min(o.slots.free, MAX_TAKE, o.budget());
+      const want = Math.min(o.slots.free, MAX_TAKE, o.budget(), o.share());
       // Another queue's fetcher took the free slots meanwhile: wait again rather than make a
       // take that may lease nothing.
       if (want <= 0) continue;
@@ -90,7 +98,10 @@ export class Fetcher {
         let taken: TakenCall[] = [];
         let blocked = false;
         try {
-          ({ calls: taken, blocked } = await (park ? this.#park(want) : this.#take(o.store, want)));
+          let nextDueMs: number;
+          ({ calls: taken, blocked, nextDueMs } = await (park ? this.#park(want) : this.#take(o.store, want)));
+          // A delayed call due soon: park no longer than that, so it runs on time (to ~10 ms).
+          this.#parkSeconds = nextDueMs < 0 ? 1 : Math.min(1, Math.max(0.01, nextDueMs / 1000));
         } finally {
           // Give back what the queue could not fill (all of it if the take failed).
           o.slots.release(want - taken.length);
@@ -100,10 +111,11 @@ export class Fetcher {
         for (const call of taken) o.onCall(call);
         // A second suspect heads the queue: run ours to its end first (parking would only spin on it).
         if (blocked) await o.suspectDone();
+        o.hungry(taken.length === want);
         park = o.parkedTake && !blocked && taken.length < want;
         if (taken.length > 0 || blocked || o.parkedTake) continue;
         // Empty: park until a call arrives (1 s bound so close() and reconnects are noticed).
-        await o.blocking.park(o.keys, 1);
+        await o.blocking.park(o.keys, this.#parkSeconds);
       } catch (err) {
         park = false;
         if (this.#stopped) break;
@@ -115,7 +127,7 @@ export class Fetcher {
 
   #take(store: QueueStore, want: number): Promise<Taken> {
     const o = this.#o;
-    return store.take(o.keys, { max: want, leaseMs: o.leaseMs, maxBytes: o.maxPayloadBytes, deadMaxLen: o.deadLetterMaxLen, suspects: o.suspects() });
+    return store.take(o.keys, { max: want, leaseMs: o.leaseMs, agingMs: o.agingMs, maxBytes: o.maxPayloadBytes, deadMaxLen: o.deadLetterMaxLen, suspects: o.suspects() });
   }
 
   /**
@@ -127,7 +139,7 @@ export class Fetcher {
    */
   async #park(want: number): Promise<Taken> {
     const o = this.#o;
-    const parked = o.blocking.park(o.keys, 1);
+    const parked = o.blocking.park(o.keys, this.#parkSeconds);
     const taken = this.#take(o.blocking, want);
     // Whatever the park answered, a take that ran has leased its calls: they must be run, not
     // dropped with an error of the park (awaiting both leaves no rejection unhandled).

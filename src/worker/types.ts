@@ -73,6 +73,8 @@ export interface WorkerOptions {
    * and a reply key (older clients) this long. Default 60 s.
    */
   replyTtlMs?: number;
+  /** Priority aging for calls the worker puts back (retries, hand-backs); as the clients'. Default 1000. */
+  priorityAgingMs?: number;
   /** How long a lease may outlive its call's deadline when a handler ignores ctx.signal. Default 5 s. */
   deadlineGraceMs?: number;
   /** Approximate cap on the dead-letter stream of each queue. Default 10,000. */

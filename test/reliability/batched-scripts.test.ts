@@ -81,7 +81,7 @@ describe('batched take and complete scripts', () => {
     await redis.hset(keys.deliveries, 's1', '2', 'c', '1');
     await redis.zadd(keys.cancelled, Date.now() + 60_000, 'c');
     const blocked = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 2, mayTake: false } });
-    expect(blocked).toEqual({ calls: [], blocked: true });
+    expect(blocked).toEqual({ calls: [], blocked: true, nextDueMs: -1 });
     expect(await redis.zscore(keys.cancelled, 'c')).not.toBeNull(); // still marked
     const next = await s.take(keys, { max: 10, leaseMs: 30_000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 2, mayTake: true } });
     expect(next.calls.map((x) => JSON.parse(x.raw).id)).toEqual(['s1', 'd']); // c dropped unrun

@@ -144,12 +144,6 @@ describe('take-quarantine.lua', () => {
     expect((await count(redis, {}, ['a', 'a', 'a'], 0, true)).n).toEqual({ '1': 1, '2': 2, '3': 3 });
   });
 
-  it('hands the stopped call and everything behind it back to the head of the queue, in order', async () => {
-    const { redis, keys } = setup();
-    await redis.rpush(keys.wait, 'z');
-    await runFragments(redis, ['take-quarantine.lua'], `quarantine_return(KEYS[1], { 'a', 'b', 'c', 'd' }, 2) return 0`, [keys.wait]);
-    expect(await redis.lrange(keys.wait, 0, -1)).toEqual(['b', 'c', 'd', 'z']);
-  });
 });
 
 describe('take-lease.lua', () => {
@@ -159,26 +153,26 @@ describe('take-lease.lua', () => {
     const out = (await runFragments(
       redis,
       ['take-lease.lua'],
-      `return take_lease({ { 'ea', 1 }, { 'eb', 3 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, 0)`,
+      `return take_lease({ { 'ea', 1 }, { 'eb', 3 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 0, -1 })`,
       [keys.active, keys.bodies, keys.seq],
     )) as Array<string | number>;
-    expect(out).toEqual([0, 41, 'ea', 1, 'eb', 3]);
+    expect(out).toEqual([0, -1, 41, 'ea', 1, 'eb', 3]);
     expect(await redis.zrange(keys.active, 0, -1, 'WITHSCORES')).toEqual(['42', '31000', '43', '31000']);
     expect(await redis.hgetall(keys.bodies)).toEqual({ '42': 'ea', '43': 'eb' });
     expect(await redis.get(keys.seq)).toBe('43');
   });
 
-  it('answers only the blocked flag and issues no token when nothing is leased', async () => {
+  it('answers only its head and issues no token when nothing is leased', async () => {
     const { redis, keys } = setup();
-    const out = await runFragments(redis, ['take-lease.lua'], `return take_lease({}, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, 1)`, [keys.active, keys.bodies, keys.seq]);
-    expect(out).toEqual([1]);
+    const out = await runFragments(redis, ['take-lease.lua'], `return take_lease({}, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 1, 250 })`, [keys.active, keys.bodies, keys.seq]);
+    expect(out).toEqual([1, 250]);
     expect(await redis.exists(keys.seq, keys.active, keys.bodies)).toBe(0);
   });
 
   it('writes tokens past 1e14 as integers', async () => {
     const { redis, keys } = setup();
     await redis.set(keys.seq, String(1e14));
-    const out = (await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'e', 1 } }, KEYS[1], KEYS[2], KEYS[3], 1, 0, 0)`, [keys.active, keys.bodies, keys.seq])) as unknown[];
+    const out = (await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'e', 1 } }, KEYS[1], KEYS[2], KEYS[3], 1, 0, { 0 })`, [keys.active, keys.bodies, keys.seq])) as unknown[];
     expect(out[1]).toBe(1e14);
     expect(await redis.hkeys(keys.bodies)).toEqual(['100000000000001']);
   });

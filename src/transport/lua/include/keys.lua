@@ -5,3 +5,4 @@
 local function inbox_key(base, client) return base .. ':inbox:' .. client end
 local function replies_key(base, client) return base .. ':replies:' .. client end
 local function input_key(base, id) return base .. ':input:' .. id end
+local function group_key(base, group) return base .. ':group:' .. group end

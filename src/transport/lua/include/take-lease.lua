@@ -1,14 +1,15 @@
 --[[
   Fragment of take-8: leases calls under consecutive fresh tokens, per batch: one INCRBY for
   all tokens, one ZADD and one HSET for all leases (a command per call cost ~5 us of Redis each).
-  take_lease(leased, active, bodies, seq, lease_ms, now, blocked) -> the take's answer:
-    { blocked, token before the first, envelope, deliveries, envelope, deliveries, ... }
-    (just { blocked } when nothing was leased); leased[j] = { envelope, deliveries }
+  take_lease(leased, active, bodies, seq, lease_ms, now, head) -> the take's answer: `head` (a
+    table of the take's fixed fields), then the token before the first and envelope, deliveries
+    per call (just `head` when nothing was leased); leased[j] = { envelope, deliveries }
   A lease is held exactly while its token has a body: every script that adds or drops one does
   the other too.
 ]]
-local function take_lease(leased, active, bodies, seq, lease_ms, now, blocked)
-  local out = { blocked }
+local function take_lease(leased, active, bodies, seq, lease_ms, now, head)
+  local out = head
+  local base = #head
   local count = #leased
   if count == 0 then return out end
   local last = redis.call('INCRBY', seq, count)
@@ -25,10 +26,10 @@ local function take_lease(leased, active, bodies, seq, lease_ms, now, blocked)
     zadd[2 * (count - j) + 2] = token
     hbodies[2 * j - 1] = token
     hbodies[2 * j] = l[1]
-    out[2 * j + 1] = l[1]
-    out[2 * j + 2] = l[2]
+    out[base + 2 * j] = l[1]
+    out[base + 2 * j + 1] = l[2]
   end
-  out[2] = last - count
+  out[base + 1] = last - count
   redis.call('ZADD', active, unpack(zadd))
   redis.call('HSET', bodies, unpack(hbodies))
   return out

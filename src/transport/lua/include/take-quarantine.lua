@@ -9,8 +9,8 @@
                    replayed duplicate) counts twice (facts.before is updated as it goes)
     blocked_at     the first second suspect (this worker may take none, `may` false, or already
                    took one): the take stops there; nil when none. from 0 disables.
-  quarantine_return(wait, items, at): puts items[at..] back at the head of wait, in order,
-    uncounted (a stopped take hands back the suspect and everything behind it)
+  A stopped take hands the suspect and everything behind it back, uncounted (take-sources.lua
+  take_return).
 ]]
 local function take_count(items, facts, verdicts, from, may)
   local deliveries = {}
@@ -29,8 +29,4 @@ local function take_count(items, facts, verdicts, from, may)
     end
   end
   return deliveries, nil
-end
-
-local function quarantine_return(wait, items, at)
-  for j = #items, at, -1 do redis.call('LPUSH', wait, items[j]) end
 end

@@ -6,6 +6,9 @@
           script for the same call (ioredis re-sends a command whose answer a dropped
           connection lost, though Redis had applied it) changes nothing
   KEYS[4] marker   LIST that wakes parked workers (wake.lua)
+  KEYS[5] delayed  ZSET envelope -> when it is due
+  KEYS[6] prio     ZSET envelope -> when it is due (prioritized calls, route.lua)
+  KEYS[7] groups   LIST the ring of fair groups with calls waiting
   ARGV[1] raw envelope
   ARGV[2] worker ttl in ms; "0" skips the live-worker check
   ARGV[3] idempotency key ('' for none). It and its companions share the queue's hash tag:
@@ -20,7 +23,11 @@
   ARGV[9] ms to keep the sent marker (the call's timeout)
   ARGV[10] hash of the call's task and input ('' skips the check): a key reused with another
           input is a conflict, not a copy of the first call's result
-  Returns: length of the wait list; -1 when no worker sent a heartbeat within the ttl (nothing
+  ARGV[11] delay in ms ('' or 0: none): the call waits in `delayed` until due
+  ARGV[12] priority aging in ms (route.lua)
+  ARGV[13] the queue's key base "<prefix>:{<queue>}"
+  Where the call waits follows its envelope's priority and group (route.lua).
+  Returns: 1 when enqueued; -1 when no worker sent a heartbeat within the ttl (nothing
   enqueued); 0 when this call was enqueued before (a re-sent command); -2 when the call joined
   an earlier call with the same key (it will get that result); -3 when that result was already
   stored and has been delivered to this call; -4 when the key is held by a call with another
@@ -29,6 +36,7 @@
 -- @include deliver.lua
 -- @include admit.lua
 -- @include wake.lua
+-- @include route.lua
 local idem, hash = ARGV[3], ARGV[10]
 local owner = idem ~= '' and redis.call('GET', idem)
 if owner and hash ~= '' then
@@ -51,6 +59,13 @@ if idem ~= '' then
   end
   redis.call('SET', idem, hash .. '|' .. ARGV[5], 'PX', ARGV[4])
 end
-local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+local delay = tonumber(ARGV[11]) or 0
+local now = now_ms()
+if delay > 0 then
+  redis.call('ZADD', KEYS[5], now + delay, ARGV[1])
+else
+  route({ base = ARGV[13], wait = KEYS[1], prio = KEYS[6], groups = KEYS[7] }, ARGV[1], false, now, tonumber(ARGV[12]))
+end
+-- Also for a delayed call: a parked worker takes, learns when it is due, and parks until then.
 wake(KEYS[4])
-return n
+return 1

@@ -8,17 +8,25 @@
   KEYS[6] cancelled   ZSET call id -> deadline; entries past their deadline are pruned
   KEYS[7] deliveries  HASH call id -> earlier unsettled deliveries: an expired lease is one
   KEYS[8] marker      LIST that wakes parked workers (wake.lua)
+  KEYS[9] prio        ZSET envelope -> when it is due (route.lua)
+  KEYS[10] groups     LIST the ring of fair groups with calls waiting
   ARGV[1] this worker's id
   ARGV[2] worker ttl in ms (a worker silent that long is gone: its heartbeat entry is removed)
   ARGV[3] max items to move per kind
   ARGV[4] '1' to record a heartbeat, '0' to leave (worker closing)
+  ARGV[5] the queue's key base "<prefix>:{<queue>}"
+  ARGV[6] priority aging in ms (route.lua)
   Returns: { expired leases requeued, gone workers forgotten, delayed calls promoted }
-  Requeued calls go to the head of the wait list: they have waited longest.
+  Requeued calls go to the head of where they wait (route.lua): they have waited longest. Due
+  delayed calls go to the tail; takes promote them too (take-sources.lua), this is the backstop.
 ]]
 -- @include time.lua
 -- @include envelope.lua
 -- @include wake.lua
+-- @include route.lua
 local now = now_ms()
+local q = { base = ARGV[5], wait = KEYS[3], prio = KEYS[9], groups = KEYS[10] }
+local aging = tonumber(ARGV[6])
 local limit = tonumber(ARGV[3])
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[4], now, ARGV[1])
@@ -41,7 +49,7 @@ for i = #expired, 1, -1 do
     -- without a settle (the worker died, froze, or lost Redis). take-8.lua reads the count.
     local id = envelope_id(raw)
     if id then redis.call('HINCRBY', KEYS[7], id, 1) end
-    redis.call('LPUSH', KEYS[3], raw)
+    route(q, raw, true, now, aging)
     requeued = requeued + 1
   end
 end
@@ -50,7 +58,7 @@ local promoted = 0
 local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, limit)
 for _, raw in ipairs(due) do
   redis.call('ZREM', KEYS[5], raw)
-  redis.call('RPUSH', KEYS[3], raw)
+  route(q, raw, false, now, aging)
   promoted = promoted + 1
 end
 if requeued + promoted > 0 then wake(KEYS[8]) end

@@ -1,0 +1,44 @@
+--[[
+  Withdraws a call its caller no longer waits for, atomically. A call still waiting (in the wait
+  list, its group's list, the prioritized set, or `delayed`: a delay or a retry's backoff) is
+  removed with its delivery count and its stored input. Otherwise, on a cancel (not on a
+  timeout: a worker skips a call past its deadline, and ctx.signal aborts at it), its id is
+  remembered until its deadline (take drops it) and announced to the workers, which abort the
+  running handler's ctx.signal.
+  KEYS[1] wait       LIST of envelopes
+  KEYS[2] cancelled  ZSET call id -> deadline (ms)
+  KEYS[3] deliveries HASH call id -> earlier unsettled deliveries: a withdrawn call's count goes
+  KEYS[4] input      STRING the call's stored input (deleted with the call; may not exist)
+  KEYS[5] delayed    ZSET envelope -> when it is due
+  KEYS[6] prio       ZSET envelope -> when it is due (prioritized calls)
+  KEYS[7] groups     LIST the ring of fair groups with calls waiting
+  ARGV[1] raw envelope as sent
+  ARGV[2] call id
+  ARGV[3] deadline (ms)
+  ARGV[4] cancel channel
+  ARGV[5] '1' to announce a call that is no longer waiting (cancel), '0' not to (timeout)
+  ARGV[6] the call's group ('' for none)
+  ARGV[7] the queue's key base "<prefix>:{<queue>}"
+  Returns: 1 if withdrawn from where it waited, 0 if announced, -1 if neither.
+]]
+-- @include keys.lua
+local raw, group = ARGV[1], ARGV[6]
+local withdrawn
+if group ~= '' then
+  local list = group_key(ARGV[7], group)
+  withdrawn = redis.call('LREM', list, 1, raw) == 1
+  if withdrawn and redis.call('LLEN', list) == 0 then redis.call('LREM', KEYS[7], 0, group) end
+else
+  withdrawn = redis.call('LREM', KEYS[1], 1, raw) == 1 or redis.call('ZREM', KEYS[6], raw) == 1
+end
+withdrawn = withdrawn or redis.call('ZREM', KEYS[5], raw) == 1
+if withdrawn then
+  redis.call('HDEL', KEYS[3], ARGV[2])
+  -- pcall: best effort (the key has a TTL); an ACL without input keys must not undo the rest.
+  redis.pcall('UNLINK', KEYS[4])
+  return 1
+end
+if ARGV[5] ~= '1' then return -1 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('PUBLISH', ARGV[4], ARGV[2])
+return 0
