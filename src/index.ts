@@ -5,6 +5,7 @@ export type { ClientInterceptor, OutgoingCall, CallOutcome } from './client/inte
 export { createWorker } from './worker/create-worker.js';
 export type { Worker, WorkerOptions, WorkerStats, Handlers, Handler, TaskContext } from './worker/types.js';
 export type { Middleware } from './worker/middleware.js';
+export type { GroupLimits } from './worker/limits.js';
 export type { WorkerObserver, WorkerCall } from './worker/worker-events.js';
 export * from './contract/index.js';
 export { errorFromJSON, toTaskwireError } from './errors.js';

@@ -271,7 +271,7 @@ export class Caller {
 
   /** Takes a call nobody waits for off its queue (with its delivery count and stored input). */
   #withdraw(call: PendingCall, announce: boolean): void {
-    this.#store.withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, group: call.group }).catch(() => undefined);
+    this.#store.withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, group: call.group, task: call.route.path }).catch(() => undefined);
   }
 
   #expire(call: PendingCall): void {

@@ -1,3 +1,4 @@
+import { contractError } from './contract-error.js';
 import { concurrencyProblem, priorityProblem, rateLimitProblem } from './flow-control.js';
 import { queueNameProblem } from './names.js';
 import { assertZod4Schema } from './zod4.js';
@@ -17,7 +18,7 @@ const WHERE = 'task()';
 
 export function checkTaskOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
+    throw contractError(
       `${WHERE}: expects an options object { input, output, errors?, queue?, timeoutMs?, retry?, description?, priority?, rateLimit?, concurrency? }, got ${describe(options)}`,
     );
   }
@@ -29,20 +30,20 @@ export function checkTaskOptions(options: unknown): void {
   checkTimeout(o['timeoutMs']);
   checkRetry(o['retry'], codes);
   if (o['description'] !== undefined && typeof o['description'] !== 'string') {
-    throw new TypeError(`${WHERE}: description must be a string, got ${describe(o['description'])}`);
+    throw contractError(`${WHERE}: description must be a string, got ${describe(o['description'])}`);
   }
   const problem =
     (o['priority'] === undefined ? undefined : priorityProblem(o['priority'])) ??
     (o['rateLimit'] === undefined ? undefined : rateLimitProblem(o['rateLimit'])) ??
     (o['concurrency'] === undefined ? undefined : concurrencyProblem(o['concurrency']));
-  if (problem !== undefined) throw new TypeError(`${WHERE}: ${problem}`);
+  if (problem !== undefined) throw contractError(`${WHERE}: ${problem}`);
 }
 
 /** Checks each declared error's schema; returns the declared codes. */
 function checkErrors(errors: unknown): string[] {
   if (errors === undefined) return [];
   if (typeof errors !== 'object' || errors === null || Array.isArray(errors)) {
-    throw new TypeError(`${WHERE}: errors must be an object mapping each error code to a zod 4 schema of its data, got ${describe(errors)}`);
+    throw contractError(`${WHERE}: errors must be an object mapping each error code to a zod 4 schema of its data, got ${describe(errors)}`);
   }
   for (const [code, schema] of Object.entries(errors)) assertZod4Schema(schema, `error ${code}`, WHERE);
   return Object.keys(errors);
@@ -50,18 +51,18 @@ function checkErrors(errors: unknown): string[] {
 
 function checkQueue(queue: unknown): void {
   if (queue === undefined) return;
-  if (typeof queue !== 'string') throw new TypeError(`${WHERE}: queue must be a string, got ${describe(queue)}`);
+  if (typeof queue !== 'string') throw contractError(`${WHERE}: queue must be a string, got ${describe(queue)}`);
   const problem = queueNameProblem(queue);
-  if (problem !== undefined) throw new TypeError(`${WHERE}: queue ${JSON.stringify(queue)} is not a valid queue name: ${problem}`);
+  if (problem !== undefined) throw contractError(`${WHERE}: queue ${JSON.stringify(queue)} is not a valid queue name: ${problem}`);
 }
 
 function checkTimeout(timeoutMs: unknown): void {
   if (timeoutMs === undefined) return;
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-    throw new TypeError(`${WHERE}: timeoutMs must be a positive number of milliseconds, got ${describe(timeoutMs)}`);
+    throw contractError(`${WHERE}: timeoutMs must be a positive number of milliseconds, got ${describe(timeoutMs)}`);
   }
   if (!(timeoutMs <= MAX_TIMER_MS)) {
-    throw new TypeError(
+    throw contractError(
       `${WHERE}: timeoutMs must be at most ${MAX_TIMER_MS} (about 24 days, the longest a Node timer waits), got ${String(timeoutMs)}`,
     );
   }
@@ -70,26 +71,26 @@ function checkTimeout(timeoutMs: unknown): void {
 function checkRetry(retry: unknown, codes: readonly string[]): void {
   if (retry === undefined) return;
   if (typeof retry !== 'object' || retry === null) {
-    throw new TypeError(`${WHERE}: retry must be an object { attempts, backoffMs?, maxDelayMs?, retryOn? }, got ${describe(retry)}`);
+    throw contractError(`${WHERE}: retry must be an object { attempts, backoffMs?, maxDelayMs?, retryOn? }, got ${describe(retry)}`);
   }
   const r = retry as Record<string, unknown>;
   if (!Number.isInteger(r['attempts']) || (r['attempts'] as number) < 1) {
-    throw new TypeError(`${WHERE}: retry.attempts must be an integer >= 1 (1 = no retry), got ${describe(r['attempts'])}`);
+    throw contractError(`${WHERE}: retry.attempts must be an integer >= 1 (1 = no retry), got ${describe(r['attempts'])}`);
   }
   for (const field of ['backoffMs', 'maxDelayMs'] as const) {
     const value = r[field];
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-      throw new TypeError(`${WHERE}: retry.${field} must be a finite number >= 0, got ${describe(value)}`);
+      throw contractError(`${WHERE}: retry.${field} must be a finite number >= 0, got ${describe(value)}`);
     }
   }
   const retryOn = r['retryOn'];
   if (retryOn === undefined) return;
-  if (!Array.isArray(retryOn)) throw new TypeError(`${WHERE}: retry.retryOn must be an array of declared error codes, got ${describe(retryOn)}`);
+  if (!Array.isArray(retryOn)) throw contractError(`${WHERE}: retry.retryOn must be an array of declared error codes, got ${describe(retryOn)}`);
   for (const code of retryOn as unknown[]) {
     // The worker consults retryOn only for errors the task declares: any other code there would
     // be silently ignored, which is never what its author meant.
     if (typeof code !== 'string' || !codes.includes(code)) {
-      throw new TypeError(
+      throw contractError(
         `${WHERE}: retry.retryOn names ${describe(code)}, which is not an error this task declares (declared: ${codes.length ? codes.join(', ') : 'none'}); retryOn applies only to declared errors`,
       );
     }

@@ -1,3 +1,4 @@
+import { contractError } from './contract-error.js';
 import { nameProblem } from './names.js';
 import { isTask, type AnyTask } from './task.js';
 
@@ -20,9 +21,9 @@ export type Router<S extends RouterShape = RouterShape> = S;
 export function router<const S extends RouterShape>(shape: S): Router<S> {
   for (const [name, value] of Object.entries(shape)) {
     const problem = nameProblem(name);
-    if (problem !== undefined) throw new TypeError(`router(): ${JSON.stringify(name)} is not a valid task or router name: ${problem}`);
+    if (problem !== undefined) throw contractError(`router(): ${JSON.stringify(name)} is not a valid task or router name: ${problem}`);
     if (!isTask(value) && !isRouter(value)) {
-      throw new TypeError(`router(): "${name}" is neither a task() nor a router()`);
+      throw contractError(`router(): "${name}" is neither a task() nor a router()`);
     }
   }
   const out = { ...shape };

@@ -1,3 +1,4 @@
+import { contractError } from './contract-error.js';
 import type { z } from 'zod';
 
 /**
@@ -28,12 +29,12 @@ export function isZod4Schema(value: unknown): value is z.ZodType {
 }
 
 /**
- * Throws a TypeError naming the schema (`input`, `output`, `error NOT_FOUND`) and what it got
+ * Throws a VALIDATION error naming the schema (`input`, `output`, `error NOT_FOUND`) and what it got
  * instead, unless `value` is a zod 4 schema. `where` opens the message (`task()`).
  */
 export function assertZod4Schema(value: unknown, what: string, where: string): asserts value is z.ZodType {
   if (isZod4Schema(value)) return;
-  throw new TypeError(`${where}: ${what} is not a zod 4 schema (${describeNonSchema(value)}); ${ZOD4_HINT}`);
+  throw contractError(`${where}: ${what} is not a zod 4 schema (${describeNonSchema(value)}); ${ZOD4_HINT}`);
 }
 
 /** What a value that is not a usable zod 4 schema is, in the words a user would recognise. */

@@ -57,8 +57,23 @@ export interface SuspectRule {
   mayTake: boolean;
 }
 
+/** A rate limit and/or a concurrency limit (take-limits.lua). */
+export interface LimitRule {
+  max?: number;
+  perMs?: number;
+  concurrency?: number;
+}
+
+/** The limits of a queue's tasks, and the limit every fair group has, if any. */
+export interface TakeLimits {
+  tasks?: Record<string, LimitRule>;
+  group?: LimitRule;
+}
+
 export interface TakeRequest {
   max: number;
+  /** Rate and concurrency limits; absent when the queue has none (then a take pays nothing for them). */
+  limits?: TakeLimits | undefined;
   /** Priority aging, for calls a take routes (due delayed calls, calls handed back). */
   agingMs?: number;
   leaseMs: number;
@@ -77,7 +92,7 @@ export interface Taken {
   calls: TakenCall[];
   /** A suspect this worker may not take now stopped the take: wait for its own suspect to end. */
   blocked: boolean;
-  /** Ms until the queue's next delayed call is due, or -1: a parked worker waits no longer. */
+  /** Ms until the queue's next delayed call is due or a limit's window opens, or -1: a parked worker waits no longer. */
   nextDueMs: number;
 }
 
@@ -98,6 +113,8 @@ export interface Settlement {
    * '-' or, for a dead letter, the input's text to keep in it. Never set on a retry.
    */
   input: string;
+  /** The limit scopes whose concurrency slots the call holds, comma-separated, or '' (take-limits.lua). */
+  scopes?: string;
 }
 
 /** Per-worker settings of `complete`, the same for every batch. */
@@ -133,6 +150,8 @@ export interface WithdrawRequest {
   announce: boolean;
   /** The call's fair group, if it has one (it waits in that group's list). */
   group?: string | undefined;
+  /** The call's task: a call set aside over the task's limit waits under it. */
+  task: string;
 }
 
 /** Withdrawn from the wait list, announced to the workers, or neither. */
@@ -145,6 +164,10 @@ export interface QueueCounts {
   dead: number;
   /** Workers that sent a heartbeat within the last `workerTtlMs`. */
   workers: number;
+  /** Of `waiting`: calls set aside over a rate or concurrency limit, until their window or a slot opens. */
+  limited: number;
+  /** Fair groups with calls waiting. */
+  groups: number;
 }
 
 export class QueueStore {
@@ -184,8 +207,9 @@ export class QueueStore {
       maySuspect: r.suspects.mayTake,
       base: k.base,
       agingMs: r.agingMs ?? AGING,
+      limits: r.limits,
     });
-    const keys = [k.wait, k.marker, k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled, k.delayed, k.prio, k.groups];
+    const keys = [k.wait, k.marker, k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled, k.delayed, k.prio, k.groups, k.held];
     const flat = (await runScript(this.#redis, 'take', keys, [options])) as Array<string | number>;
     const calls: TakenCall[] = [];
     // Tokens are consecutive: the script returns the one before the first.
@@ -199,10 +223,11 @@ export class QueueStore {
   /** 1 (settled) or 0 (lease lost, result dropped) per item; see complete-5.lua. */
   async complete(k: QueueKeys, items: readonly Settlement[], o: CompleteOptions): Promise<number[]> {
     const args: ScriptArg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix];
-    // Five arguments per call; the four optional ones only when set (see complete-5.lua).
+    // Five arguments per call; the five optional ones only when set (see complete-5.lua).
     for (const s of items) {
-      if (s.deadReason === '' && s.idem === '' && s.input === '') args.push(s.token, s.callId, s.action, s.to, s.payload);
-      else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs, s.input);
+      const scopes = s.scopes ?? '';
+      if (s.deadReason === '' && s.idem === '' && s.input === '' && scopes === '') args.push(s.token, s.callId, s.action, s.to, s.payload);
+      else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs, s.input, scopes);
     }
     const res = (await runScript(this.#redis, 'complete', [k.active, k.bodies, k.deliveries, k.dead, k.delayed], args)) as number[];
     return res.map(Number);
@@ -227,7 +252,7 @@ export class QueueStore {
   /** Takes a call its caller stopped waiting for off the queue, atomically; see withdraw-4.lua. */
   async withdraw(k: QueueKeys, r: WithdrawRequest): Promise<WithdrawResult> {
     const keys = [k.wait, k.cancelled, k.deliveries, k.input(r.callId), k.delayed, k.prio, k.groups];
-    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? '1' : '0', r.group ?? '', k.base];
+    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? '1' : '0', r.group ?? '', k.base, r.task];
     const res = Number(await runScript(this.#redis, 'withdraw', keys, args));
     return res === 1 ? 'withdrawn' : res === 0 ? 'announced' : 'gone';
   }
@@ -240,13 +265,20 @@ export class QueueStore {
   async counts(k: QueueKeys, workerTtlMs: number): Promise<QueueCounts> {
     const time = await this.#redis.time();
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    const [waiting, running, delayed, dead, workers] = await Promise.all([
+    const [wait, prio, running, delayed, dead, workers, groupNames, scopes] = await Promise.all([
       this.#redis.llen(k.wait),
+      this.#redis.zcard(k.prio),
       this.#redis.zcard(k.active),
       this.#redis.zcard(k.delayed),
       this.#redis.xlen(k.dead),
       this.#redis.zcount(k.workers, now - workerTtlMs, '+inf'),
+      this.#redis.lrange(k.groups, 0, -1),
+      this.#redis.zrange(k.held, 0, -1),
     ]);
-    return { waiting, running, delayed, dead, workers };
+    const sizes = (lists: string[]) => Promise.all(lists.map((l) => this.#redis.llen(l)));
+    const [grouped, held] = await Promise.all([sizes(groupNames.map((g) => k.group(g))), sizes(scopes.map((s) => `${k.base}:held:${s}`))]);
+    const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
+    const limited = sum(held);
+    return { waiting: wait + prio + sum(grouped) + limited, running, delayed, dead, workers, limited, groups: groupNames.length };
   }
 }

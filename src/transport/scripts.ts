@@ -13,7 +13,7 @@ import { SCRIPT_COMMAND_PREFIX } from './pipelining.js';
 export const SCRIPT_FILES = {
   enqueue: 'enqueue-7.lua',
   enqueueBatch: 'enqueue-batch-4.lua',
-  take: 'take-11.lua',
+  take: 'take-12.lua',
   complete: 'complete-5.lua',
   extend: 'extend-1.lua',
   maintain: 'maintain-10.lua',

@@ -35,6 +35,12 @@ export interface QueueKeys {
   readonly prio: string;
   /** LIST the ring of fair groups that have calls waiting (take-sources.lua takes round-robin). */
   readonly groups: string;
+  /**
+   * ZSET limit scope → when the calls set aside over that scope's limit are looked at again; the
+   * calls wait in `held:<scope>`, starts in `rate:<scope>`, slots in `running:<scope>`
+   * (take-limits.lua builds those from `base`; scope = `task:<path>` or `group:<name>`).
+   */
+  readonly held: string;
   /** ZSET worker id → last heartbeat (ms, Redis clock). */
   readonly workers: string;
   /** ZSET call id → deadline, of calls their caller cancelled after a worker took them. */
@@ -92,6 +98,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     marker: `${base}:marker`,
     prio: `${base}:prio`,
     groups: `${base}:groups`,
+    held: `${base}:held`,
     group: (name) => `${base}:group:${name}`,
     cancelChannel: `${base}:cancel`,
     replies: (clientId) => `${base}:replies:${clientId}`,

@@ -23,6 +23,19 @@ export function envelopeId(raw: string): string | undefined {
   return end > ENVELOPE_PREFIX.length ? raw.slice(ENVELOPE_PREFIX.length, end) : undefined;
 }
 
+const ROUTE_HEAD = '^\\{"v":1,"id":"[^"]+","task":"([^"]+)"(?:,"priority":(\\d+))?(?:,"group":"([^"]+)")?';
+const ROUTE = new RegExp(ROUTE_HEAD);
+
+/**
+ * The task, priority and group an envelope's head names, read as the scripts read them
+ * (lua/include/route.lua): by a prefix match, never inside the input. Undefined fields are absent.
+ */
+export function envelopeRoute(raw: string): { task?: string; priority?: number; group?: string } {
+  const m = ROUTE.exec(raw);
+  if (!m) return {};
+  return { task: m[1], ...(m[2] === undefined ? {} : { priority: Number(m[2]) }), ...(m[3] === undefined ? {} : { group: m[3] }) };
+}
+
 /** Defaults shared by clients, workers and admin: where two must agree, both read them here. */
 export const DEFAULTS = {
   /** Key prefix of every key and channel. */

@@ -32,6 +32,8 @@ export interface CallHandlerDeps {
   budget: TakeBudget;
   maxDeliveries: number;
   maxPayloadBytes: number;
+  /** The concurrency slots a call of the queue holds (limits.ts), given back with its settle. */
+  slotScopes: (queue: string, raw: string) => string;
   payloads: () => PayloadStore;
   settler: Settler;
 }
@@ -128,6 +130,9 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   }
 
   function settle(keys: QueueKeys, env: CallEnvelope | undefined, taken: TakenCall, item: OkSettlement): Promise<'settled' | 'fenced' | 'lost'> {
+    // Every settle ends the lease, and with it any concurrency slot the call held.
+    const scopes = d.slotScopes(keys.queue, taken.raw);
+    if (scopes !== '') item.scopes = scopes;
     return d.settler.settle(keys, item, env, taken.deliveries);
   }
 

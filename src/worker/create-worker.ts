@@ -14,6 +14,7 @@ import { callHandler, type Running } from './call-handler.js';
 import { FairQueues } from './fair-queues.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
+import { queueLimits } from './limits.js';
 import { withMiddleware } from './middleware.js';
 import { Replier } from './replier.js';
 import type { TaskEntry } from './runner.js';
@@ -78,6 +79,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   const slots = new Slots(o.concurrency);
   const fair = new FairQueues(o.concurrency, queueNames);
+  const limits = new Map(queueNames.map((q) => [q, queueLimits(entries.values(), q, options.groups)]));
+  const limitsOf = (queue: string) => limits.get(queue) ?? queueLimits([], queue, undefined);
   const budget = new TakeBudget();
   const build = settlements(serializer, options.storeLargeResults ?? true);
   const running = new Map<string, Running>();
@@ -114,6 +117,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     budget,
     maxDeliveries: o.maxDeliveries,
     maxPayloadBytes: o.maxPayloadBytes,
+    slotScopes: (queue, raw) => limitsOf(queue).slotScopes(raw),
     payloads: () => started().payloads,
     settler: new Settler({
       payloads: () => started().payloads,
@@ -185,6 +189,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
           hungry: (more) => fair.hungry(keys.queue, more),
           leaseMs: o.leaseMs,
           agingMs: o.priorityAgingMs,
+          limits: limitsOf(keys.queue).take,
           maxPayloadBytes: o.maxPayloadBytes,
           deadLetterMaxLen: o.deadLetterMaxLen,
           suspects: () => ({ from: suspectFrom, mayTake: suspect === undefined }),

@@ -1,5 +1,5 @@
 import type { QueueKeys } from '../wire/keys.js';
-import type { QueueStore, SuspectRule, Taken, TakenCall } from '../transport/queue-store.js';
+import type { QueueStore, SuspectRule, TakeLimits, Taken, TakenCall } from '../transport/queue-store.js';
 import type { Slots } from './slots.js';
 
 export interface FetcherOptions {
@@ -24,6 +24,8 @@ export interface FetcherOptions {
   leaseMs: number;
   /** Priority aging for the calls a take routes (route.lua). */
   agingMs: number;
+  /** The queue's rate and concurrency limits, if any (limits.ts). */
+  limits: TakeLimits | undefined;
   maxPayloadBytes: number;
   deadLetterMaxLen: number;
   /** Whether this worker may take a suspect call now (see take-quarantine.lua). */
@@ -127,7 +129,15 @@ export class Fetcher {
 
   #take(store: QueueStore, want: number): Promise<Taken> {
     const o = this.#o;
-    return store.take(o.keys, { max: want, leaseMs: o.leaseMs, agingMs: o.agingMs, maxBytes: o.maxPayloadBytes, deadMaxLen: o.deadLetterMaxLen, suspects: o.suspects() });
+    return store.take(o.keys, {
+      max: want,
+      leaseMs: o.leaseMs,
+      agingMs: o.agingMs,
+      limits: o.limits,
+      maxBytes: o.maxPayloadBytes,
+      deadMaxLen: o.deadLetterMaxLen,
+      suspects: o.suspects(),
+    });
   }
 
   /**

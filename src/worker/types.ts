@@ -6,6 +6,7 @@ import type { HandlerInput, HandlerOutput, TaskErrorCode, TaskErrorData } from '
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
 import type { Logger } from '../logger.js';
+import type { GroupLimits } from './limits.js';
 import type { Middleware } from './middleware.js';
 import type { WorkerObserver, WorkerStats } from './worker-events.js';
 
@@ -89,6 +90,12 @@ export interface WorkerOptions {
    */
   storeLargeResults?: boolean;
   logger?: Logger;
+  /**
+   * Limits every fair group (call option `group`) of this worker's queues has, enforced in Redis
+   * over all workers: `{ concurrency?, rateLimit?: { max, perMs } }`. All workers of a queue
+   * must agree (docs/SCHEDULING.md).
+   */
+  groups?: GroupLimits;
   /** Around every handler, first registered outermost (worker/middleware.ts). None by default, and then free. */
   middleware?: readonly Middleware[];
   /** Told what happens to calls: started, succeeded, failed, retried, ... (worker/worker-events.ts). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as zm from 'zod/mini';
 import { z as z3 } from 'zod/v3';
-import { fingerprintTask, router, routesOf, task } from '../../src/contract/index.js';
+import { fingerprintTask, isTaskwireError, router, routesOf, task } from '../../src/contract/index.js';
 
 // The casts stand for what the issue reports: a schema that slipped past the types (a cast, an
 // `any`, plain JavaScript). task() must catch it at runtime with a message that says what to do.
@@ -14,7 +14,8 @@ function thrown(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(TypeError);
+    // One error family: a contract mistake is a TaskwireError with code VALIDATION.
+    expect(isTaskwireError(err) && err.code).toBe('VALIDATION');
     return (err as Error).message;
   }
   throw new Error('expected a throw');

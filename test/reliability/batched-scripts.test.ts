@@ -93,7 +93,7 @@ describe('batched take and complete scripts', () => {
     const { redis, keys, s } = setup();
     await redis.rpush(keys.wait, envelope('w'));
     await redis.hset(keys.deliveries, 'w', '1');
-    expect(await s.withdraw(keys, { raw: envelope('w'), callId: 'w', deadline: Date.now() + 60_000, announce: true })).toBe('withdrawn');
+    expect(await s.withdraw(keys, { raw: envelope('w'), callId: 'w', deadline: Date.now() + 60_000, announce: true, task: 't' })).toBe('withdrawn');
     expect(await redis.hlen(keys.deliveries)).toBe(0);
     expect(await redis.llen(keys.wait)).toBe(0);
   });

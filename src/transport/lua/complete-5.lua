@@ -14,7 +14,7 @@
   ARGV[4] the queue's key base, "<prefix>:{<queue>}": inboxes and replies hashes are built
           here from it and the client id (keys.lua) rather than sent per call
   ARGV[5] reply channel prefix, "<prefix>:reply:" (followed by the client id)
-  ARGV[6..] one group per call, of 5 arguments or, when the action ends in 'x', of 9:
+  ARGV[6..] one group per call, of 5 arguments or, when the action ends in 'x', of 10:
     token, call id,
     action  'h' reply to inbox+replies hash | 'p' publish | '-' no reply | 'r' retry later;
             with a trailing 'x' ('hx', ...) when the four optional fields follow
@@ -27,6 +27,8 @@
     input   '' when the call carried its input, else it was stored at <base>:input:<call id>
             (wire/protocol.ts), which goes now: '-', or the input's text to keep in the dead letter
             (the stream's cap then bounds what dead letters hold, stored inputs included)
+    scopes  '' or the limit scopes whose concurrency slots the call held, comma-separated
+            ('task:<path>', 'group:<name>', see take-limits.lua): they are given back now
     (The optional four are rare; leaving them out of the common group saved ARGV strings here
     and argument encoding in the worker.)
   Returns: array with 1 (settled) or 0 (lease lost, dropped) per call.
@@ -42,6 +44,7 @@
 -- @include time.lua
 -- @include keys.lua
 -- @include deliver.lua
+-- @include slots.lua
 local now = now_ms()
 local reply_ttl = ARGV[3]
 local base = ARGV[4]
@@ -51,7 +54,7 @@ local i = 6
 while i <= #ARGV do
   tokens[#tokens + 1] = ARGV[i]
   starts[#starts + 1] = i
-  i = i + (#ARGV[i + 2] == 2 and 9 or 5)
+  i = i + (#ARGV[i + 2] == 2 and 10 or 5)
 end
 local res = {}
 if #tokens == 0 then return res end
@@ -95,6 +98,12 @@ for k, j in ipairs(held_at) do
   if #action == 2 then
     action = string.sub(action, 1, 1)
     dead, idem, idem_ttl, input = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
+    local scopes = ARGV[i + 9]
+    if scopes ~= '' then
+      local list = {}
+      for scope in string.gmatch(scopes, '[^,]+') do list[#list + 1] = scope end
+      free_slots(base, tokens[j], list)
+    end
   end
   if dead ~= '' then
     if input ~= '' and input ~= '-' then

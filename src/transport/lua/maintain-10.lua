@@ -24,6 +24,7 @@
 -- @include envelope.lua
 -- @include wake.lua
 -- @include route.lua
+-- @include slots.lua
 local now = now_ms()
 local q = { base = ARGV[5], wait = KEYS[3], prio = KEYS[9], groups = KEYS[10] }
 local aging = tonumber(ARGV[6])
@@ -49,6 +50,8 @@ for i = #expired, 1, -1 do
     -- without a settle (the worker died, froze, or lost Redis). take-8.lua reads the count.
     local id = envelope_id(raw)
     if id then redis.call('HINCRBY', KEYS[7], id, 1) end
+    -- The lease ended: so did any concurrency slot it held (a SIGKILLed worker's slot comes back here).
+    free_slots(ARGV[5], token, scopes_of(raw))
     route(q, raw, true, now, aging)
     requeued = requeued + 1
   end

@@ -16,6 +16,7 @@
 -- @include time.lua
 -- @include wake.lua
 -- @include route.lua
+-- @include slots.lua
 local q = { base = ARGV[1], wait = KEYS[3], prio = KEYS[5], groups = KEYS[6] }
 local now, aging = now_ms(), tonumber(ARGV[2])
 local n = 0
@@ -25,6 +26,7 @@ for i = 3, #ARGV do
     local raw = redis.call('HGET', KEYS[2], token)
     redis.call('HDEL', KEYS[2], token)
     if raw then
+      free_slots(ARGV[1], token, scopes_of(raw))
       route(q, raw, true, now, aging)
       n = n + 1
     end

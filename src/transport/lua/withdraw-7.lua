@@ -19,6 +19,8 @@
   ARGV[5] '1' to announce a call that is no longer waiting (cancel), '0' not to (timeout)
   ARGV[6] the call's group ('' for none)
   ARGV[7] the queue's key base "<prefix>:{<queue>}"
+  ARGV[8] the call's task: a call set aside over a limit waits in held:task:<task> or
+          held:group:<group> (take-limits.lua)
   Returns: 1 if withdrawn from where it waited, 0 if announced, -1 if neither.
 ]]
 -- @include keys.lua
@@ -32,6 +34,8 @@ else
   withdrawn = redis.call('LREM', KEYS[1], 1, raw) == 1 or redis.call('ZREM', KEYS[6], raw) == 1
 end
 withdrawn = withdrawn or redis.call('ZREM', KEYS[5], raw) == 1
+  or redis.call('LREM', ARGV[7] .. ':held:task:' .. ARGV[8], 1, raw) == 1
+  or (group ~= '' and redis.call('LREM', ARGV[7] .. ':held:group:' .. group, 1, raw) == 1)
 if withdrawn then
   redis.call('HDEL', KEYS[3], ARGV[2])
   -- pcall: best effort (the key has a TTL); an ACL without input keys must not undo the rest.

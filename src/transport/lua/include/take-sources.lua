@@ -9,7 +9,7 @@
        another's single call by more than one round);
     3. prioritized calls not yet due, lowest score first.
     origins[i]: false (the wait list), the score (prio), or the group name, so a call can go back
-    where it came from (take_return).
+    where it came from (take_return; also { scope } for a call held over a limit, take-limits.lua).
   take_return(q, items, origins, from): puts items[from..] back at the head of their sources, in
     order (a take stopped by a suspect hands back everything behind it).
   next_due_ms(q, now) -> ms until the next delayed call is due, or -1: a parked worker waits no
@@ -95,7 +95,11 @@ end
 local function take_return(q, items, origins, from)
   for j = #items, from, -1 do
     local origin = origins[j]
-    if origin == false then
+    if type(origin) == 'table' then
+      -- Set aside over a limit (take-limits.lua): back under its scope, looked at on the next take.
+      redis.call('LPUSH', q.base .. ':held:' .. origin[1], items[j])
+      redis.call('ZADD', q.base .. ':held', 0, origin[1])
+    elseif origin == false then
       redis.call('LPUSH', q.wait, items[j])
     elseif type(origin) == 'number' then
       redis.call('ZADD', q.prio, origin, items[j])

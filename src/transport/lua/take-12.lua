@@ -1,6 +1,6 @@
 --[[
   Takes up to N calls for one worker and leases them: a pipeline over the take-* fragments
-  (promote and sources, facts, screen, count and quarantine, lease), each with its own header
+  (limits, promote and sources, facts, screen, count and quarantine, lease), each with its own header
   and tests; each fragment makes one pass over the batch (a Lua call per call and fragment was
   ~0.5 us of Redis per call).
   KEYS[1] wait        LIST of envelopes without priority or group
@@ -15,6 +15,7 @@
   KEYS[9] delayed     ZSET envelope -> when it is due (delays, retries in backoff)
   KEYS[10] prio       ZSET envelope -> when it is due (prioritized calls, route.lua)
   KEYS[11] groups     LIST the ring of fair groups with calls waiting (<base>:group:<name>)
+  KEYS[12] held       ZSET scope -> when its calls set aside over a limit are looked at again
   ARGV[1] options, one JSON object (a new option never renumbers ARGV):
           max         most calls to take
           leaseMs     lease in ms
@@ -24,8 +25,10 @@
           maySuspect  whether this worker may take a suspect now (it runs none)
           base        the queue's key base "<prefix>:{<queue>}" (keys.lua)
           agingMs     priority aging (route.lua) for calls routed here
+          limits      (absent without any) rate and concurrency limits, see take-limits.lua
   Returns take_lease's answer (take-lease.lua) after two fixed fields: blocked (1 if a suspect
-  stopped the take) and the ms until the next delayed call is due (-1: none); then, if any call
+  stopped the take) and the ms until the next delayed call is due or a limit's window opens
+  (-1: none); then, if any call
   was leased, the token before the first and envelope, deliveries per call, where deliveries
   counts this one.
 ]]
@@ -36,23 +39,49 @@
 -- @include take-screen.lua
 -- @include take-quarantine.lua
 -- @include take-lease.lua
+-- @include take-limits.lua
 local o = cjson.decode(ARGV[1])
 local now = now_ms()
 local q = { base = o.base, wait = KEYS[1], prio = KEYS[10], groups = KEYS[11], delayed = KEYS[9] }
+local limits, state = o.limits, {}
+local function next_ms()
+  local a, b = next_due_ms(q, now), limits and limits_next_ms(KEYS[12], now) or -1
+  if a < 0 or (b >= 0 and b < a) then return b end
+  return a
+end
+-- Calls set aside over a limit whose window opened (or slot freed) go first: they waited longest.
+local items, origins = {}, {}
+if limits then
+  local held, scopes = limits_reenter(o.base, limits, state, KEYS[12], now, o.max)
+  for i, raw in ipairs(held) do
+    items[i] = raw
+    origins[i] = { scopes[i] }
+  end
+end
 take_promote(q, now, o.max, o.agingMs)
-local items, origins = take_sources(q, o.max, now)
-if #items == 0 then return { 0, next_due_ms(q, now) } end
+local more, more_origins = take_sources(q, o.max - #items, now)
+for i, raw in ipairs(more) do
+  items[#items + 1] = raw
+  origins[#items] = more_origins[i]
+end
+if #items == 0 then return { 0, next_ms() } end
 
 local facts = take_facts(items, KEYS[8], KEYS[5])
 local verdicts = take_screen(items, facts, o.maxBytes)
 local deliveries, blocked_at = take_count(items, facts, verdicts, o.suspectFrom, o.maySuspect)
 -- Calls behind a stopping suspect go back as they are: a cancellation among them stays marked
 -- (used up by the take that drops the call), an oversized one is set aside by that take.
-local leased, dropped, dropped_raw = {}, {}, {}
+local leased, dropped, dropped_raw, leased_scopes = {}, {}, {}, {}
 for i = 1, (blocked_at or #items + 1) - 1 do
   local raw, verdict = items[i], verdicts[i]
-  if not verdict then
+  local scopes = not verdict and limits and limit_scopes(limits, raw)
+  local over = scopes and limits_admit(o.base, limits, state, scopes, now)
+  if over then
+    -- Over a limit: it waits under that scope, holding no worker slot.
+    limits_hold(o.base, KEYS[12], limits, state, over, raw, now)
+  elseif not verdict then
     leased[#leased + 1] = { raw, deliveries[i] }
+    if scopes then leased_scopes[#leased] = scopes end
   elseif verdict == 'large' then
     take_set_aside(KEYS[7], o.deadMaxLen, raw, o.maxBytes, now)
   else
@@ -71,4 +100,6 @@ if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[10]) > 0 or redis
 else
   redis.call('DEL', KEYS[2])
 end
-return take_lease(leased, KEYS[3], KEYS[4], KEYS[6], o.leaseMs, now, { blocked_at and 1 or 0, next_due_ms(q, now) })
+local out = take_lease(leased, KEYS[3], KEYS[4], KEYS[6], o.leaseMs, now, { blocked_at and 1 or 0, next_ms() })
+if next(leased_scopes) then limits_record(o.base, limits, leased_scopes, out[3] + 1, now) end
+return out

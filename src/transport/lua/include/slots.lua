@@ -1,0 +1,24 @@
+--[[
+  Fragment: gives back the concurrency slots a call held (take-limits.lua) when its lease ends.
+  free_slots(base, token, scopes): scopes is a list of 'task:<path>' / 'group:<name>'; each
+    freed slot tells the scope's held calls to look again (their `held` score goes to 0).
+  scopes_of(raw) -> the scopes a call may hold slots under, from its envelope (for scripts that
+    end a lease without the worker: the reaper, a release), whether or not they are limited.
+]]
+-- @include route.lua
+local function free_slots(base, token, scopes)
+  for _, scope in ipairs(scopes) do
+    if redis.call('ZREM', base .. ':running:' .. scope, token) == 1 then
+      redis.call('ZADD', base .. ':held', 'XX', 0, scope)
+    end
+  end
+end
+
+local function scopes_of(raw)
+  local out = {}
+  local task = envelope_task(raw)
+  if task then out[#out + 1] = 'task:' .. task end
+  local group = envelope_group(raw)
+  if group then out[#out + 1] = 'group:' .. group end
+  return out
+end
