@@ -2,6 +2,7 @@ import { queueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type RedisSource, type Connection } from '../transport/connection.js';
+import { checkRedisSource } from '../transport/redis-source.js';
 import { DeadLetterStore } from '../transport/dead-letter-store.js';
 import { QueueStore, type QueueCounts } from '../transport/queue-store.js';
 import { DeadLetters } from './dead-letters.js';
@@ -24,6 +25,8 @@ export interface Admin {
 }
 
 export function createAdmin(options: AdminOptions): Admin {
+  // Said here, in the caller's words, rather than by the connection it would open.
+  checkRedisSource(options.redis, 'createAdmin()');
   const prefix = options.prefix ?? DEFAULTS.prefix;
   const redis: Connection = openConnection(options.redis, { name: 'tw-admin' });
   redis.on('error', () => undefined);

@@ -9,6 +9,8 @@ import { DEFAULTS } from '../wire/protocol.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
+import { ConnectionHealth } from '../transport/connection-health.js';
+import { checkRedisSource } from '../transport/redis-source.js';
 import { QueueStore, type EnqueueResult } from '../transport/queue-store.js';
 import { ReplyStore } from '../transport/reply-store.js';
 import { AbortListeners } from './abort-listeners.js';
@@ -48,10 +50,15 @@ export class Caller {
   #pubsub: ReplyPubSub | undefined;
   #subscriber: Connection | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #everReady = false;
+  /** Makes a Redis that is down or misconfigured heard: logged once, named in CONNECTION errors. */
+  readonly #health: ConnectionHealth;
   readonly #storeLargeInputs: boolean;
 
   constructor(routes: RouteTable, options: ClientOptions) {
+    // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at the first call.
+    checkRedisSource(options.redis, 'createClient()');
     this.#routes = routes;
     this.#options = options;
     this.#prefix = options.prefix ?? DEFAULTS.prefix;
@@ -60,11 +67,9 @@ export class Caller {
     for (const route of routes.values()) {
       if (!this.#keysByQueue.has(route.queue)) this.#keysByQueue.set(route.queue, queueKeys(this.#prefix, route.queue));
     }
-    this.#commands = openConnection(options.redis, { name: `tw-client-${this.id}` });
-    this.#commands.on('error', () => {
-      // Connection errors surface on the calls they affect (CONNECTION/TIMEOUT); without a
-      // listener ioredis would print every reconnect attempt as an unhandled error event.
-    });
+    this.#health = new ConnectionHealth(`client ${this.id}`, options.logger ?? consoleLogger);
+    // Its other connections go to the same place: this one speaks for them in logs and errors.
+    this.#commands = this.#health.watch(openConnection(options.redis, { name: `tw-client-${this.id}` }), 'commands');
     this.#commands.on('ready', () => {
       if (this.#everReady) void this.#sweep();
       this.#everReady = true;
@@ -213,10 +218,7 @@ export class Caller {
       } else if (outgoing) hooks?.sent(outgoing);
     };
     const failed = (err: unknown) => {
-      this.#pending.reject(
-        id,
-        new TaskwireError(ERROR_CODES.CONNECTION, `could not send ${path}: ${(err as Error).message}`, { cause: err, data: { task: path } }),
-      );
+      this.#pending.reject(id, this.#health.connectionError(`could not send ${path}`, err, { task: path }));
     };
     const enqueueNow = () => {
       // Calls with a delay, a priority or a group go alone: the batch script knows only the wait list.
@@ -278,9 +280,7 @@ export class Caller {
     // A large call waits for its input's SET before it is enqueued.
     const unreachable = !call.enqueued && (this.#commands.status !== 'ready' || (call.stored && this.#stored.inputsDown));
     const err = unreachable
-      ? new TaskwireError(ERROR_CODES.CONNECTION, `Redis unreachable: ${call.route.path} could not be sent before its deadline`, {
-          data: { task: call.route.path },
-        })
+      ? this.#health.connectionError(`Redis unreachable: ${call.route.path} could not be sent before its deadline`, undefined, { task: call.route.path })
       : new TaskwireError(ERROR_CODES.TIMEOUT, `${call.route.path} got no result within its deadline`, {
           data: { task: call.route.path, timeoutMs: call.timeoutMs },
         });
@@ -342,9 +342,15 @@ export class Caller {
     await Promise.all(this.#inboxes.map((inbox) => inbox.sweep().catch(() => undefined)));
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Idempotent: every call returns the same promise, resolved once every connection is closed. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
+    this.#health.stop();
     this.#pending.rejectAll((c) => new TaskwireError(ERROR_CODES.CLOSED, `client closed while ${c.route.path} was in flight`));
     for (const inbox of this.#inboxes) inbox.close();
     // Nobody reads this client's inboxes and replies hashes any more: gone now, not at their TTL.

@@ -41,6 +41,8 @@ export function createRouteClient<C extends object>(routes: RouteTable, options:
     $id: { value: caller.id, enumerable: false },
     $close: { value: () => caller.close(), enumerable: false },
     $pending: { get: () => caller.pending, enumerable: false },
+    // `await using client = createClient(...)` closes it when the scope ends.
+    [Symbol.asyncDispose]: { value: () => caller.close(), enumerable: false },
   });
   return tree as unknown as C & ClientHandle;
 }

@@ -9,7 +9,12 @@ import type { Logger } from '../logger.js';
 import type { ClientInterceptor } from './interceptor.js';
 
 export interface ClientOptions {
-  /** A redis:// URL, ioredis options, or an ioredis connection to duplicate. */
+  /**
+   * Where Redis is: a redis:// URL, ioredis options, `{ cluster: [{ host, port }] }`, or an
+   * ioredis 5 or 6 `Redis` or `Cluster` of the app's (duplicated, never used itself). Checked
+   * at creation: `undefined` (an unset REDIS_URL) or an object taskwire does not know throws a
+   * TypeError; there is no default server.
+   */
   redis: RedisSource;
   /** Key prefix shared with the workers. Default "tw". */
   prefix?: string;
@@ -51,9 +56,10 @@ export interface ClientOptions {
    */
   interceptors?: readonly ClientInterceptor[];
   /**
-   * Where the client reports what no call can: Redis refusing the deletes of replies it has
-   * read (an ACL without HDEL keeps them in the client's replies hash for as long as workers
-   * write to it). Default: console.
+   * Where the client reports what no call can: the first failure to reach Redis (once, with
+   * the address and the cause, and a line when it is back), and Redis refusing the deletes of
+   * replies it has read (an ACL without HDEL keeps them in the client's replies hash for as
+   * long as workers write to it). Default: console.
    */
   logger?: Logger;
 }
@@ -97,8 +103,13 @@ export type TaskCaller<T extends AnyTask> = (input: TaskInput<T>, options?: Call
 export interface ClientHandle {
   /** Unique id of this client; names its inbox and reply channel. */
   readonly $id: string;
-  /** Rejects calls still in flight with CLOSED and closes the client's connections. */
+  /**
+   * Rejects calls still in flight with CLOSED and closes the client's connections. Idempotent.
+   * An open client keeps its process alive (its connections to Redis): close it when done.
+   */
   $close(): Promise<void>;
+  /** `await using client = createClient(...)`: $close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void>;
   /** Number of calls waiting for a result. */
   readonly $pending: number;
 }

@@ -1,19 +1,15 @@
-import { Cluster, Redis, ReplyError, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { UNPIPELINED_COMMANDS } from './pipelining.js';
+import { checkRedisSource, isClusterInstance, isRedisInstance, type RedisSource } from './redis-source.js';
+
+export type { ClusterSource, IoredisConnection, RedisSource } from './redis-source.js';
 
 /**
- * Where to find Redis: a URL, ioredis options, a connection to duplicate, or a Redis Cluster
- * (`{ cluster: [{ host, port }, ...] }` or an ioredis Cluster). Sentinel goes through
- * RedisOptions (`sentinels`, `name`), as ioredis supports it.
+ * A connection of either kind; every key one command or script touches shares one hash tag.
+ * Typed as taskwire's ioredis, also when it is a twin of an app's ioredis 6 connection: the
+ * commands, events and script calls taskwire uses have the same shapes in both (tested with
+ * ioredis 5.11.1 and 6.1.0).
  */
-export type RedisSource = string | RedisOptions | Redis | Cluster | ClusterSource;
-
-export interface ClusterSource {
-  cluster: ClusterNode[];
-  options?: ClusterOptions;
-}
-
-/** A connection of either kind; every key one command or script touches shares one hash tag. */
 export type Connection = Redis | Cluster;
 
 export interface ConnectionRole {
@@ -22,12 +18,10 @@ export interface ConnectionRole {
   name: string;
 }
 
-function isClusterSource(source: RedisSource): source is ClusterSource {
-  return typeof source === 'object' && !(source instanceof Redis) && !(source instanceof Cluster) && 'cluster' in source;
-}
-
+/** Whether a source names a Redis Cluster (then each queue's keys live on one shard of it). */
 export function isCluster(source: RedisSource): boolean {
-  return source instanceof Cluster || isClusterSource(source);
+  const kind = checkRedisSource(source, 'taskwire').kind;
+  return kind === 'cluster' || kind === 'cluster-instance';
 }
 
 /**
@@ -41,53 +35,134 @@ function blockingOnly(role: ConnectionRole): Pick<RedisOptions, 'commandTimeout'
 }
 
 /**
+ * How long ioredis waits for a socket it ended to close before destroying it. Short, because
+ * ioredis (5 and 6, AbstractConnector.disconnect) arms this timer also for a socket that failed
+ * long ago and will never close again; closeConnection waits it out, so that nothing of a
+ * closed worker or client is still scheduled when its close() resolves.
+ */
+const DISCONNECT_TIMEOUT_MS = 100;
+
+const retryStrategy = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
+
+/**
+ * Options ioredis 6 knows and 5 does not, for twins of an app's connections: RESP2 with the
+ * replies shaped as in ioredis 5, whatever the app chose. taskwire parses script and command
+ * replies in RESP2's shapes and uses nothing of RESP3's; with `replyMapping: "resp3"` an app's
+ * connection would hand it maps as objects.
+ */
+const SAME_WIRE_AS_IOREDIS_5: Readonly<Record<string, unknown>> = { protocol: 2, replyMapping: 'legacy' };
+
+/** Checks that a twin made by an app's ioredis is a connection, and types it as ours (see Connection). */
+function asConnection(twin: unknown): Connection {
+  if (!isRedisInstance(twin) && !isClusterInstance(twin)) throw new TypeError('duplicate() of the given connection did not return an ioredis connection');
+  return twin as unknown as Connection;
+}
+
+/**
  * Opens a connection of our own for one role. A passed-in connection is duplicated, never used
  * directly: taskwire puts connections into blocking or subscriber mode and closes them.
+ *
+ * An app's `Redis` or `Cluster` is duplicated by its own ioredis (its `duplicate()`), not re-read
+ * into taskwire's: the twin goes where the app's goes with the same auth, TLS, Sentinel set,
+ * custom connector, NAT map or DNS lookup, including options taskwire's ioredis does not know
+ * (an ioredis 6 TLS profile, say), which a copy into ioredis 5 would drop without a word. Only
+ * what taskwire relies on is set over the app's choices (`common` below).
  */
 export function openConnection(source: RedisSource, role: ConnectionRole): Connection {
+  const where = checkRedisSource(source, 'taskwire');
   // Blocking reads and subscriptions take a connection to themselves: nothing to pipeline.
   const pipelining = { enableAutoPipelining: !role.blocking, autoPipeliningIgnoredCommands: [...UNPIPELINED_COMMANDS] };
-  const common = {
+  const perNode = {
     connectionName: role.name,
     // Our own deadlines bound every call; ioredis' per-command retry limit would instead fail
     // commands after ~20 reconnect attempts with an error that says nothing about the call.
     maxRetriesPerRequest: null,
-    ...pipelining,
-    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     ...blockingOnly(role),
   } satisfies RedisOptions;
-  if (typeof source === 'string') return new Redis(source, common);
-  if (source instanceof Redis) return source.duplicate(common);
-  if (source instanceof Cluster) {
-    return source.duplicate(undefined, { ...pipelining, redisOptions: { connectionName: role.name, maxRetriesPerRequest: null, ...blockingOnly(role) } });
+  const common = {
+    ...perNode,
+    ...pipelining,
+    // Commands wait through a reconnect (calls up to their deadlines, start() up to its bound);
+    // an app's connection may have switched the offline queue off for its own reasons.
+    enableOfflineQueue: true,
+    retryStrategy,
+  } satisfies RedisOptions;
+  const clusterCommon = {
+    ...pipelining,
+    enableOfflineQueue: true,
+    clusterRetryStrategy: retryStrategy,
+    // Reads of what was just written (a stored result, a replies hash) must not go to a replica.
+    scaleReads: 'master',
+  } satisfies ClusterOptions;
+  switch (where.kind) {
+    case 'url':
+      return new Redis(where.url, common);
+    case 'options':
+      return new Redis({ ...where.options, ...common });
+    case 'cluster':
+      return new Cluster(where.nodes, { ...where.options, ...clusterCommon, redisOptions: { ...where.options.redisOptions, ...perNode } });
+    case 'redis-instance':
+      return asConnection(where.instance.duplicate({ ...common, ...SAME_WIRE_AS_IOREDIS_5 }));
+    case 'cluster-instance': {
+      // Merged by hand: ioredis 5's Cluster.duplicate replaces redisOptions (and with it the
+      // app's password and TLS) instead of merging them.
+      const own: unknown = where.instance.options['redisOptions'];
+      const redisOptions = { ...(typeof own === 'object' && own !== null ? own : {}), ...perNode, ...SAME_WIRE_AS_IOREDIS_5 };
+      return asConnection(where.instance.duplicate(undefined, { ...clusterCommon, redisOptions }));
+    }
   }
-  if (isClusterSource(source)) {
-    return new Cluster(source.cluster, {
-      ...source.options,
-      ...pipelining,
-      clusterRetryStrategy: common.retryStrategy,
-      redisOptions: { ...source.options?.redisOptions, connectionName: role.name, maxRetriesPerRequest: null, ...blockingOnly(role) },
-    });
-  }
-  return new Redis({ ...source, ...common });
 }
 
-/** Closes a connection, falling back to disconnect when QUIT cannot reach the server. */
+/** Resolves on the connection's 'end', or after `ms`; removes its listener and timer either way. */
+function endedWithin(conn: Connection, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      conn.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    conn.once('end', done);
+  });
+}
+
+/**
+ * Closes a connection: QUIT when Redis is there to answer (within 500 ms), else at once. A
+ * connection that is reconnecting has nobody to say goodbye to, and its QUIT would only wait.
+ */
 export async function closeConnection(conn: Connection): Promise<void> {
   if (conn.status === 'end') return;
-  try {
-    await Promise.race([conn.quit(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
-  } catch {
-    // Redis is gone; nothing to say goodbye to.
+  if (conn.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([conn.quit(), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
+    } catch {
+      // Redis went away meanwhile; nothing to say goodbye to.
+    } finally {
+      clearTimeout(timer);
+    }
+    if ((conn.status as string) === 'end') return;
   }
+  const reconnecting = conn.status === 'reconnecting';
   conn.disconnect(false);
+  // ioredis (5 and 6) rejects the commands it holds when a socket closes, and a connection
+  // waiting to reconnect has none left to close: they would wait forever, and with them
+  // whoever awaits them (a worker's close() waited on its fetchers' takes). Rejected here.
+  if (reconnecting && 'recoverFromFatalError' in conn) {
+    const closed = new Error('Connection is closed.');
+    conn.recoverFromFatalError(closed, closed, { offlineQueue: true, commandQueue: true });
+  }
+  await endedWithin(conn, DISCONNECT_TIMEOUT_MS + 20);
 }
 
 /**
  * The code of an error Redis answered (`NOPERM`, `OOM`, `WRONGTYPE`, `BUSY`, `LOADING`…: the first
  * word of its message), as opposed to a lost connection (undefined). Some pass (`BUSY`,
- * `LOADING`), some do not (`NOPERM`, `WRONGTYPE`): callers decide.
+ * `LOADING`), some do not (`NOPERM`, `WRONGTYPE`): callers decide. Recognised by name too: an
+ * app's ioredis 6 answers with its own error class.
  */
 export function redisErrorCode(err: unknown): string | undefined {
-  return err instanceof ReplyError ? (/^[A-Z]+/.exec((err as Error).message)?.[0] ?? 'ERR') : undefined;
+  const answered = err instanceof ReplyError || (err instanceof Error && err.name === 'ReplyError');
+  return answered ? (/^[A-Z]+/.exec((err as Error).message)?.[0] ?? 'ERR') : undefined;
 }

@@ -8,6 +8,9 @@ import { queueKeys, replyChannelPrefix } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
+import { ConnectionHealth } from '../transport/connection-health.js';
+import { SAFE_EVICTION_POLICY, unsafeEvictionPolicy } from '../transport/eviction-policy.js';
+import { checkRedisSource } from '../transport/redis-source.js';
 import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { callHandler, type Running } from './call-handler.js';
@@ -38,7 +41,25 @@ const DEFAULTS = {
   deadlineGraceMs: 5_000,
   deadLetterMaxLen: 10_000,
   drainTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
 } as const;
+
+/**
+ * How long close() waits for Redis to take back unfinished calls and the worker's goodbye. Past
+ * it Redis is taken to be gone: the reaper returns the calls when their leases expire.
+ */
+const HAND_BACK_MS = 2_000;
+
+/** Waits for `p` at most `ms`, leaving no timer behind; false if it did not settle in time. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function handlerAt(handlers: unknown, path: string): TaskEntry['handler'] | undefined {
   let node: unknown = handlers;
@@ -54,6 +75,8 @@ function handlerAt(handlers: unknown, path: string): TaskEntry['handler'] | unde
  * `concurrency` slots, and replies. See docs/ARCHITECTURE.md for the path of one call.
  */
 export function createWorker<R extends RouterShape>(contract: R, handlers: Handlers<R>, options: WorkerOptions): Worker {
+  // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at start().
+  checkRedisSource(options.redis, 'createWorker()');
   const o = { ...DEFAULTS, ...options };
   const logger = options.logger ?? consoleLogger;
   const serializer = options.serializer ?? superjsonSerializer;
@@ -76,7 +99,17 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let fetchers: Fetcher[] = [];
   let replier: Replier | undefined;
   let maintenance: NodeJS.Timeout | undefined;
-  let state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
+  /**
+   * idle → starting → running → closing → closed. A start that fails goes back to idle (having
+   * closed what it opened), so start() may be tried again; close() during a start interrupts it.
+   */
+  let state: 'idle' | 'starting' | 'running' | 'closing' | 'closed' = 'idle';
+  let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  /** Fired by close() to cut a pending start short (its wait for Redis may take connectTimeoutMs). */
+  let interruptStart = new AbortController();
+  /** Makes a Redis that is down or misconfigured heard (logged once, named in errors). */
+  let health = new ConnectionHealth(`worker ${id}`, logger);
   const slots = new Slots(o.concurrency);
   const fair = new FairQueues(o.concurrency, queueNames);
   const limits = new Map(queueNames.map((q) => [q, queueLimits(entries.values(), q, options.groups)]));
@@ -96,7 +129,9 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     graceMs: o.deadlineGraceMs,
     extend: (keys, tokens) => store().extend(keys, o.leaseMs, tokens),
     onLost: (token) => running.get(token)?.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
-    onError: (err) => logger.warn('taskwire: lease renewal failed', { error: String(err) }),
+    onError: (err) => {
+      if (state === 'running') logger.warn('taskwire: lease renewal failed', { error: String(err) });
+    },
   });
 
   /** The worker's stores on its command connection, made by start(). */
@@ -133,10 +168,190 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }),
   });
 
-  async function maintain(): Promise<void> {
+  async function maintain(alive = state === 'running'): Promise<void> {
     const s = store();
-    const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive: state === 'running', agingMs: o.priorityAgingMs };
+    const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive, agingMs: o.priorityAgingMs };
     await Promise.all(queues.map((k) => s.maintain(k, request)));
+  }
+
+  /** Opens one of the worker's connections, watched for failures. */
+  function connect(name: string, role: string, blocking = false): Connection {
+    return health.watch(openConnection(options.redis, { name, blocking }), role);
+  }
+
+  /**
+   * Opens the worker's connections and waits, within connectTimeoutMs, until Redis answers:
+   * subscribed to cancellations, announced (clients stop getting NO_WORKERS at once), the
+   * eviction policy read. Only then does the worker take calls. Fails with CONNECTION (the
+   * address and the cause in the message), having closed everything it opened.
+   */
+  async function startUp(): Promise<void> {
+    state = 'starting';
+    const cmd = (commands = connect(`tw-worker-${id}`, 'commands'));
+    stores = { queues: new QueueStore(cmd), payloads: new PayloadStore(cmd) };
+    const s = stores.queues;
+    replier = new Replier(s, {
+      inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,
+      deadMaxLen: o.deadLetterMaxLen,
+      replyTtlMs: o.replyTtlMs,
+      channelPrefix: replyChannelPrefix(o.prefix),
+    });
+    // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
+    const sub = (subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true));
+    sub.on('message', (_channel: string, callId: string) => {
+      // A scan of at most `concurrency` entries, on a rare event, instead of a second map per call.
+      for (const r of running.values()) {
+        if (r.ctx.callId === callId) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
+      }
+    });
+    const reachable = async () => {
+      await sub.subscribe(...queues.map((k) => k.cancelChannel));
+      // Closed while subscribing: announcing now would outlive close()'s goodbye.
+      if (interruptStart.signal.aborted) return undefined;
+      // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
+      await maintain(true);
+      return unsafeEvictionPolicy(cmd);
+    };
+    let policy: string | undefined;
+    try {
+      policy = await health.within(reachable(), o.connectTimeoutMs, 'worker could not start', interruptStart.signal);
+    } catch (err) {
+      const interrupted = interruptStart.signal.aborted;
+      await shutDown();
+      state = interrupted ? 'closed' : 'idle';
+      // Closed meanwhile: start() resolves, as close() asked for nothing to run.
+      if (interrupted) return;
+      interruptStart = new AbortController();
+      health = new ConnectionHealth(`worker ${id}`, logger);
+      throw err;
+    }
+    if (policy !== undefined) {
+      const risk = 'when memory runs short it deletes keys, and with them queued calls, leases and results, without an error to anyone';
+      const fix = `Set maxmemory-policy ${SAFE_EVICTION_POLICY} (Redis then refuses new calls with OOM instead)`;
+      logger.warn(`taskwire: Redis at ${health.address} has maxmemory-policy ${policy}: ${risk}. ${fix}.`, { redis: health.address, policy });
+    }
+    maintenance = setInterval(() => {
+      // One cut short by close() (its connection closed under it) is no news.
+      maintain().catch((err: unknown) => {
+        if (state === 'running') logger.warn('taskwire: maintenance failed', { error: String(err) });
+      });
+    }, o.maintenanceIntervalMs);
+    leases.start();
+    fetchers = queues.map((keys) => {
+      const blocking = connect(`tw-worker-${id}-${keys.queue}`, `taking from ${keys.queue}`, true);
+      blockings.push(blocking);
+      return new Fetcher({
+        keys,
+        store: s,
+        blocking: new QueueStore(blocking),
+        slots,
+        parkedTake: queues.length === 1,
+        budget: () => budget.limit(),
+        share: () => fair.allowance(keys.queue),
+        hungry: (more) => fair.hungry(keys.queue, more),
+        leaseMs: o.leaseMs,
+        agingMs: o.priorityAgingMs,
+        limits: limitsOf(keys.queue).take,
+        maxPayloadBytes: o.maxPayloadBytes,
+        deadLetterMaxLen: o.deadLetterMaxLen,
+        suspects: () => ({ from: suspectFrom, mayTake: suspect === undefined }),
+        suspectDone: async () => {
+          await suspect;
+        },
+        onCall: (call) => {
+          let freed = false;
+          fair.held(keys.queue, 1);
+          const free = () => {
+            if (freed) return;
+            freed = true;
+            slots.release();
+            fair.held(keys.queue, -1);
+          };
+          const p: Promise<unknown> = handle(keys, call, free)
+            .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
+            .finally(() => {
+              handling.delete(p);
+              if (suspect === p) suspect = undefined;
+              free();
+            });
+          handling.add(p);
+          if (call.deliveries - 1 >= suspectFrom) suspect = p;
+        },
+        onError: (err) => {
+          // A fetcher cut off by close() is no news.
+          if (state === 'running') logger.warn('taskwire: taking calls failed; retrying', { queue: keys.queue, error: String(err) });
+        },
+      });
+    });
+    state = 'running';
+    for (const f of fetchers) f.start();
+  }
+
+  /**
+   * Ends what a start opened: the timers, the worker's registration (a goodbye, if Redis is
+   * there to take it) and every connection. Nothing of the worker runs or logs after it.
+   */
+  async function shutDown(): Promise<void> {
+    leases.stop();
+    clearInterval(maintenance);
+    maintenance = undefined;
+    for (const b of blockings) b.disconnect(false);
+    if (commands?.status === 'ready') await settledWithin(maintain(false), HAND_BACK_MS);
+    health.stop();
+    const conns = [commands, subscriber, ...blockings].filter((c): c is Connection => c !== undefined);
+    await Promise.all(conns.map((c) => closeConnection(c)));
+    // Their connections are closed, and what waited on them rejected: the fetchers end now.
+    // Bounded all the same: a Cluster that was reconnecting may hold its commands regardless.
+    await settledWithin(Promise.all(fetchers.map((f) => f.stop())), HAND_BACK_MS);
+    commands = subscriber = undefined;
+    blockings.length = 0;
+    fetchers = [];
+  }
+
+  async function closeDown(closeOptions: { drainTimeoutMs?: number }): Promise<void> {
+    if (state === 'starting') {
+      interruptStart.abort(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed while starting'));
+      await starting?.catch(() => undefined);
+    }
+    if (state !== 'running') {
+      // Never started, or a start that failed or was interrupted, which closed what it opened.
+      state = 'closed';
+      return;
+    }
+    state = 'closing';
+    // Stop taking: a fetcher may be parked for up to a second; cutting its connection ends it now.
+    for (const b of blockings) b.disconnect(false);
+    slots.wakeAll();
+    const reachable = () => commands?.status === 'ready';
+    // A take on the command connection waits while Redis is down: shutDown() ends it then.
+    if (reachable()) await settledWithin(Promise.all(fetchers.map((f) => f.stop())), HAND_BACK_MS);
+    const drainMs = closeOptions.drainTimeoutMs ?? o.drainTimeoutMs;
+    await settledWithin(Promise.all([...handling]), drainMs);
+    // Unfinished calls go back to the queue for another worker; their late results are fenced off.
+    const left = [...running.entries()];
+    for (const [, r] of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
+    const s = store();
+    const handBack = async () => {
+      for (const keys of queues) {
+        const tokens = left.filter(([, r]) => r.keys === keys).map(([t]) => t);
+        try {
+          if (tokens.length) await s.release(keys, tokens, o.priorityAgingMs);
+          await replier?.drain();
+        } catch (err) {
+          // Once close() stopped waiting for it (below), its failure is no news.
+          if (state === 'closing') logger.warn('taskwire: could not hand calls back on close; the reaper will', { error: String(err) });
+        }
+      }
+    };
+    const handedBack = reachable() && (await settledWithin(handBack(), HAND_BACK_MS));
+    if (!handedBack && left.length > 0) {
+      logger.warn('taskwire: Redis did not take calls back on close; the reaper will when their leases expire', {
+        redis: health.address,
+        calls: left.length,
+      });
+    }
+    state = 'closed';
+    await shutDown();
   }
 
   const worker: Worker = {
@@ -145,111 +360,18 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     get running() {
       return running.size;
     },
-    async start() {
-      if (state !== 'idle') throw new Error(`worker cannot start: it is ${state}`);
-      state = 'running';
-      commands = openConnection(options.redis, { name: `tw-worker-${id}` });
-      commands.on('error', () => undefined);
-      stores = { queues: new QueueStore(commands), payloads: new PayloadStore(commands) };
-      const s = stores.queues;
-      replier = new Replier(s, {
-        inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,
-        deadMaxLen: o.deadLetterMaxLen,
-        replyTtlMs: o.replyTtlMs,
-        channelPrefix: replyChannelPrefix(o.prefix),
-      });
-      // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
-      subscriber = openConnection(options.redis, { name: `tw-worker-${id}-cancel`, blocking: true });
-      subscriber.on('error', () => undefined);
-      subscriber.on('message', (_channel: string, callId: string) => {
-        // A scan of at most `concurrency` entries, on a rare event, instead of a second map per call.
-        for (const r of running.values()) {
-          if (r.ctx.callId === callId) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
-        }
-      });
-      await subscriber.subscribe(...queues.map((k) => k.cancelChannel));
-      // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
-      await maintain();
-      maintenance = setInterval(() => {
-        maintain().catch((err: unknown) => logger.warn('taskwire: maintenance failed', { error: String(err) }));
-      }, o.maintenanceIntervalMs);
-      leases.start();
-      fetchers = queues.map((keys) => {
-        const blocking = openConnection(options.redis, { name: `tw-worker-${id}-${keys.queue}`, blocking: true });
-        blocking.on('error', () => undefined);
-        blockings.push(blocking);
-        return new Fetcher({
-          keys,
-          store: s,
-          blocking: new QueueStore(blocking),
-          slots,
-          parkedTake: queues.length === 1,
-          budget: () => budget.limit(),
-          share: () => fair.allowance(keys.queue),
-          hungry: (more) => fair.hungry(keys.queue, more),
-          leaseMs: o.leaseMs,
-          agingMs: o.priorityAgingMs,
-          limits: limitsOf(keys.queue).take,
-          maxPayloadBytes: o.maxPayloadBytes,
-          deadLetterMaxLen: o.deadLetterMaxLen,
-          suspects: () => ({ from: suspectFrom, mayTake: suspect === undefined }),
-          suspectDone: async () => {
-            await suspect;
-          },
-          onCall: (call) => {
-            let freed = false;
-            fair.held(keys.queue, 1);
-            const free = () => {
-              if (freed) return;
-              freed = true;
-              slots.release();
-              fair.held(keys.queue, -1);
-            };
-            const p: Promise<unknown> = handle(keys, call, free)
-              .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
-              .finally(() => {
-                handling.delete(p);
-                if (suspect === p) suspect = undefined;
-                free();
-              });
-            handling.add(p);
-            if (call.deliveries - 1 >= suspectFrom) suspect = p;
-          },
-          onError: (err) => logger.warn('taskwire: taking calls failed; retrying', { queue: keys.queue, error: String(err) }),
-        });
-      });
-      for (const f of fetchers) f.start();
+    start() {
+      if (starting) return starting;
+      if (state !== 'idle') return Promise.reject(new Error(`worker cannot start: it is ${state}`));
+      starting = startUp().finally(() => (starting = undefined));
+      return starting;
     },
-    async close(closeOptions = {}) {
-      if (state === 'closed' || state === 'closing' || state === 'idle') {
-        state = 'closed';
-        return;
-      }
-      state = 'closing';
-      // Stop taking: a fetcher may be parked for up to a second; cutting its connection ends it now.
-      for (const b of blockings) b.disconnect(false);
-      slots.wakeAll();
-      await Promise.all(fetchers.map((f) => f.stop()));
-      const drainMs = closeOptions.drainTimeoutMs ?? o.drainTimeoutMs;
-      await Promise.race([Promise.all([...handling]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
-      // Unfinished calls go back to the queue for another worker; their late results are fenced off.
-      const left = [...running.entries()];
-      for (const [, r] of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
-      const s = store();
-      for (const keys of queues) {
-        const tokens = left.filter(([, r]) => r.keys === keys).map(([t]) => t);
-        try {
-          if (tokens.length) await s.release(keys, tokens, o.priorityAgingMs);
-          await (replier as Replier).drain();
-        } catch (err) {
-          logger.warn('taskwire: could not hand calls back on close; the reaper will', { error: String(err) });
-        }
-      }
-      leases.stop();
-      clearInterval(maintenance);
-      state = 'closed';
-      await maintain().catch(() => undefined);
-      await Promise.all([commands as Connection, ...blockings, ...(subscriber ? [subscriber] : [])].map((x) => closeConnection(x)));
+    close(closeOptions = {}) {
+      closing ??= closeDown(closeOptions);
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return worker.close();
     },
     closeOnSignals(signalOptions = {}) {
       const signals = signalOptions.signals ?? ['SIGTERM', 'SIGINT'];

@@ -48,7 +48,18 @@ export type Handlers<R extends RouterShape> = {
 };
 
 export interface WorkerOptions {
+  /**
+   * Where Redis is: a redis:// URL, ioredis options, `{ cluster: [{ host, port }] }`, or an
+   * ioredis 5 or 6 `Redis` or `Cluster` of the app's (duplicated, never used itself). Checked
+   * at creation: `undefined` (an unset REDIS_URL) or an object taskwire does not know throws a
+   * TypeError; there is no default server.
+   */
   redis: RedisSource;
+  /**
+   * How long start() waits for Redis before it rejects with CONNECTION, naming the address and
+   * the cause (ECONNREFUSED, ENOTFOUND, ...). A refused password fails at once. Default 10 s.
+   */
+  connectTimeoutMs?: number;
   /** Key prefix shared with clients. Default "tw". */
   prefix?: string;
   /** Calls run at once by this worker, over all its queues. Default 16. */
@@ -104,9 +115,22 @@ export interface WorkerOptions {
 
 export interface Worker {
   readonly id: string;
+  /**
+   * Connects, announces the worker and starts taking calls; resolves once it does. Rejects with
+   * CONNECTION when Redis does not answer within `connectTimeoutMs` (having closed what it
+   * opened: start() may be called again). Warns once, through the logger, when Redis may evict
+   * keys (a `maxmemory-policy` other than noeviction). Resolves without starting when close()
+   * is called meanwhile.
+   */
   start(): Promise<void>;
-  /** Stops taking calls, lets running ones finish within the drain time, returns the rest. */
+  /**
+   * Stops taking calls, lets running ones finish within the drain time, returns the rest.
+   * Waits for a pending start() (cutting its wait for Redis short). Idempotent: every call
+   * returns the same promise. When it resolves, nothing of the worker runs, waits or logs.
+   */
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
+  /** `await using worker = createWorker(...)`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void>;
   readonly stats: Readonly<WorkerStats>;
   /** Calls running now. */
   readonly running: number;

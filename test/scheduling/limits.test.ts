@@ -53,8 +53,10 @@ it('holds a rate limit over 3 worker processes: never more than max starts in an
   const took = Date.now() - t0;
   const starts = e.lines().filter((l) => l.what === 'start').map((l) => l.at).sort((a, b) => a - b);
   expect(starts).toHaveLength(30);
-  // Every window of 500 ms holds at most 5 starts (a fixed window would allow 10 at its edge).
-  for (let i = 0; i + 5 < starts.length; i++) expect((starts[i + 5] ?? 0) - (starts[i] ?? 0)).toBeGreaterThanOrEqual(490);
+  // Every window of 500 ms holds at most 5 starts (a fixed window would let 10 through at its
+  // edge, a few ms apart). Handler starts are read in the worker processes, some ms after Redis
+  // admitted them, so a sixth start may come up to that much early: 150 ms of slack.
+  for (let i = 0; i + 5 < starts.length; i++) expect((starts[i + 5] ?? 0) - (starts[i] ?? 0)).toBeGreaterThanOrEqual(350);
   expect(took).toBeGreaterThanOrEqual(2_400);
   expect(took).toBeLessThan(4_500);
   // More than one process ran them.

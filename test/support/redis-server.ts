@@ -29,8 +29,11 @@ export function freePort(): Promise<number> {
 
 export interface RedisServerOptions {
   port?: number;
-  /** Extra config as `--name value` pairs, e.g. { appendonly: 'yes' }. */
-  config?: Record<string, string>;
+  /**
+   * Extra config as `--name value` pairs, e.g. { appendonly: 'yes' }; a directive of several
+   * arguments as a list, e.g. { 'rename-command': ['CONFIG', '""'] }.
+   */
+  config?: Record<string, string | readonly string[]>;
   /** Data directory; a fresh temp dir by default (removed on stop unless kept). */
   dir?: string;
 }
@@ -38,11 +41,11 @@ export interface RedisServerOptions {
 export class RedisServer {
   readonly port: number;
   readonly dir: string;
-  readonly #config: Record<string, string>;
+  readonly #config: Record<string, string | readonly string[]>;
   readonly #ownDir: boolean;
   #proc: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string, ownDir: boolean, config: Record<string, string>) {
+  private constructor(port: number, dir: string, ownDir: boolean, config: Record<string, string | readonly string[]>) {
     this.port = port;
     this.dir = dir;
     this.#ownDir = ownDir;
@@ -65,6 +68,12 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** redis-cli arguments that log in, for a server started with `requirepass`. */
+  get cliAuth(): string[] {
+    const password = this.#config['requirepass'];
+    return typeof password === 'string' ? ['-a', password, '--no-auth-warning'] : [];
+  }
+
   get pid(): number | undefined {
     return this.#proc?.pid;
   }
@@ -76,7 +85,7 @@ export class RedisServer {
       '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning',
       '--maxmemory-policy', 'noeviction',
     ];
-    for (const [k, v] of Object.entries(this.#config)) args.push(`--${k}`, v);
+    for (const [k, v] of Object.entries(this.#config)) args.push(`--${k}`, ...(typeof v === 'string' ? [v] : v));
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#proc = proc;
     let stderr = '';
@@ -84,7 +93,7 @@ export class RedisServer {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`redis-server exited at start: ${stderr}`);
-      const ping = spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' });
+      const ping = spawnSync('redis-cli', ['-p', String(this.port), ...this.cliAuth, 'ping'], { encoding: 'utf8' });
       if (ping.stdout?.trim() === 'PONG') return;
       await new Promise((r) => setTimeout(r, 50));
     }
