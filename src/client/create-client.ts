@@ -1,3 +1,4 @@
+import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { RouterShape } from '../contract/router.js';
 import { routesOf, type RouteTable } from '../contract/route.js';
 import { Caller } from './caller.js';
@@ -20,7 +21,7 @@ function buildTree(routes: RouteTable, caller: Caller): Tree {
     let node = root;
     for (const part of parts.slice(0, -1)) {
       const next = node[part];
-      if (typeof next === 'function') throw new TypeError(`task path ${path} collides with a task`);
+      if (typeof next === 'function') throw new TaskwireError(ERROR_CODES.VALIDATION, `task path ${path} collides with a task`);
       node = next ?? (node[part] = {});
     }
     const leaf = parts[parts.length - 1];

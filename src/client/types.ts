@@ -13,7 +13,7 @@ export interface ClientOptions {
    * Where Redis is: a redis:// URL, ioredis options, `{ cluster: [{ host, port }] }`, or an
    * ioredis 5 or 6 `Redis` or `Cluster` of the app's (duplicated, never used itself). Checked
    * at creation: `undefined` (an unset REDIS_URL) or an object taskwire does not know throws a
-   * TypeError; there is no default server.
+   * VALIDATION error; there is no default server.
    */
   redis: RedisSource;
   /** Key prefix shared with the workers. Default "tw". */

@@ -1,3 +1,4 @@
+import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 
 /**
@@ -98,14 +99,14 @@ function described(x: unknown): string {
 }
 
 /**
- * Checks what an app passed as `redis` and says which kind it is. Throws a TypeError naming what
+ * Checks what an app passed as `redis` and says which kind it is. Throws VALIDATION naming what
  * was given for what cannot be right: nothing (an unset environment variable), an empty string, a
  * URL of another scheme, options that name no server (ioredis would quietly use localhost:6379,
  * on a shared machine somebody else's Redis), or an object taskwire does not know.
  */
 export function checkRedisSource(source: unknown, caller: string): CheckedSource {
   const fail = (what: string, hint = ''): never => {
-    throw new TypeError(`${caller}: options.redis is ${what}${hint}; pass ${ACCEPTED}. taskwire never falls back to localhost:6379.`);
+    throw new TaskwireError(ERROR_CODES.VALIDATION, `${caller}: options.redis is ${what}${hint}; pass ${ACCEPTED}. taskwire never falls back to localhost:6379.`);
   };
   if (source === undefined || source === null) return fail(described(source), ' (REDIS_URL unset?)');
   if (typeof source === 'string') {

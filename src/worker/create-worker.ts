@@ -87,7 +87,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   for (const { path, task } of listTasks(contract)) {
     const handler = handlerAt(handlers, path);
     // The types demand every handler; this guards plain-JS callers and casts.
-    if (!handler) throw new TypeError(`createWorker(): no handler for task "${path}"`);
+    if (!handler) throw new TaskwireError(ERROR_CODES.VALIDATION, `createWorker(): no handler for task "${path}"`);
     entries.set(path, { path, task, handler: withMiddleware(handler, options.middleware), fingerprint: fingerprintTask(task) });
   }
   const queueNames = options.queues ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];

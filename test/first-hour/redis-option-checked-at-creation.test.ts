@@ -5,7 +5,7 @@ import { contract, handlers, quietLogger } from '../support/fixtures.js';
 // Issue 13, point 2: `{ redis: process.env.REDIS_URL }` with the variable unset silently
 // connected to localhost:6379, on a shared machine somebody else's Redis; an object taskwire did
 // not know was spread into ioredis options and went there too. Both are mistakes in the code
-// that creates the worker or client, so they throw a TypeError there (as task() and router() do
+// that creates the worker or client, so they throw there (VALIDATION, as task() and router() do
 // for theirs), before anything connects.
 
 /** What plain-JS callers, casts and environment variables can hand over. */
@@ -18,8 +18,8 @@ const creators = {
 };
 
 describe.each(Object.entries(creators))('%s', (name, create) => {
-  it('throws a TypeError for an absent redis option, hinting at an unset REDIS_URL', () => {
-    expect(() => create(given(undefined))).toThrow(TypeError);
+  it('throws VALIDATION for an absent redis option, hinting at an unset REDIS_URL', () => {
+    expect(() => create(given(undefined))).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
     expect(() => create(given(undefined))).toThrow(`${name}: options.redis is undefined (REDIS_URL unset?)`);
     expect(() => create(given(undefined))).toThrow('never falls back to localhost:6379');
     expect(() => create(given(null))).toThrow(/options\.redis is null/);
