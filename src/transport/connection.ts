@@ -78,6 +78,10 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
     // commands after ~20 reconnect attempts with an error that says nothing about the call.
     maxRetriesPerRequest: null,
     disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+    // Namespacing is taskwire's `prefix`: ioredis prefixes a script's KEYS but not the keys the
+    // scripts build from the queue's base (replies hashes, inboxes, group lists), so an app's
+    // keyPrefix carried over broke key-mode replies (a TIMEOUT for every call).
+    keyPrefix: '',
     ...blockingOnly(role),
   } satisfies RedisOptions;
   const common = {

@@ -88,6 +88,12 @@ describe("an app's Redis with a password", () => {
     expect(app.status).toBe('ready');
   });
 
+  it("serves calls on an app's connection that has a keyPrefix of its own (taskwire namespaces by its prefix)", async () => {
+    const app = new Redis6({ host: '127.0.0.1', port: server.port, password: PASSWORD, keyPrefix: 'app:' });
+    apps.push(app);
+    await serveOn(app, randomPrefix());
+  });
+
   it("gives the admin a working twin of an app's ioredis 6 connection", async () => {
     const app = new Redis6({ host: '127.0.0.1', port: server.port, password: PASSWORD });
     apps.push(app);
