@@ -4,7 +4,7 @@
   whole: its late result is dropped, which is what fences a worker that lost its lease.
   KEYS[1] active      ZSET token -> lease expiry
   KEYS[2] bodies      HASH token -> envelope; a token with a body is a lease still held
-  KEYS[3] deliveries  HASH call id -> earlier unsettled deliveries (see take-8.lua)
+  KEYS[3] deliveries  HASH call id -> earlier unsettled deliveries (see take-12.lua)
   KEYS[4] dead        STREAM of dead letters
   KEYS[5] delayed     ZSET envelope -> time it may run again
   ARGV[1] inbox ttl in ms
@@ -78,7 +78,7 @@ end
 if #held == 0 then return res end
 redis.call('ZREM', KEYS[1], unpack(held))
 redis.call('HDEL', KEYS[2], unpack(held))
--- Keyed by what take-8.lua counted (the envelope's id prefix), not by what the worker could
+-- Keyed by what take-12.lua counted (the envelope's id prefix), not by what the worker could
 -- decode: a malformed message with a readable id would otherwise leave its counter behind.
 -- Read only when some call has a count (rare): matching every body cost ~0.4 us per call.
 if redis.call('HLEN', KEYS[3]) > 0 then

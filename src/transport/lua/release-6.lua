@@ -1,6 +1,6 @@
 --[[
   Hands calls a closing worker did not finish back to the queue. The delivery is not counted
-  against them: deliveries are only counted when a lease expires (maintain-8.lua).
+  against them: deliveries are only counted when a lease expires (maintain-10.lua).
   KEYS[1] active      ZSET token -> lease expiry
   KEYS[2] bodies      HASH token -> envelope
   KEYS[3] wait        LIST of envelopes
