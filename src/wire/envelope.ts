@@ -127,7 +127,7 @@ const serializedErrorSchema = z.object({
   retryable: z.boolean().optional(),
 });
 
-/** A lease token as written by take-8.lua (`%d`). */
+/** A lease token as written by take-12.lua (`%d`). */
 const TOKEN = /^[0-9]{1,20}$/;
 const token = z.string().regex(TOKEN);
 export const replySchema = z.discriminatedUnion('ok', [
@@ -301,7 +301,7 @@ export function decodeCall(raw: string): Decoded<CallEnvelope> {
   const parsed = isCallEnvelope(json.value) ? { success: true as const, data: json.value } : callSchema.safeParse(json.value);
   if (parsed.success) {
     const value = parsed.data as CallEnvelope;
-    // The scripts read the id by a prefix match (take-8.lua counts deliveries and drops cancelled
+    // The scripts read the id by a prefix match (take-12.lua counts deliveries and drops cancelled
     // calls by it): a call written any other way (fields reordered, spaces, an escaped id) would
     // run uncounted, and a poison call in that form would crash workers forever.
     if (raw.startsWith(`${ENVELOPE_PREFIX}${value.id}"`)) return { ok: true, value };

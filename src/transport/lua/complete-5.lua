@@ -135,7 +135,7 @@ for k, j in ipairs(held_at) do
   end
   if idem ~= '' and action ~= 'r' and payload ~= '' then
     redis.call('SET', idem .. ':result', payload, 'PX', idem_ttl)
-    -- The owner key (enqueue-4: input hash and owner) lives as long as the result it vouches for.
+    -- The owner key (enqueue-7: input hash and owner) lives as long as the result it vouches for.
     redis.call('PEXPIRE', idem, idem_ttl)
     local waiters = redis.call('LRANGE', idem .. ':waiters', 0, -1)
     for _, w in ipairs(waiters) do

@@ -47,7 +47,7 @@ for i = #expired, 1, -1 do
   redis.call('HDEL', KEYS[2], token)
   if raw then
     -- The only place deliveries are counted: a lease that expired is a delivery that ended
-    -- without a settle (the worker died, froze, or lost Redis). take-8.lua reads the count.
+    -- without a settle (the worker died, froze, or lost Redis). take-12.lua reads the count.
     local id = envelope_id(raw)
     if id then redis.call('HINCRBY', KEYS[7], id, 1) end
     -- The lease ended: so did any concurrency slot it held (a SIGKILLed worker's slot comes back here).

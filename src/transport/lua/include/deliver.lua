@@ -1,11 +1,11 @@
 --[[
-  Fragment shared by scripts that write replies: complete-5 and enqueue-4, which hand a stored
+  Fragment shared by scripts that write replies: complete-5 and enqueue-7, which hand a stored
   reply to a call other than the one it was made for (idempotency followers).
   deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
     reply  a reply envelope (envelope.lua)
     spec   where the follower wants it: "h|<replies hash>|<inbox key>" | "p|<channel>" | "-"
            (see complete-5.lua for what each mode writes)
-  keep_at_least(key, ttl): a replies hash gets replies from workers and from enqueue-4 (a
+  keep_at_least(key, ttl): a replies hash gets replies from workers and from enqueue-7 (a
   client's own replyTtlMs): its TTL is only ever extended, so a shorter one never cuts the time
   left to replies already in it. (PEXPIRE GT cannot do it: it leaves a hash without a TTL without one.)
 ]]

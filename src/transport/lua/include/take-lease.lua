@@ -1,5 +1,5 @@
 --[[
-  Fragment of take-8: leases calls under consecutive fresh tokens, per batch: one INCRBY for
+  Fragment of take-12: leases calls under consecutive fresh tokens, per batch: one INCRBY for
   all tokens, one ZADD and one HSET for all leases (a command per call cost ~5 us of Redis each).
   take_lease(leased, active, bodies, seq, lease_ms, now, head) -> the take's answer: `head` (a
     table of the take's fixed fields), then the token before the first and envelope, deliveries

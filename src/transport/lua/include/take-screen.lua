@@ -1,5 +1,5 @@
 --[[
-  Fragment of take-8: calls that must not be leased.
+  Fragment of take-12: calls that must not be leased.
   take_screen(items, facts, max_bytes) -> verdicts: verdicts[i] is 'large' (over the size limit:
     set aside unread) or 'cancelled' (its caller cancelled it: dropped unrun); nil where the call
     may be leased. One pass over the batch, no call per item.
