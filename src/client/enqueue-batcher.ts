@@ -25,7 +25,7 @@ const MAX_BYTES = 1 << 20;
  * Sends the calls started in one turn of the event loop to Redis in one `enqueueBatch` script
  * call per queue (and worker-ttl setting) instead of one script call each. At 1,000 calls in
  * flight this took ~30% off the client's CPU per call and ~4 µs off Redis' (bench/, issue 5).
- * Calls with an idempotency key do not come here: they need enqueue-3's per-call logic.
+ * Calls with an idempotency key, a delay, a priority or a group do not come here: they need enqueue-7's per-call logic.
  */
 export class EnqueueBatcher {
   readonly #store: QueueStore;

@@ -22,7 +22,7 @@
     payload reply envelope | new envelope (for 'r')
     dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
     idem    '' or the call's idempotency key: the reply is stored for later callers with the
-            same key and copied to the ones already waiting (see enqueue-3.lua)
+            same key and copied to the ones already waiting (see enqueue-7.lua)
     idemTtl ms to keep that stored reply
     input   '' when the call carried its input, else it was stored at <base>:input:<call id>
             (wire/protocol.ts), which goes now: '-', or the input's text to keep in the dead letter
