@@ -8,11 +8,10 @@ import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
-import { closeConnection, isCluster, openConnection, type Connection } from '../transport/connection.js';
+import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { ConnectionHealth } from '../transport/connection-health.js';
 import { checkRedisSource } from '../transport/redis-source.js';
 import { QueueStore, type EnqueueResult } from '../transport/queue-store.js';
-import { ReplyStore } from '../transport/reply-store.js';
 import { AbortListeners } from './abort-listeners.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { ClientHooks, type OutgoingCall } from './interceptor.js';
@@ -21,8 +20,7 @@ import { encodeOutgoing, type Encoded } from './outgoing-call.js';
 import { ReplySettler } from './reply-settler.js';
 import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
-import { ReplyInbox } from './reply-inbox.js';
-import { ReplyPubSub } from './reply-pubsub.js';
+import { ReplyReceivers } from './reply-receivers.js';
 import type { CallOptions, ClientOptions } from './types.js';
 
 /**
@@ -45,10 +43,7 @@ export class Caller {
   readonly #pending = new PendingCalls();
   readonly #abortListeners = new AbortListeners<PendingCall>((call) => this.#abort(call));
   readonly #keysByQueue = new Map<string, QueueKeys>();
-  #inboxes: ReplyInbox[] = [];
-  #blocking: Connection[] = [];
-  #pubsub: ReplyPubSub | undefined;
-  #subscriber: Connection | undefined;
+  readonly #receivers: ReplyReceivers;
   #closed = false;
   #closing: Promise<void> | undefined;
   #everReady = false;
@@ -71,7 +66,7 @@ export class Caller {
     // Its other connections go to the same place: this one speaks for them in logs and errors.
     this.#commands = this.#health.watch(openConnection(options.redis, { name: `tw-client-${this.id}` }), 'commands');
     this.#commands.on('ready', () => {
-      if (this.#everReady) void this.#sweep();
+      if (this.#everReady) void this.#receivers.sweep();
       this.#everReady = true;
     });
     this.#store = new QueueStore(this.#commands);
@@ -79,6 +74,16 @@ export class Caller {
     this.#batcher = new EnqueueBatcher(this.#store);
     this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
     this.#replies = new ReplySettler(this.#pending, this.#serializer, this.#stored);
+    this.#receivers = new ReplyReceivers({
+      redis: options.redis,
+      clientId: this.id,
+      prefix: this.#prefix,
+      queues: [...this.#keysByQueue.values()],
+      commands: this.#commands,
+      onReply: (raw, keys) => this.#replies.onReply(raw, keys),
+      hasKeyModeCalls: () => this.#pending.keyModeCount > 0,
+      logger: options.logger ?? consoleLogger,
+    });
   }
 
   get pending(): number {
@@ -252,11 +257,11 @@ export class Caller {
         }
       : enqueueNow;
     if (mode === 'key') {
-      for (const inbox of this.#inboxesReady()) inbox.poke();
+      this.#receivers.keyModeCall();
       return enqueue();
     }
     // Pub/sub replies are only heard once subscribed: the first call waits for the SUBSCRIBE.
-    const subscribed = this.#pubsubReady();
+    const subscribed = this.#receivers.pubsubReady();
     if (subscribed === true) return enqueue();
     subscribed.then(enqueue, failed);
   }
@@ -295,53 +300,6 @@ export class Caller {
     return keys;
   }
 
-  /**
-   * One BLMPOP over the inboxes of all queues on a single Redis. On a cluster the queues' inboxes
-   * live in different slots (each beside its queue), so each queue gets a blocking loop of its own.
-   */
-  #inboxesReady(): ReplyInbox[] {
-    if (this.#inboxes.length === 0) {
-      const all = [...this.#keysByQueue.values()];
-      const groups = isCluster(this.#options.redis) ? all.map((k) => [k]) : [all];
-      this.#inboxes = groups.map((queues, i) => {
-        const blocking = openConnection(this.#options.redis, { name: `tw-client-${this.id}-inbox${i || ''}`, blocking: true });
-        this.#blocking.push(blocking);
-        blocking.on('error', () => undefined);
-        // If only this connection dropped right after BLMPOP popped some replies, they are gone
-        // from the inbox but still sit in the replies hash: look for them on reconnect.
-        let first = true;
-        blocking.on('ready', () => {
-          if (!first) void this.#sweep();
-          first = false;
-        });
-        return new ReplyInbox({
-          blocking: new ReplyStore(blocking, this.id),
-          commands: new ReplyStore(this.#commands, this.id),
-          queues,
-          onReply: (raw, keys) => this.#replies.onReply(raw, keys),
-          hasWaiters: () => this.#pending.keyModeCount > 0,
-          logger: this.#options.logger ?? consoleLogger,
-        });
-      });
-    }
-    return this.#inboxes;
-  }
-
-  /** true once subscribed, else a promise of it. */
-  #pubsubReady(): true | Promise<void> {
-    if (!this.#pubsub) {
-      this.#subscriber = openConnection(this.#options.redis, { name: `tw-client-${this.id}-sub`, blocking: true });
-      this.#subscriber.on('error', () => undefined);
-      this.#pubsub = new ReplyPubSub(this.#subscriber, replyChannel(this.#prefix, this.id), (raw) => this.#replies.onReply(raw));
-    }
-    return this.#pubsub.isReady || this.#pubsub.ready();
-  }
-
-  /** After a reconnect: replies whose BLMPOP answer was lost still sit in the replies hashes. */
-  async #sweep(): Promise<void> {
-    await Promise.all(this.#inboxes.map((inbox) => inbox.sweep().catch(() => undefined)));
-  }
-
   /** Idempotent: every call returns the same promise, resolved once every connection is closed. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -352,14 +310,8 @@ export class Caller {
     this.#closed = true;
     this.#health.stop();
     this.#pending.rejectAll((c) => new TaskwireError(ERROR_CODES.CLOSED, `client closed while ${c.route.path} was in flight`));
-    for (const inbox of this.#inboxes) inbox.close();
-    // Nobody reads this client's inboxes and replies hashes any more: gone now, not at their TTL.
-    // Not awaited: written before the QUIT on the same connection, and bounded by its wait when
-    // Redis is unreachable.
-    for (const inbox of this.#inboxes) void inbox.discard();
-    const conns = [this.#commands, ...this.#blocking, this.#subscriber, this.#stored.connection].filter((c): c is Connection => c !== undefined);
-    // The blocking connections may sit in BLMPOP; disconnecting is the only way to end it at once.
-    for (const b of this.#blocking) b.disconnect(false);
-    await Promise.all(conns.map((c) => closeConnection(c)));
+    const receivers = this.#receivers.close();
+    const conns = [this.#commands, this.#stored.connection].filter((c): c is Connection => c !== undefined);
+    await Promise.all([receivers, ...conns.map((c) => closeConnection(c))]);
   }
 }
