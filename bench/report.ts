@@ -129,6 +129,20 @@ export function formatReport(results: Results): string {
     ['Redis memory per queued call', 'bytes'],
     results.redisMemory.map((r) => [SYSTEMS.find((s) => s.name === r.system)?.label ?? r.system, fmt(r.bytesPerCall)]),
   );
+  const sched = results.scheduling;
+  const scheduling = sched
+    ? [
+        table(
+          [`scheduling, ${sched.inFlight} in flight (client and worker in one process)`, 'calls/s', 'vs FIFO'],
+          sched.policies.map((p) => [p.policy, fmt(p.callsPerSec), `${p.vsFifo.toFixed(2)}x`]),
+        ),
+        table(
+          [`wait under a flood, aging ${sched.priorityAgingMs} ms`, 'calls', 'p50 ms', 'p99 ms'],
+          sched.priorityWait.map((w) => [`priority ${w.priority}`, String(w.calls), fmt(w.p50Ms), fmt(w.p99Ms)]),
+        ),
+        `fair groups: Jain's index ${sched.fairness.jain.toFixed(4)} over ${sched.fairness.groups} groups (served ${sched.fairness.served.join(' ')})`,
+      ].join('\n\n')
+    : '';
   const targets = results.targets.map((t) => `${t.met ? 'MET   ' : 'MISSED'}  ${t.name}: ${t.goal}; measured ${t.measured}`).join('\n');
   const m = results.meta;
   return [
@@ -142,6 +156,7 @@ export function formatReport(results: Results): string {
     '',
     redis,
     '',
+    ...(scheduling ? [scheduling, ''] : []),
     targets,
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import type { CpuPerCall } from './cpu.js';
 import type { LoadResult } from './load.js';
 import type { BenchMode } from './options.js';
+import type { SchedulingResults } from './scheduling.js';
 import type { SystemName } from './systems/system.js';
 
 /** The shape of bench/results.json. The smoke test checks a run against it. */
@@ -95,5 +96,7 @@ export interface Results {
   measurements: Measurement[];
   clientMemory: ClientMemory[];
   redisMemory: RedisMemory[];
+  /** Absent in runs before scheduling existed (issue 15). */
+  scheduling?: SchedulingResults;
   targets: Target[];
 }

@@ -9,6 +9,7 @@ import { measureClientMemory, measureRedisMemory } from './memory.js';
 import { BASE_PAYLOAD_BYTES, parseOptions, WORKER_CONCURRENCY } from './options.js';
 import { formatReport, judgeTargets } from './report.js';
 import type { Results } from './results.js';
+import { measureScheduling } from './scheduling.js';
 import { renderChart } from './svg.js';
 import { calibrateSpin } from './workload.js';
 
@@ -34,6 +35,7 @@ try {
   const memoryContext = { url: server.url, admin, sizes, log };
   const redisMemory = await measureRedisMemory(memoryContext);
   const clientMemory = [await measureClientMemory(memoryContext, 'key'), await measureClientMemory(memoryContext, 'pubsub')];
+  const scheduling = await measureScheduling({ url: server.url, sizes, log });
 
   const cpuList = cpus();
   const partial: Omit<Results, 'targets'> = {
@@ -65,6 +67,7 @@ try {
     measurements,
     clientMemory,
     redisMemory,
+    scheduling,
   };
   const results: Results = { ...partial, targets: judgeTargets(partial) };
   mkdirSync(options.outDir, { recursive: true });

@@ -45,6 +45,13 @@ describe('npm run bench --smoke', () => {
       expect(c.heapAtCheckpointMb).toBeGreaterThan(0);
       expect(Number.isFinite(c.heapGrowth)).toBe(true);
     }
+    // Scheduling: every policy measured, waits per priority, a fairness index in (0, 1].
+    const sched = results.scheduling;
+    expect(sched?.policies.map((p) => p.policy)).toEqual(['plain FIFO', 'priority 1-5', 'delayMs 1', '10 fair groups', 'rate limit (not binding)', 'concurrency limit (not binding)']);
+    for (const p of sched?.policies ?? []) expect(p.callsPerSec).toBeGreaterThan(0);
+    expect(sched?.priorityWait.every((w) => w.calls > 0)).toBe(true);
+    expect(sched?.fairness.jain).toBeGreaterThan(0.5);
+    expect(sched?.fairness.jain).toBeLessThanOrEqual(1);
     expect(results.targets.length).toBeGreaterThan(0);
     for (const t of results.targets) expect(typeof t.met).toBe('boolean');
 

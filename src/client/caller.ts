@@ -225,9 +225,13 @@ export class Caller {
     const failed = (err: unknown) => {
       this.#pending.reject(id, this.#health.connectionError(`could not send ${path}`, err, { task: path }));
     };
+    const aging = this.#options.priorityAgingMs ?? DEFAULTS.priorityAgingMs;
     const enqueueNow = () => {
-      // Calls with a delay, a priority or a group go alone: the batch script knows only the wait list.
-      if (idem === undefined && flow === PLAIN_FLOW) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
+      if (idem === undefined) {
+        if (flow === PLAIN_FLOW) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
+        // A delay, a priority or a group: batched with calls like it, which the script routes.
+        return this.#batcher.enqueueRouted(keys, raw, flow.delayMs, ttl, flow.delayMs + timeoutMs, aging, enqueued, failed);
+      }
       this.#store
         .enqueue(keys, {
           raw,
@@ -241,7 +245,7 @@ export class Caller {
           sentTtlMs: flow.delayMs + timeoutMs,
           inputHash: inputHash ?? '',
           delayMs: flow.delayMs,
-          agingMs: this.#options.priorityAgingMs ?? DEFAULTS.priorityAgingMs,
+          agingMs: aging,
         })
         .then(enqueued, failed);
     };

@@ -14,7 +14,7 @@ export const SCRIPT_COMMAND_PREFIX = 'tw_';
  * 0.31 → 0.24 ms in pubsub, +7% calls/s at 1,000 in flight).
  */
 export const UNPIPELINED_COMMANDS: readonly string[] = [
-  ...['take', 'complete', 'enqueueBatch'].map((n) => `${SCRIPT_COMMAND_PREFIX}${n}`),
+  ...['take', 'complete', 'enqueueBatch', 'enqueueRouted'].map((n) => `${SCRIPT_COMMAND_PREFIX}${n}`),
   // The client's HDEL of the replies it has read (transport/reply-store.ts): through ioredis'
   // Pipeline objects, whether auto or explicit, it made the client promote ~13 MB/s to the old
   // generation at 3,000 sequential calls/s (scavenges of 2-3 ms instead of <1 ms). Its UNLINKs

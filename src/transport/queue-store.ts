@@ -48,6 +48,12 @@ export interface EnqueueBatchRequest {
   workerTtlMs: number;
   sentTtlMs: number;
   raws: readonly string[];
+  /**
+   * Each call's delay in ms, in `raws`' order: the calls wait where their envelopes say (a delay,
+   * a priority, a group: enqueue-routed-7.lua). Absent: plain calls for the end of the wait list.
+   */
+  delays?: readonly number[];
+  agingMs?: number;
 }
 
 /** Calls delivered `from` times or more without being settled are suspects; see take-quarantine.lua. */
@@ -185,8 +191,12 @@ export class QueueStore {
 
   /** Calls without idempotency keys, many per round trip; see enqueue-batch-4.lua. Answers as enqueue. */
   async enqueueBatch(k: QueueKeys, r: EnqueueBatchRequest): Promise<EnqueueResult> {
-    const keys = [k.wait, k.workers, k.enqueued(`batch:${r.batchId}`), k.marker];
-    return Number(await runScript(this.#redis, 'enqueueBatch', keys, [r.workerTtlMs, r.sentTtlMs, ...r.raws]));
+    const sent = k.enqueued(`batch:${r.batchId}`);
+    const delays = r.delays;
+    if (!delays) return Number(await runScript(this.#redis, 'enqueueBatch', [k.wait, k.workers, sent, k.marker], [r.workerTtlMs, r.sentTtlMs, ...r.raws]));
+    const args: ScriptArg[] = [r.workerTtlMs, r.sentTtlMs, r.agingMs ?? AGING, k.base];
+    r.raws.forEach((raw, i) => args.push(delays[i] ?? 0, raw));
+    return Number(await runScript(this.#redis, 'enqueueRouted', [k.wait, k.workers, sent, k.marker, k.delayed, k.prio, k.groups], args));
   }
 
   /**

@@ -13,6 +13,7 @@ import { SCRIPT_COMMAND_PREFIX } from './pipelining.js';
 export const SCRIPT_FILES = {
   enqueue: 'enqueue-7.lua',
   enqueueBatch: 'enqueue-batch-4.lua',
+  enqueueRouted: 'enqueue-routed-7.lua',
   take: 'take-12.lua',
   complete: 'complete-5.lua',
   extend: 'extend-1.lua',

@@ -90,7 +90,7 @@ if redis.call('HLEN', KEYS[3]) > 0 then
   if #counted > 0 then redis.call('HDEL', KEYS[3], unpack(counted)) end
 end
 
-local inboxes, hashes = {}, {}
+local inboxes, hashes, slots = {}, {}, {}
 for k, j in ipairs(held_at) do
   local i = starts[j]
   local id, action, to, payload = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
@@ -98,12 +98,7 @@ for k, j in ipairs(held_at) do
   if #action == 2 then
     action = string.sub(action, 1, 1)
     dead, idem, idem_ttl, input = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
-    local scopes = ARGV[i + 9]
-    if scopes ~= '' then
-      local list = {}
-      for scope in string.gmatch(scopes, '[^,]+') do list[#list + 1] = scope end
-      free_slots(base, tokens[j], list)
-    end
+    if ARGV[i + 9] ~= '' then slots_collect(slots, tokens[j], ARGV[i + 9]) end
   end
   if dead ~= '' then
     if input ~= '' and input ~= '-' then
@@ -145,6 +140,7 @@ for k, j in ipairs(held_at) do
     redis.call('DEL', idem .. ':waiters')
   end
 end
+slots_free(base, slots)
 for client, fields in pairs(hashes) do
   if #fields > 0 then
     local replies = replies_key(base, client)

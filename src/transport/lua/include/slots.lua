@@ -2,6 +2,8 @@
   Fragment: gives back the concurrency slots a call held (take-limits.lua) when its lease ends.
   free_slots(base, token, scopes): scopes is a list of 'task:<path>' / 'group:<name>'; each
     freed slot tells the scope's held calls to look again (their `held` score goes to 0).
+  slots_collect(acc, token, scopes) / slots_free(base, acc): the same for a batch, one ZREM per
+    scope (complete-5).
   scopes_of(raw) -> the scopes a call may hold slots under, from its envelope (for scripts that
     end a lease without the worker: the reaper, a release), whether or not they are limited.
 ]]
@@ -9,6 +11,25 @@
 local function free_slots(base, token, scopes)
   for _, scope in ipairs(scopes) do
     if redis.call('ZREM', base .. ':running:' .. scope, token) == 1 then
+      redis.call('ZADD', base .. ':held', 'XX', 0, scope)
+    end
+  end
+end
+
+local function slots_collect(acc, token, scopes)
+  for scope in string.gmatch(scopes, '[^,]+') do
+    local tokens = acc[scope]
+    if not tokens then
+      tokens = {}
+      acc[scope] = tokens
+    end
+    tokens[#tokens + 1] = token
+  end
+end
+
+local function slots_free(base, acc)
+  for scope, tokens in pairs(acc) do
+    if redis.call('ZREM', base .. ':running:' .. scope, unpack(tokens)) > 0 then
       redis.call('ZADD', base .. ':held', 'XX', 0, scope)
     end
   end

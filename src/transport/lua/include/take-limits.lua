@@ -129,14 +129,27 @@ local function limits_reenter(base, limits, state, held, now, max)
 end
 
 local function limits_record(base, limits, leased_scopes, first_token, now)
+  -- One ZADD per key for the whole take, not one per call.
+  local adds = {}
   for j, scopes in pairs(leased_scopes) do
     local token = string.format('%d', first_token + j - 1)
     for _, scope in ipairs(scopes) do
       local rule = limit_rule(limits, scope) or {}
-      if rule.max then redis.call('ZADD', base .. ':rate:' .. scope, now, token) end
-      if rule.concurrency then redis.call('ZADD', base .. ':running:' .. scope, now, token) end
+      for _, kind in ipairs({ rule.max and 'rate' or false, rule.concurrency and 'running' or false }) do
+        if kind then
+          local key = base .. ':' .. kind .. ':' .. scope
+          local args = adds[key]
+          if not args then
+            args = {}
+            adds[key] = args
+          end
+          args[#args + 1] = now
+          args[#args + 1] = token
+        end
+      end
     end
   end
+  for key, args in pairs(adds) do redis.call('ZADD', key, unpack(args)) end
 end
 
 local function limits_next_ms(held, now)
