@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from './cli-io.js';
-import { ownPackage } from './own-package.js';
+import { ownPackage } from '../own-package.js';
 
 /**
  * The `taskwire` command: a thin dispatcher. Each subcommand lives in its own file and is

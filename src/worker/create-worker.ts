@@ -10,6 +10,7 @@ import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
+import { WorkerRegistry } from '../transport/worker-registry.js';
 import { callHandler, type Running } from './call-handler.js';
 import { Fetcher } from './fetcher.js';
 import { LeaseKeeper } from './lease.js';
@@ -22,6 +23,7 @@ import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
 import type { Handlers, Worker, WorkerOptions } from './types.js';
 import { WorkerEvents } from './worker-events.js';
+import { WorkerInfoWriter } from './worker-info-writer.js';
 
 const DEFAULTS = {
   prefix: PROTOCOL_DEFAULTS.prefix,
@@ -94,7 +96,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   });
 
   /** The worker's stores on its command connection, made by start(). */
-  let stores: { queues: QueueStore; payloads: PayloadStore } | undefined;
+  let stores: { queues: QueueStore; payloads: PayloadStore; registry: WorkerRegistry } | undefined;
   function started(): NonNullable<typeof stores> {
     if (!stores) throw new Error('worker is not started');
     return stores;
@@ -126,9 +128,31 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }),
   });
 
+  const tasksByQueue = new Map<string, Array<{ path: string; fingerprint: string }>>();
+  for (const e of entries.values()) {
+    const q = e.task.queue ?? DEFAULT_QUEUE;
+    tasksByQueue.set(q, [...(tasksByQueue.get(q) ?? []), { path: e.path, fingerprint: e.fingerprint }]);
+  }
+  // Who this worker is, for operators (`taskwire inspect`, the dashboard): beside the heartbeat.
+  const info = new WorkerInfoWriter({
+    id,
+    queues,
+    concurrency: o.concurrency,
+    tasks: tasksByQueue,
+    ttlMs: o.workerTtlMs,
+    tallies: events.byQueue,
+    running: () => running.size,
+    registry: () => started().registry,
+    logger,
+  });
+
   async function maintain(): Promise<void> {
     const s = store();
-    await Promise.all(queues.map((k) => s.maintain(k, { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive: state === 'running' })));
+    const alive = state === 'running';
+    await Promise.all([
+      ...queues.map((k) => s.maintain(k, { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive })),
+      alive ? info.publish() : info.remove(),
+    ]);
   }
 
   const worker: Worker = {
@@ -142,7 +166,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       state = 'running';
       commands = openConnection(options.redis, { name: `tw-worker-${id}` });
       commands.on('error', () => undefined);
-      stores = { queues: new QueueStore(commands), payloads: new PayloadStore(commands) };
+      stores = { queues: new QueueStore(commands), payloads: new PayloadStore(commands), registry: new WorkerRegistry(commands) };
       const s = stores.queues;
       replier = new Replier(s, {
         inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,
