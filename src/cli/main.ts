@@ -83,6 +83,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr(`${path}: ${err.code}: ${flat(err.message)}\n`);
       return err.code === 'VALIDATION' ? 2 : 1;
     }
+    // ioredis' ReplyError: Redis answered, and said no (NOPERM for a read-only user, OOM, ...).
+    // By name, not instanceof: main.ts does not load ioredis for commands that never use it.
+    if (err instanceof Error && err.name === 'ReplyError') {
+      io.stderr(`${path}: Redis refused: ${flat(err.message.replace(/^EXECABORT Transaction discarded because of: /, ''))}\n`);
+      return 1;
+    }
     io.stderr(`${path}: internal error: ${flat(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }

@@ -24,6 +24,8 @@ export async function probe(target: RedisTarget): Promise<void> {
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    // ioredis keeps a closed socket's process alive this long (default 2 s) after disconnect().
+    disconnectTimeout: 100,
   });
   redis.on('error', (err: unknown) => {
     lastError = err;
@@ -50,7 +52,7 @@ export async function probe(target: RedisTarget): Promise<void> {
  * hang. lazyConnect: the template itself never connects.
  */
 export function boundedSource(target: RedisTarget): Redis {
-  return new Redis(target.url, { lazyConnect: true, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS });
+  return new Redis(target.url, { lazyConnect: true, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 100 });
 }
 
 /** Probes Redis, then opens an admin on it. */
