@@ -40,6 +40,29 @@ export function taskwire(args: readonly string[], options: CliOptions = {}): Cli
 }
 
 /**
+ * Runs `taskwire …` to completion without blocking this process: needed whenever something in the
+ * test process (an in-process worker) must keep running while the command runs, which
+ * spawnSync's blocked event loop would stall.
+ */
+export function runTaskwire(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stdin.end(options.input ?? '');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    proc.once('error', reject);
+    proc.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, ms: Date.now() - start });
+    });
+  });
+}
+
+/**
  * Runs `taskwire …` on a pseudo-terminal (util-linux `script`), for what only happens when a
  * person is at the terminal: prompts, in-place redraws, progress bars. stdout and stderr arrive
  * mixed, as on a screen. `input` is typed after a short pause.
