@@ -12,8 +12,6 @@ import { HttpError } from './http.js';
  * the very figures `taskwire inspect --json` prints.
  */
 
-/** Queues are found by SCAN over the keyspace: once per this period, not per request. */
-const QUEUE_LIST_TTL_MS = 10_000;
 const ENTRY_ID = /^\d+-\d+$/;
 
 export interface Api {
@@ -49,10 +47,14 @@ function bodyFilter(body: unknown): { filter: DeadLetterFilter; all: boolean } {
   return { filter: filterFrom(text, where), all: b['all'] === true };
 }
 
-export function createApi(admin: Admin): Api {
+/**
+ * `queueListTtlMs`: queues are found by SCAN over the keyspace, so once per this period, not per
+ * request; a new queue shows up within it.
+ */
+export function createApi(admin: Admin, queueListTtlMs: number): Api {
   let known: { names: string[]; at: number } | undefined;
   const queues = async (fresh = false): Promise<string[]> => {
-    if (fresh || !known || Date.now() - known.at > QUEUE_LIST_TTL_MS) known = { names: await admin.queues(), at: Date.now() };
+    if (fresh || !known || Date.now() - known.at > queueListTtlMs) known = { names: await admin.queues(), at: Date.now() };
     return known.names;
   };
   /** A queue that exists under the prefix (looked up afresh once before saying it does not). */

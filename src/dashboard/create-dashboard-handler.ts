@@ -55,10 +55,12 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   if (!options.admin && options.redis === undefined) throw new TypeError('createDashboardHandler(): give `admin`, or `redis` (and `prefix`)');
   const own = options.admin ? undefined : createAdmin({ redis: options.redis as RedisSource, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
   const admin = options.admin ?? (own as Admin);
-  const api = createApi(admin);
+  const refreshMs = options.refreshMs ?? 2_000;
+  // Four page refreshes between SCANs for new queues: a new queue shows within ~8 s by default.
+  const api = createApi(admin, Math.max(1_000, refreshMs * 4));
   const token = options.actionToken;
   const base = (options.basePath ?? '').replace(/\/+$/, '');
-  const config = { version: ownPackage().version, prefix: admin.prefix, actions: token !== undefined, refreshMs: options.refreshMs ?? 2_000 };
+  const config = { version: ownPackage().version, prefix: admin.prefix, actions: token !== undefined, refreshMs };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     checkHost(req, options.allowedHosts);

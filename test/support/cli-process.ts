@@ -82,24 +82,29 @@ export function onTerminal(args: readonly string[], options: CliOptions & { wrap
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - start };
 }
 
-/** A long-running `taskwire …` (worker, dashboard, inspect --watch), killed when the test ends. */
+/**
+ * A long-running `taskwire …` (worker, dashboard, inspect --watch), killed when the test ends;
+ * started from a beforeAll (`inTest: false`), the caller stops it in its afterAll.
+ */
 export class CliProcess {
   readonly proc: ChildProcess;
   stdout = '';
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: readonly string[], options: CliOptions = {}) {
+  constructor(args: readonly string[], options: CliOptions & { inTest?: boolean } = {}) {
     this.proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-    onTestFinished(async () => {
-      if (this.proc.exitCode === null && this.proc.signalCode === null) {
-        this.proc.kill('SIGKILL');
-        await this.exited;
-      }
-    });
+    if (options.inTest !== false) onTestFinished(() => this.kill());
+  }
+
+  async kill(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
   }
 
   /** Resolves with the first match of `pattern` in stdout (or stderr), or fails after `ms`. */

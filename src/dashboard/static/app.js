@@ -266,23 +266,18 @@ async function run(label, f) {
 }
 
 function wireActions() {
-  $('replay-one').addEventListener('click', () =>
-    run(() => `replayed ${state.letter}`, async () => {
-      const id = state.letter;
-      const res = await act(`queues/${q(state.selected)}/dead/${q(id)}/replay`);
+  const one = (verb, past) => async () => {
+    const id = state.letter;
+    if (verb === 'purge' && !confirm(`Purge dead letter ${id} for good?`)) return;
+    await run(() => `${past} ${id}`, async () => {
+      const res = await act(`queues/${q(state.selected)}/dead/${q(id)}/${verb}`);
       $('letter').hidden = true;
       state.letter = null;
       return res;
-    }),
-  );
-  $('purge-one').addEventListener('click', () => {
-    if (!confirm(`Purge dead letter ${state.letter} for good?`)) return;
-    run(() => `purged ${state.letter}`, async () => {
-      const res = await act(`queues/${q(state.selected)}/dead/${q(state.letter)}/purge`);
-      $('letter').hidden = true;
-      return res;
     });
-  });
+  };
+  $('replay-one').addEventListener('click', one('replay', 'replayed'));
+  $('purge-one').addEventListener('click', one('purge', 'purged'));
   const bulk = (verb) => () => {
     const filtered = Object.values(state.filter).some(Boolean);
     const what = filtered ? 'every dead letter matching the filter' : 'every dead letter of the queue';
