@@ -72,8 +72,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and --version end "with an error" in commander; they are successes here.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+      // --help and --version end "with an error" in commander; they are successes here. Help shown
+      // because a subcommand is missing (`taskwire dlq`) is wrong usage.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
     if (err instanceof CliError) {
       if (err.message !== '') io.stderr(`${path}: ${err.message}\n`);

@@ -18,6 +18,11 @@ interface InspectFlags extends RedisFlags {
 /** Queues are found by SCAN; while watching, look again this often rather than on every frame. */
 const REDISCOVER_MS = 10_000;
 
+/** Indented JSON with arrays of numbers (the per-second throughput) kept on one line each. */
+function prettyJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s*(-?\d[\d.e+-]*(?:,\s*-?\d[\d.e+-]*)*)\s*\]/g, (_, list: string) => `[${list.split(/,\s*/).join(',')}]`);
+}
+
 function seconds(text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 0.1 || n > 3600) throw usageError(`bad --interval ${JSON.stringify(text)}: seconds between 0.1 and 3600`);
@@ -96,7 +101,7 @@ export function inspectCommand(io: CliIo): Command {
       if (flags.watch) return await watch(io, read, target, flags);
       const o = await read();
       if (o.queues.length === 0) throw noQueues(target);
-      io.stdout(flags.json ? `${JSON.stringify(o, null, 2)}\n` : renderOverview(o, target.shown));
+      io.stdout(flags.json ? `${prettyJson(o)}\n` : renderOverview(o, target.shown));
     } finally {
       await admin.close();
     }
