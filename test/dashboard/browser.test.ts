@@ -40,7 +40,7 @@ afterAll(async () => {
 
 const cell = (page: Page, queue: string, field: string) => page.locator(`#queues tr[data-queue="${queue}"] td[data-field="${field}"]`);
 
-async function seeText(page: Page, selector: ReturnType<typeof cell>, text: RegExp): Promise<void> {
+async function seeText(selector: ReturnType<typeof cell>, text: RegExp): Promise<void> {
   await selector.filter({ hasText: text }).waitFor(WAIT);
 }
 
@@ -61,13 +61,13 @@ describe('the dashboard in a browser', () => {
     try {
       const calls = Array.from({ length: 4 }, (_, i) => env.client.math.add({ a: i, b: 1 }, { timeoutMs: 20_000 }));
       await page.goto(`${url}#token=${token}`, WAIT);
-      await seeText(page, cell(page, 'default', 'waiting'), /^4$/);
-      await seeText(page, cell(page, 'default', 'workers'), /^0$/);
+      await seeText(cell(page, 'default', 'waiting'), /^4$/);
+      await seeText(cell(page, 'default', 'workers'), /^0$/);
       await env.worker.start();
       await Promise.all(calls);
-      await seeText(page, cell(page, 'default', 'waiting'), /^0$/);
-      await seeText(page, cell(page, 'default', 'workers'), /^1$/);
-      await seeText(page, cell(page, 'default', 'callsPerSecond'), /^0\.0[1-9]|^0\.[1-9]|^[1-9]/);
+      await seeText(cell(page, 'default', 'waiting'), /^0$/);
+      await seeText(cell(page, 'default', 'workers'), /^1$/);
+      await seeText(cell(page, 'default', 'callsPerSecond'), /^0\.0[1-9]|^0\.[1-9]|^[1-9]/);
       await page.locator('#workers tbody tr').first().waitFor(WAIT);
       expect(await page.locator('#workers tbody tr').first().textContent()).toContain(String(process.pid));
       // The token moved from the URL to this tab's storage.
@@ -82,7 +82,7 @@ describe('the dashboard in a browser', () => {
     try {
       await env.deadLetters(2, 41);
       await page.goto(`${url}#token=${token}`, WAIT);
-      await seeText(page, cell(page, 'users', 'dead'), /^2$/);
+      await seeText(cell(page, 'users', 'dead'), /^2$/);
       await page.locator('#queues tr[data-queue="users"]').click(WAIT);
       const row = page.locator('#dead tbody tr', { hasText: 'user41@example.com' });
       await row.click(WAIT);
@@ -94,7 +94,7 @@ describe('the dashboard in a browser', () => {
       const before = env.worker.stats.succeeded;
       await page.locator('#replay-one').click(WAIT);
       await page.locator('#toast[data-kind="ok"]', { hasText: /^replayed \d+-\d+$/ }).waitFor(WAIT);
-      await seeText(page, cell(page, 'users', 'dead'), /^1$/);
+      await seeText(cell(page, 'users', 'dead'), /^1$/);
       await page.locator('#dead tbody tr', { hasText: 'user41@example.com' }).waitFor({ state: 'detached', ...WAIT });
       for (let t = 0; t < 100 && env.worker.stats.succeeded === before; t++) await new Promise((r) => setTimeout(r, 50));
       expect(env.worker.stats.succeeded).toBe(before + 1);
@@ -109,7 +109,7 @@ describe('the dashboard in a browser', () => {
       // No #token: this tab never had one.
       await page.goto(url, WAIT);
       await page.locator('#mode', { hasText: 'actions need the token' }).waitFor(WAIT);
-      await seeText(page, cell(page, 'users', 'dead'), /^[1-9]/);
+      await seeText(cell(page, 'users', 'dead'), /^[1-9]/);
       const dead = Number(await cell(page, 'users', 'dead').textContent());
       await page.locator('#queues tr[data-queue="users"]').click(WAIT);
       await page.locator('#dead tbody tr').first().click(WAIT);
