@@ -33,15 +33,13 @@ describe('taskwire dlq list and show', () => {
     expect(all.stdout).toContain('3 dead letters shown; queue "users" holds 3');
 
     const json = (args: string[]) => JSON.parse(taskwire(['dlq', 'list', 'users', '--json', ...args, ...on(env as OpsEnv)]).stdout) as View[];
+    // Each filter's rules are tested alone (test/admin/dead-letter-filter.test.ts); here, that the flags reach them.
     expect(json(['--where', 'user.id=2']).map((v) => v.input.user.email)).toEqual(['user2@example.com']);
-    expect(json(['--where', 'user.email~USER3@']).map((v) => v.input.user.id)).toEqual([3]);
-    expect(json(['--where', 'user.id=2', '--where', 'user.email~user3'])).toEqual([]);
-    expect(json(['--task', 'users.sync', '--reason', 'ATTEMPTS_EXHAUSTED', '--since', '5m'])).toHaveLength(3);
-    expect(json(['--task', 'users.find'])).toEqual([]);
-    expect(json(['--reason', 'MAX_DELIVERIES'])).toEqual([]);
+    expect(json(['--where', 'user.email~USER3@', '--task', 'users.sync', '--reason', 'ATTEMPTS_EXHAUSTED', '--since', '5m']).map((v) => v.input.user.id)).toEqual([3]);
     expect(json(['--since', '2999-01-01'])).toEqual([]);
-    expect(json(['--limit', '2'])).toHaveLength(2);
-    const [first] = json([]);
+    const limited = json(['--limit', '2', '--reason', 'ATTEMPTS_EXHAUSTED']);
+    expect(limited).toHaveLength(2);
+    const [first] = limited;
     expect(first).toMatchObject({ task: 'users.sync', reason: 'ATTEMPTS_EXHAUSTED', error: { code: 'INTERNAL', message: expect.stringContaining('upstream said 503') as unknown } });
   });
 
