@@ -87,13 +87,15 @@ describe('taskwire dlq replay and purge', () => {
     const dry = taskwire(['dlq', 'replay', 'users', '--where', 'user.id=2', '--dry-run', ...on(env)]);
     expect(dry.status).toBe(0);
     expect(dry.stdout).toContain('would replay 1 dead letter of queue "users" (dry run: nothing changed)');
+    const dryJson = JSON.parse(taskwire(['dlq', 'replay', 'users', '--where', 'user.id=2', '--dry-run', '--json', ...on(env)]).stdout) as View[];
+    expect(dryJson.map((v) => v.input.user.id)).toEqual([2]);
     expect(await env.admin.deadLetters('users').count()).toBe(3);
 
     env.heal();
     const succeededBefore = env.worker.stats.succeeded;
-    const done = taskwire(['dlq', 'replay', 'users', '--where', 'user.id=2', '--yes', ...on(env)]);
+    const done = taskwire(['dlq', 'replay', 'users', '--where', 'user.id=2', '--yes', '--json', ...on(env)]);
     expect(done.stderr).toBe('');
-    expect(done.stdout).toBe('replayed 1 of 1 dead letter of queue "users"\n');
+    expect(JSON.parse(done.stdout)).toEqual({ queue: 'users', matched: 1, replayed: 1, gone: 0, failed: [] });
     expect(done.status).toBe(0);
     const left = await env.admin.deadLetters('users').list();
     expect(left.map((d) => (d.input as { user: { id: number } }).user.id).sort()).toEqual([1, 3]);

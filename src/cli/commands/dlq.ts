@@ -20,6 +20,7 @@ interface BulkFlags extends FilterFlags {
   all?: boolean;
   yes?: boolean;
   dryRun?: boolean;
+  json?: boolean;
 }
 
 /** Dead letters are replayed this many at a time: each is a read and a script call. */
@@ -166,7 +167,8 @@ function bulk(io: CliIo, verb: Verb): Command {
         .argument('[ids...]', 'dead letter ids (from dlq list); or select with --all or filters')
         .option('--all', `${verb} every dead letter of the queue (with filters: every match)`)
         .option('--dry-run', `list what would be ${past}, change nothing`)
-        .option('-y, --yes', 'do not ask for confirmation'),
+        .option('-y, --yes', 'do not ask for confirmation')
+        .option('--json', 'print the dry run\'s list, or the outcome, as JSON'),
     ),
   ).action(async (queue: string, ids: string[], flags: BulkFlags) => {
     checkIds(ids);
@@ -174,11 +176,15 @@ function bulk(io: CliIo, verb: Verb): Command {
     await onQueue(io, flags, queue, async (letters) => {
       const everything = ids.length === 0 && flags.all === true && isEmptyFilter(filterOf(flags));
       const chosen = await select(letters, queue, ids, flags);
+      const outcome = (done: number, gone: number, failed: readonly string[]) =>
+        io.stdout(`${JSON.stringify({ queue, matched: chosen.length, [past]: done, gone, failed })}\n`);
       if (chosen.length === 0) {
+        if (flags.json) return outcome(0, 0, []);
         io.stdout(`no dead letter of queue "${queue}" matches; nothing ${past}\n`);
         return;
       }
       if (flags.dryRun) {
+        if (flags.json) return io.stdout(`${JSON.stringify(chosen.map(deadLetterView), null, 2)}\n`);
         io.stdout(listTable(chosen.map(deadLetterView)));
         io.stdout(`would ${verb} ${plural(chosen.length, 'dead letter')} of queue "${queue}" (dry run: nothing changed)\n`);
         return;
@@ -187,12 +193,14 @@ function bulk(io: CliIo, verb: Verb): Command {
       if (verb === 'purge' && everything) {
         // One DEL for the whole stream: letters set aside meanwhile go too, as --all says.
         const n = await letters.purgeAll();
+        if (flags.json) return outcome(n, 0, []);
         io.stdout(`purged ${plural(n, 'dead letter')} of queue "${queue}"\n`);
         return;
       }
       const r = await each(io, verb === 'replay' ? 'replaying' : 'purging', chosen, (id) => (verb === 'replay' ? letters.replay(id) : letters.purge(id)));
       const notes = [...(r.gone > 0 ? [`${r.gone} already gone`] : []), ...(r.failed.length > 0 ? [`${r.failed.length} failed, first: ${r.failed[0]}`] : [])];
-      io.stdout(`${past} ${r.done} of ${plural(chosen.length, 'dead letter')} of queue "${queue}"${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
+      if (flags.json) outcome(r.done, r.gone, r.failed);
+      else io.stdout(`${past} ${r.done} of ${plural(chosen.length, 'dead letter')} of queue "${queue}"${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
       if (r.failed.length > 0) throw new CliError('', 1);
     });
   });
