@@ -17,5 +17,7 @@ export type { RedisSource } from './transport/connection.js';
 // Re-exported so a generated client needs `taskwire` as its only dependency.
 export { z } from 'zod';
 export { createAdmin } from './admin/create-admin.js';
-export type { Admin, AdminOptions, QueueCounts } from './admin/create-admin.js';
-export type { DeadLetters, DeadLetter, DeadLetterFilter, RawDeadLetter } from './admin/dead-letters.js';
+export type { Admin, AdminOptions, OverviewOptions, QueueCounts } from './admin/create-admin.js';
+export type { Overview, QueueOverview, WorkerOverview } from './admin/overview.js';
+export type { CallView, CallState } from './admin/calls.js';
+export type { DeadLetters, DeadLetter, DeadLetterFilter, InputCondition, RawDeadLetter } from './admin/dead-letters.js';

@@ -1,3 +1,4 @@
+import { queueNameProblem } from '../contract/names.js';
 import { queueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
@@ -5,7 +6,11 @@ import { closeConnection, openConnection, type RedisSource, type Connection } fr
 import { checkRedisSource } from '../transport/redis-source.js';
 import { DeadLetterStore } from '../transport/dead-letter-store.js';
 import { QueueStore, type QueueCounts } from '../transport/queue-store.js';
+import { QueueViewStore } from '../transport/queue-view-store.js';
+import { WorkerRegistry } from '../transport/worker-registry.js';
+import { listCalls, type CallState, type CallView } from './calls.js';
 import { DeadLetters } from './dead-letters.js';
+import { readOverview, type Overview } from './overview.js';
 
 export type { QueueCounts } from '../transport/queue-store.js';
 
@@ -16,8 +21,25 @@ export interface AdminOptions {
   serializer?: Serializer;
 }
 
-/** Operations on queues: dead letters and counts. The base of the coming CLI. */
+export interface OverviewOptions {
+  /** These queues (default: every queue with a key under the prefix, found with SCAN). */
+  queues?: readonly string[];
+  /** A worker whose heartbeat is older does not count (default 10 s, as the workers'). */
+  workerTtlMs?: number;
+}
+
+/**
+ * Operations on queues. `overview()` is the one source of figures: `taskwire inspect`, the
+ * dashboard and a metrics exporter all show what it returns, so their numbers cannot disagree.
+ */
 export interface Admin {
+  readonly prefix: string;
+  /** Every figure of the queues and their live workers, read in one pass. */
+  overview(options?: OverviewOptions): Promise<Overview>;
+  /** The queues that have any key under the prefix, sorted (a SCAN: do not call it per request). */
+  queues(): Promise<string[]>;
+  /** Up to `count` (default 50) calls of a queue in one state, decoded. */
+  calls(queue: string, state: CallState, options?: { count?: number }): Promise<CallView[]>;
   deadLetters(queue: string): DeadLetters;
   /** `workerTtlMs`: a worker whose heartbeat is older does not count (default 10 s, as the workers'). */
   counts(queue: string, options?: { workerTtlMs?: number }): Promise<QueueCounts>;
@@ -28,12 +50,24 @@ export function createAdmin(options: AdminOptions): Admin {
   // Said here, in the caller's words, rather than by the connection it would open.
   checkRedisSource(options.redis, 'createAdmin()');
   const prefix = options.prefix ?? DEFAULTS.prefix;
+  const serializer = options.serializer ?? superjsonSerializer;
   const redis: Connection = openConnection(options.redis, { name: 'tw-admin' });
   redis.on('error', () => undefined);
   const queues = new QueueStore(redis);
+  const views = new QueueViewStore(redis);
+  const registry = new WorkerRegistry(redis);
   const letters = new DeadLetterStore(redis);
+  const discover = async () => (await views.queueNames(prefix)).filter((q) => queueNameProblem(q) === undefined);
   return {
-    deadLetters: (queue) => new DeadLetters(letters, queues, queueKeys(prefix, queue), options.serializer ?? superjsonSerializer),
+    prefix,
+    overview: async (o = {}) => {
+      const names = o.queues ?? (await discover());
+      const ttl = o.workerTtlMs ?? DEFAULTS.workerTtlMs;
+      return readOverview({ queues, views, registry }, prefix, names.map((q) => queueKeys(prefix, q)), ttl);
+    },
+    queues: discover,
+    calls: (queue, state, o = {}) => listCalls(views, queueKeys(prefix, queue), state, o.count ?? 50, serializer),
+    deadLetters: (queue) => new DeadLetters(letters, queues, queueKeys(prefix, queue), serializer),
     counts: (queue, countOptions = {}) => queues.counts(queueKeys(prefix, queue), countOptions.workerTtlMs ?? DEFAULTS.workerTtlMs),
     close: () => closeConnection(redis),
   };

@@ -5,6 +5,9 @@ import { DEFAULTS } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { DeadLetterEntry, DeadLetterStore } from '../transport/dead-letter-store.js';
 import type { QueueStore } from '../transport/queue-store.js';
+import { isEmptyFilter, matchesFilter, type DeadLetterFilter } from './dead-letter-filter.js';
+
+export type { DeadLetterFilter, InputCondition } from './dead-letter-filter.js';
 
 /** One call set aside on a queue's dead-letter stream, decoded. */
 export interface DeadLetter {
@@ -47,10 +50,6 @@ export interface RawDeadLetter {
   readonly reply: string | undefined;
 }
 
-export interface DeadLetterFilter {
-  reason?: string;
-  task?: string;
-}
 
 export interface ReadOptions {
   /** Include the wire texts (`raw`). Default false. */
@@ -104,10 +103,6 @@ function toDeadLetter(queue: string, { id, fields: f }: DeadLetterEntry, seriali
   };
 }
 
-function matches(d: DeadLetter, filter: DeadLetterFilter | undefined): boolean {
-  return (filter?.reason === undefined || d.reason === filter.reason) && (filter?.task === undefined || d.task === filter.task);
-}
-
 /** List, inspect, replay and purge the dead letters of one queue. */
 export class DeadLetters {
   readonly #store: DeadLetterStore;
@@ -129,7 +124,22 @@ export class DeadLetters {
   /** Oldest first; `after` is an entry id to page from. */
   async list(options: { count?: number; after?: string; filter?: DeadLetterFilter } & ReadOptions = {}): Promise<DeadLetter[]> {
     const rows = await this.#store.range(this.#keys, options.after, options.count ?? 100);
-    return rows.map((e) => toDeadLetter(this.#keys.queue, e, this.#serializer, options)).filter((d) => matches(d, options.filter));
+    return rows.map((e) => toDeadLetter(this.#keys.queue, e, this.#serializer, options)).filter((d) => matchesFilter(d, options.filter));
+  }
+
+  /**
+   * The dead letters that match, oldest first, at most `limit` (default all): unlike `list`,
+   * which filters one page, this reads page after page until it has `limit` matches.
+   */
+  async find(filter?: DeadLetterFilter, options: { limit?: number; after?: string } & ReadOptions = {}): Promise<DeadLetter[]> {
+    const out: DeadLetter[] = [];
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (limit <= 0) return out;
+    for await (const d of this.#scan(filter, options.after, options)) {
+      out.push(d);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async get(id: string, options: ReadOptions = {}): Promise<DeadLetter | undefined> {
@@ -192,21 +202,21 @@ export class DeadLetters {
 
   /** Deletes every dead letter that matches (all without a filter); returns how many. */
   async purgeAll(filter?: DeadLetterFilter): Promise<number> {
-    if (!filter) return this.#store.deleteAll(this.#keys);
+    if (isEmptyFilter(filter)) return this.#store.deleteAll(this.#keys);
     let n = 0;
     for await (const d of this.#scan(filter)) if (await this.purge(d.id)) n++;
     return n;
   }
 
-  async *#scan(filter?: DeadLetterFilter): AsyncGenerator<DeadLetter> {
-    let after: string | undefined;
+  async *#scan(filter?: DeadLetterFilter, from?: string, options: ReadOptions = {}): AsyncGenerator<DeadLetter> {
+    let after = from;
     for (;;) {
       const rows = await this.#store.range(this.#keys, after, 500);
       if (rows.length === 0) return;
       for (const e of rows) {
         after = e.id;
-        const d = toDeadLetter(this.#keys.queue, e, this.#serializer, {});
-        if (matches(d, filter)) yield d;
+        const d = toDeadLetter(this.#keys.queue, e, this.#serializer, options);
+        if (matchesFilter(d, filter)) yield d;
       }
     }
   }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ownPackage } from './own-package.js';
+import { ownPackage } from '../own-package.js';
 
 /**
  * Optional peer dependencies: packages only some commands need (ts-morph, ~15 MB with the

@@ -46,6 +46,11 @@ export interface QueueKeys {
   /** ZSET call id → deadline, of calls their caller cancelled after a worker took them. */
   readonly cancelled: string;
   /**
+   * STRING JSON info record of one worker serving this queue (wire/worker-info.ts): host, pid,
+   * version, tasks, throughput. PX workerTtlMs, rewritten each maintenance tick.
+   */
+  worker(workerId: string): string;
+  /**
    * LIST holding a token while a source list may have work: parked workers block on it (BLPOP)
    * instead of on one source list, so several sources (priorities, groups, partitions) can wake
    * them. Whoever adds calls adds a token; a take that leaves work behind adds one back.
@@ -95,6 +100,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     delayed: `${base}:delayed`,
     workers: `${base}:workers`,
     cancelled: `${base}:cancelled`,
+    worker: (workerId) => `${base}:worker:${workerId}`,
     marker: `${base}:marker`,
     prio: `${base}:prio`,
     groups: `${base}:groups`,

@@ -13,6 +13,7 @@ import { SAFE_EVICTION_POLICY, unsafeEvictionPolicy } from '../transport/evictio
 import { checkRedisSource } from '../transport/redis-source.js';
 import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
+import { WorkerRegistry } from '../transport/worker-registry.js';
 import { callHandler, type Running } from './call-handler.js';
 import { FairQueues } from './fair-queues.js';
 import { Fetcher } from './fetcher.js';
@@ -27,6 +28,7 @@ import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
 import type { Handlers, Worker, WorkerOptions } from './types.js';
 import { WorkerEvents } from './worker-events.js';
+import { WorkerInfoWriter } from './worker-info-writer.js';
 
 const DEFAULTS = {
   prefix: PROTOCOL_DEFAULTS.prefix,
@@ -135,7 +137,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   });
 
   /** The worker's stores on its command connection, made by start(). */
-  let stores: { queues: QueueStore; payloads: PayloadStore } | undefined;
+  let stores: { queues: QueueStore; payloads: PayloadStore; registry: WorkerRegistry } | undefined;
   function started(): NonNullable<typeof stores> {
     if (!stores) throw new Error('worker is not started');
     return stores;
@@ -168,10 +170,28 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }),
   });
 
+  const tasksByQueue = new Map<string, Array<{ path: string; fingerprint: string }>>();
+  for (const e of entries.values()) {
+    const q = e.task.queue ?? DEFAULT_QUEUE;
+    tasksByQueue.set(q, [...(tasksByQueue.get(q) ?? []), { path: e.path, fingerprint: e.fingerprint }]);
+  }
+  // Who this worker is, for operators (`taskwire inspect`, the dashboard): beside the heartbeat.
+  const info = new WorkerInfoWriter({
+    id,
+    queues,
+    concurrency: o.concurrency,
+    tasks: tasksByQueue,
+    ttlMs: o.workerTtlMs,
+    tallies: events.byQueue,
+    running: () => running.size,
+    registry: () => started().registry,
+    logger,
+  });
+
   async function maintain(alive = state === 'running'): Promise<void> {
     const s = store();
     const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive, agingMs: o.priorityAgingMs };
-    await Promise.all(queues.map((k) => s.maintain(k, request)));
+    await Promise.all([...queues.map((k) => s.maintain(k, request)), alive ? info.publish() : info.remove()]);
   }
 
   /** Opens one of the worker's connections, watched for failures. */
@@ -188,7 +208,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   async function startUp(): Promise<void> {
     state = 'starting';
     const cmd = (commands = connect(`tw-worker-${id}`, 'commands'));
-    stores = { queues: new QueueStore(cmd), payloads: new PayloadStore(cmd) };
+    stores = { queues: new QueueStore(cmd), payloads: new PayloadStore(cmd), registry: new WorkerRegistry(cmd) };
     const s = stores.queues;
     replier = new Replier(s, {
       inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,

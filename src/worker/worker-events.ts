@@ -58,6 +58,13 @@ export interface WorkerStats {
   fenced: number;
 }
 
+/** Calls of one queue settled by this worker since it started (for its info record's throughput). */
+export interface QueueTally {
+  succeeded: number;
+  /** Failed attempts, retried and dead-lettered ones included, and calls that expired before they ran. */
+  failed: number;
+}
+
 type Notify = (o: WorkerObserver, call: WorkerCall) => void;
 
 /**
@@ -66,6 +73,8 @@ type Notify = (o: WorkerObserver, call: WorkerCall) => void;
  */
 export class WorkerEvents {
   readonly stats: WorkerStats = { taken: 0, started: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0, expired: 0, fenced: 0 };
+  /** Per queue: a map lookup per settled call, so throughput per queue needs no observer. */
+  readonly byQueue = new Map<string, QueueTally>();
   readonly #observers: readonly WorkerObserver[];
   readonly #logger: Logger;
 
@@ -90,11 +99,13 @@ export class WorkerEvents {
 
   succeeded(queue: string, env: CallEnvelope, deliveries: number, runMs: number): void {
     this.stats.succeeded++;
+    this.#tally(queue).succeeded++;
     if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.succeeded?.(c, runMs));
   }
 
   failed(queue: string, env: CallEnvelope, deliveries: number, error: TaskwireError<string, unknown>): void {
     this.stats.failed++;
+    this.#tally(queue).failed++;
     if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.failed?.(c, error));
   }
 
@@ -110,6 +121,7 @@ export class WorkerEvents {
 
   expired(queue: string, env: CallEnvelope, deliveries: number): void {
     this.stats.expired++;
+    this.#tally(queue).failed++;
     if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.expired?.(c));
   }
 
@@ -120,6 +132,15 @@ export class WorkerEvents {
 
   malformed(queue: string, reason: string): void {
     for (const o of this.#observers) this.#guard(() => o.malformed?.(queue, reason));
+  }
+
+  #tally(queue: string): QueueTally {
+    let t = this.byQueue.get(queue);
+    if (t === undefined) {
+      t = { succeeded: 0, failed: 0 };
+      this.byQueue.set(queue, t);
+    }
+    return t;
   }
 
   /** Only called with observers registered: the closures it gets are then the only cost. */

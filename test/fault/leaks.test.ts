@@ -73,7 +73,8 @@ it('leaks no listener, timer, pending call, reply or heap across 10,000 calls of
 
   // What is left in Redis, and why. Queue structures live as long as the queue: the worker
   // registry, the token counter, and cancelled ids (each pruned at its call's deadline). Per-call
-  // keys must all expire on their own: enqueue markers (at the call's deadline); the client's
+  // keys must all expire on their own: enqueue markers (at the call's deadline); the running
+  // worker's info record (workerTtlMs after its last maintenance tick); the client's
   // replies hash and inbox list (replies written after it closed: replyTtlMs and 5 min after
   // their last write). Nothing else may remain: no waiting, leased, delayed or dead call, no
   // delivery count, no reply key.
@@ -81,7 +82,7 @@ it('leaks no listener, timer, pending call, reply or heap across 10,000 calls of
   const left = await keysLeft(e);
   const k = e.keys;
   const structures = new Set([k.workers, k.seq, k.cancelled]);
-  const perClientOrCall = [`${k.base}:enq:`, `${k.base}:replies:`, `${k.base}:inbox:`];
+  const perClientOrCall = [`${k.base}:enq:`, `${k.base}:replies:`, `${k.base}:inbox:`, `${k.base}:worker:`];
   const remaining: Record<string, { count: number; minPttl: number; maxPttl: number }> = {};
   const problems: string[] = [];
   const repliesLeft: Record<string, number> = {};
@@ -168,6 +169,7 @@ it('leaks no listener, timer, pending call, reply or heap across 10,000 calls of
   // The tap saw the replies (at least the successful ones), or the two checks above say nothing.
   expect(e.tap.summary().replies).toBeGreaterThanOrEqual(CALLS / 2);
   expect(remaining['workers']?.count).toBe(1);
+  expect(remaining['worker']?.count).toBe(1);
   expect(cancelledLatestDeadline).toBeLessThanOrEqual(now + OK_TIMEOUT_MS);
   expect(remaining['enq']?.maxPttl ?? 0).toBeLessThanOrEqual(OK_TIMEOUT_MS);
   expect(probe.running).toBe(0);

@@ -1,8 +1,10 @@
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIo } from './cli-io.js';
-import { installHint, peerInstalled } from './optional-peer.js';
+import type { CliIo } from '../cli-io.js';
+import { CliError } from '../cli-error.js';
+import { installHint, peerInstalled } from '../optional-peer.js';
 
 const HELP = `usage: taskwire codegen <contract-file> --out <client-file> [--export <name>] [--check]
 
@@ -55,7 +57,7 @@ export async function runCodegen(args: readonly string[], io: CliIo): Promise<nu
     return 1;
   }
   // Imported only now, after the check: codegen/ loads ts-morph, which a production install lacks.
-  const { CodegenError, generate, writeFileAtomic } = await import('../../codegen/index.js');
+  const { CodegenError, generate, writeFileAtomic } = await import('../../../codegen/index.js');
 
   let text: string;
   let taskCount: number;
@@ -90,4 +92,21 @@ export async function runCodegen(args: readonly string[], io: CliIo): Promise<nu
   writeFileAtomic(out, text);
   io.stdout(`wrote ${values.out} (${taskCount} task${taskCount === 1 ? '' : 's'})\n`);
   return 0;
+}
+
+/**
+ * `taskwire codegen` as it always was: its own arguments, help text and exit codes (pinned by
+ * test/codegen/cli.test.ts), so commander only routes to it and passes everything through.
+ */
+export function codegenCommand(io: CliIo): Command {
+  return new Command('codegen')
+    .summary('write a standalone typed client for a contract (taskwire codegen --help)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const code = await runCodegen(args, io);
+      if (code !== 0) throw new CliError('', code === 2 ? 2 : 1);
+    });
 }

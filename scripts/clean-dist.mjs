@@ -1,0 +1,4 @@
+// dist/ is rebuilt whole: a module moved or renamed in src/ must not leave its old build behind,
+// which the package would ship (with a source map naming a file that no longer exists).
+import { rmSync } from 'node:fs';
+rmSync('dist', { recursive: true, force: true });

@@ -1,0 +1,79 @@
+import { Redis } from 'ioredis';
+import { createAdmin, type Admin } from '../admin/create-admin.js';
+import { CliError } from './cli-error.js';
+import type { RedisTarget } from './redis-flags.js';
+
+/** How long the CLI waits to connect, and for any one command, before it says Redis is unreachable. */
+export const CONNECT_TIMEOUT_MS = 3_000;
+export const COMMAND_TIMEOUT_MS = 10_000;
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * Connects once, with no retries, and PINGs, all within CONNECT_TIMEOUT_MS: an unreachable host,
+ * a refused login or a TLS mismatch becomes one line now, instead of the endless reconnecting
+ * that taskwire's own connections do (right for workers, wrong for a person at a prompt).
+ */
+export async function probe(target: RedisTarget): Promise<void> {
+  let lastError: unknown;
+  const redis = new Redis(target.url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    // ioredis keeps a closed socket's process alive this long (default 2 s) after disconnect().
+    disconnectTimeout: 100,
+  });
+  redis.on('error', (err: unknown) => {
+    lastError = err;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS + 500);
+  });
+  try {
+    await Promise.race([redis.connect().then(() => redis.ping()), timeout]);
+  } catch (err) {
+    const why = oneLine(lastError ?? err);
+    if (/WRONGPASS|NOAUTH|NOPERM/.test(why)) throw new CliError(`Redis at ${target.shown} refused us: ${why}`);
+    throw new CliError(`cannot reach Redis at ${target.shown}: ${why === 'Connection is closed.' ? 'the connection was closed' : why}`);
+  } finally {
+    clearTimeout(timer);
+    redis.disconnect();
+  }
+}
+
+/**
+ * A connection template for taskwire's own connections (which duplicate it): its
+ * commandTimeout bounds every later command, so a Redis lost mid-command is an error, not a
+ * hang. lazyConnect: the template itself never connects.
+ */
+export function boundedSource(target: RedisTarget): Redis {
+  return new Redis(target.url, { lazyConnect: true, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 100 });
+}
+
+/** Probes Redis, then opens an admin on it. */
+export async function openAdmin(target: RedisTarget): Promise<Admin> {
+  await probe(target);
+  const template = boundedSource(target);
+  try {
+    return createAdmin({ redis: template, prefix: target.prefix });
+  } finally {
+    template.disconnect();
+  }
+}
+
+/** The named queue, if it has any key under the prefix; otherwise an error naming the ones that do. */
+export async function knownQueue(admin: Admin, target: RedisTarget, queue: string): Promise<string> {
+  const queues = await admin.queues();
+  if (queues.includes(queue)) return queue;
+  if (queues.length === 0) throw noQueues(target);
+  throw new CliError(`unknown queue ${JSON.stringify(queue)} under prefix "${target.prefix}" (queues: ${queues.join(', ')})`);
+}
+
+export function noQueues(target: RedisTarget): CliError {
+  return new CliError(`no queue under prefix "${target.prefix}" at ${target.shown}: no key matches ${target.prefix}:{*}:* (is --prefix right? has a worker run?)`);
+}

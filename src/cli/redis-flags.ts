@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { DEFAULTS } from '../wire/protocol.js';
+import type { CliIo } from './cli-io.js';
+import { usageError } from './cli-error.js';
+
+/**
+ * Where a command finds Redis, from `--redis`/`REDIS_URL` and `--prefix`/`TASKWIRE_PREFIX`.
+ * Parsing only: connecting (redis-connect.ts) loads ioredis, which a command imports when it runs,
+ * so `taskwire --help` and `taskwire codegen` start without it.
+ */
+export interface RedisTarget {
+  readonly url: string;
+  /** The URL with its password masked, for messages. */
+  readonly shown: string;
+  readonly prefix: string;
+}
+
+export interface RedisFlags {
+  redis?: string;
+  prefix?: string;
+}
+
+/** Adds `--redis` and `--prefix` to a command that talks to Redis. */
+export function redisOptions(cmd: Command): Command {
+  return cmd
+    .option('--redis <url>', 'redis:// or rediss:// URL, user and password included (default: $REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--prefix <prefix>', `key prefix the clients and workers use (default: $TASKWIRE_PREFIX or "${DEFAULTS.prefix}")`);
+}
+
+function mask(url: URL): string {
+  if (url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.password = '***';
+  return copy.href;
+}
+
+export function redisTarget(flags: RedisFlags, io: CliIo): RedisTarget {
+  const text = flags.redis ?? io.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError(`bad Redis URL ${JSON.stringify(text)}: write redis://[user:password@]host:port[/db] or rediss://…`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw usageError(`bad Redis URL ${JSON.stringify(mask(url))}: the scheme must be redis:// or rediss://`);
+  }
+  const prefix = flags.prefix ?? io.env['TASKWIRE_PREFIX'] ?? DEFAULTS.prefix;
+  if (prefix === '' || /[{}\s]/.test(prefix)) throw usageError(`bad prefix ${JSON.stringify(prefix)}: it must be non-empty, without braces or spaces`);
+  return { url: text, shown: mask(url), prefix };
+}

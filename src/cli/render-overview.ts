@@ -1,0 +1,67 @@
+import type { Overview } from '../admin/overview.js';
+import { age, plural, rate, table, time } from './format.js';
+
+/** `taskwire inspect`'s text: the queues table, then the workers table, from one overview. */
+export function renderOverview(o: Overview, where: string): string {
+  const out: string[] = [`prefix ${o.prefix} at ${where} · ${time(o.at)}\n\n`];
+  if (o.queues.length === 0) out.push('no queues yet\n');
+  else {
+    out.push(
+      table(
+        [
+          { title: 'QUEUE' },
+          { title: 'WAITING', right: true },
+          { title: 'RUNNING', right: true },
+          { title: 'DELAYED', right: true },
+          { title: 'DEAD', right: true },
+          { title: 'WORKERS', right: true },
+          { title: 'CALLS/S (1 MIN)', right: true },
+          { title: 'OLDEST WAITING', right: true },
+        ],
+        o.queues.map((q) => [
+          q.name,
+          String(q.waiting),
+          String(q.running),
+          String(q.delayed),
+          String(q.dead),
+          String(q.workers),
+          rate(q.callsPerSecond),
+          q.oldestWaitingMs === null ? '-' : age(q.oldestWaitingMs),
+        ]),
+      ),
+    );
+  }
+  out.push('\n');
+  if (o.workers.length === 0) {
+    out.push(`no live workers (none sent a heartbeat in the last ${age(o.workerTtlMs)})\n`);
+    return out.join('');
+  }
+  out.push(
+    table(
+      [
+        { title: 'WORKER' },
+        { title: 'HOST' },
+        { title: 'PID', right: true },
+        { title: 'VERSION' },
+        { title: 'RUNNING', right: true },
+        { title: 'QUEUES' },
+        { title: 'HEARTBEAT', right: true },
+        { title: 'CALLS/S', right: true },
+        { title: 'UP', right: true },
+      ],
+      o.workers.map((w) => [
+        w.id.slice(0, 8),
+        w.host ?? '?',
+        w.pid === null ? '?' : String(w.pid),
+        w.version ?? '?',
+        w.running === null || w.concurrency === null ? '?' : `${w.running}/${w.concurrency}`,
+        w.queues.join(','),
+        `${age(w.heartbeatAgeMs)} ago`,
+        rate(w.callsPerSecond),
+        w.startedAt === null ? '?' : age(Math.max(0, o.at - w.startedAt)),
+      ]),
+    ),
+  );
+  out.push(`${plural(o.workers.length, 'live worker')}; RUNNING is calls running / concurrency\n`);
+  return out.join('');
+}

@@ -1,0 +1,111 @@
+import { Cluster } from 'ioredis';
+import type { QueueKeys } from '../wire/keys.js';
+import type { Connection } from './connection.js';
+
+/** A worker id and its last heartbeat (ms, Redis clock), from the queue's `workers` ZSET. */
+export interface Heartbeat {
+  id: string;
+  at: number;
+}
+
+/** A running call: its lease token, lease expiry (ms, Redis clock) and envelope (undefined if its body is gone). */
+export interface RunningEntry {
+  token: string;
+  leaseUntil: number;
+  raw: string | undefined;
+}
+
+/** A call waiting out a retry backoff, and when it may run (ms, Redis clock). */
+export interface DelayedEntry {
+  raw: string;
+  dueAt: number;
+}
+
+/** `*`, `?`, `[`, `]` and `\` in a prefix are literal, not SCAN patterns. */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Read-only views of a queue's keys for operators (admin/overview.ts, admin/calls.ts): the head
+ * of the wait list, heartbeats, samples of waiting, running and delayed calls, and which queues
+ * exist. Nothing here moves a call or writes a key, so a Redis user with read-only rights can run
+ * all of it (docs/OPERATIONS.md). Counts stay QueueStore.counts, the function `createAdmin().counts`
+ * has always used.
+ */
+export class QueueViewStore {
+  readonly #redis: Connection;
+
+  constructor(redis: Connection) {
+    this.#redis = redis;
+  }
+
+  /** Redis' clock, ms: heartbeats and leases are in it. */
+  async now(): Promise<number> {
+    const [seconds, micros] = await this.#redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  /** The envelope at the head of the wait list (the next to be taken), if any. */
+  async head(k: QueueKeys): Promise<string | null> {
+    return this.#redis.lindex(k.wait, 0);
+  }
+
+  async heartbeats(k: QueueKeys): Promise<Heartbeat[]> {
+    const flat = await this.#redis.zrange(k.workers, 0, -1, 'WITHSCORES');
+    const out: Heartbeat[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: String(flat[i]), at: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** The first `count` waiting envelopes, next to run first. */
+  async waiting(k: QueueKeys, count: number): Promise<string[]> {
+    return this.#redis.lrange(k.wait, 0, count - 1);
+  }
+
+  /** Up to `count` running calls, the lease expiring soonest first. */
+  async running(k: QueueKeys, count: number): Promise<RunningEntry[]> {
+    const flat = await this.#redis.zrange(k.active, 0, count - 1, 'WITHSCORES');
+    const tokens: string[] = [];
+    const until: number[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      tokens.push(String(flat[i]));
+      until.push(Number(flat[i + 1]));
+    }
+    if (tokens.length === 0) return [];
+    const bodies = await this.#redis.hmget(k.bodies, ...tokens);
+    return tokens.map((token, i) => ({ token, leaseUntil: until[i] ?? 0, raw: bodies[i] ?? undefined }));
+  }
+
+  /** Up to `count` delayed calls, due soonest first. */
+  async delayed(k: QueueKeys, count: number): Promise<DelayedEntry[]> {
+    const flat = await this.#redis.zrange(k.delayed, 0, count - 1, 'WITHSCORES');
+    const out: DelayedEntry[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ raw: String(flat[i]), dueAt: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /**
+   * The names of the queues that have any key under `prefix` (`<prefix>:{<queue>}:…`), sorted.
+   * A SCAN of the whole keyspace (on every master of a cluster), so callers cache it.
+   */
+  async queueNames(prefix: string): Promise<string[]> {
+    const pattern = `${globLiteral(prefix)}:{*}:*`;
+    const start = `${prefix}:{`;
+    const names = new Set<string>();
+    const nodes = this.#redis instanceof Cluster ? this.#redis.nodes('master') : [this.#redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) {
+          if (!key.startsWith(start)) continue;
+          const end = key.indexOf('}', start.length);
+          if (end > start.length) names.add(key.slice(start.length, end));
+        }
+      } while (cursor !== '0');
+    }
+    return [...names].sort();
+  }
+}

@@ -1,0 +1,31 @@
+import type { QueueKeys } from '../wire/keys.js';
+import type { Connection } from './connection.js';
+
+/**
+ * The commands on workers' info records (`<p>:{q}:worker:<id>`, wire/worker-info.ts): a worker
+ * writes its own with each maintenance tick and deletes it on close; the admin reads them for
+ * the live workers the `workers` ZSET names. Plain SET/MGET outside Lua: a record is read by
+ * people and never decides where a call goes, so it has no place in the call path's scripts.
+ */
+export class WorkerRegistry {
+  readonly #redis: Connection;
+
+  constructor(redis: Connection) {
+    this.#redis = redis;
+  }
+
+  async write(k: QueueKeys, workerId: string, record: string, ttlMs: number): Promise<void> {
+    await this.#redis.set(k.worker(workerId), record, 'PX', ttlMs);
+  }
+
+  async remove(k: QueueKeys, workerId: string): Promise<void> {
+    await this.#redis.del(k.worker(workerId));
+  }
+
+  /** The records of these workers, in order; null where a worker has none (gone, or it writes none). */
+  async read(k: QueueKeys, workerIds: readonly string[]): Promise<Array<string | null>> {
+    if (workerIds.length === 0) return [];
+    // One MGET: every record of a queue shares its hash tag, so this works on a cluster too.
+    return this.#redis.mget(...workerIds.map((id) => k.worker(id)));
+  }
+}
