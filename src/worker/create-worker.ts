@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
-import { fingerprintTask } from '../contract/fingerprint.js';
-import { listTasks, type RouterShape } from '../contract/router.js';
+import type { RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
 import { queueKeys, replyChannelPrefix } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
@@ -15,36 +14,20 @@ import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
 import { callHandler, type Running } from './call-handler.js';
-import { FairQueues } from './fair-queues.js';
-import { Fetcher } from './fetcher.js';
+import { Intake } from './intake.js';
+import { TakeBudget } from './take-budget.js';
+import { settledWithin } from './settled-within.js';
+import { taskEntries } from './task-entries.js';
+import { WORKER_DEFAULTS } from './worker-defaults.js';
 import { LeaseKeeper } from './lease.js';
 import { queueLimits } from './limits.js';
-import { withMiddleware } from './middleware.js';
 import { Replier } from './replier.js';
-import type { TaskEntry } from './runner.js';
 import { settlements } from './settlements.js';
 import { Settler } from './settler.js';
-import { Slots } from './slots.js';
-import { TakeBudget } from './take-budget.js';
 import type { Handlers, Worker, WorkerOptions } from './types.js';
 import { WorkerEvents } from './worker-events.js';
 import { WorkerInfoWriter } from './worker-info-writer.js';
 
-const DEFAULTS = {
-  prefix: PROTOCOL_DEFAULTS.prefix,
-  workerTtlMs: PROTOCOL_DEFAULTS.workerTtlMs,
-  maxPayloadBytes: PROTOCOL_DEFAULTS.maxPayloadBytes,
-  replyTtlMs: PROTOCOL_DEFAULTS.replyTtlMs,
-  priorityAgingMs: PROTOCOL_DEFAULTS.priorityAgingMs,
-  concurrency: 16,
-  leaseMs: 30_000,
-  maintenanceIntervalMs: 1_000,
-  maxDeliveries: 5,
-  deadlineGraceMs: 5_000,
-  deadLetterMaxLen: 10_000,
-  drainTimeoutMs: 10_000,
-  connectTimeoutMs: 10_000,
-} as const;
 
 /**
  * How long close() waits for Redis to take back unfinished calls and the worker's goodbye. Past
@@ -52,25 +35,7 @@ const DEFAULTS = {
  */
 const HAND_BACK_MS = 2_000;
 
-/** Waits for `p` at most `ms`, leaving no timer behind; false if it did not settle in time. */
-async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
-function handlerAt(handlers: unknown, path: string): TaskEntry['handler'] | undefined {
-  let node: unknown = handlers;
-  for (const part of path.split('.')) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return typeof node === 'function' ? (node as TaskEntry['handler']) : undefined;
-}
 
 /**
  * A worker serving a contract: takes calls from the contract's queues, runs the handlers with
@@ -79,26 +44,19 @@ function handlerAt(handlers: unknown, path: string): TaskEntry['handler'] | unde
 export function createWorker<R extends RouterShape>(contract: R, handlers: Handlers<R>, options: WorkerOptions): Worker {
   // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at start().
   checkRedisSource(options.redis, 'createWorker()');
-  const o = { ...DEFAULTS, ...options };
+  const o = { ...WORKER_DEFAULTS, ...options };
   const logger = options.logger ?? consoleLogger;
   const serializer = options.serializer ?? superjsonSerializer;
   const id = randomUUID();
   const events = new WorkerEvents(options.observers, logger);
 
-  const entries = new Map<string, TaskEntry>();
-  for (const { path, task } of listTasks(contract)) {
-    const handler = handlerAt(handlers, path);
-    // The types demand every handler; this guards plain-JS callers and casts.
-    if (!handler) throw new TaskwireError(ERROR_CODES.VALIDATION, `createWorker(): no handler for task "${path}"`);
-    entries.set(path, { path, task, handler: withMiddleware(handler, options.middleware), fingerprint: fingerprintTask(task) });
-  }
+  const entries = taskEntries(contract, handlers, options.middleware);
   const queueNames = options.queues ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];
   const queues = queueNames.map((q) => queueKeys(o.prefix, q));
 
   let commands: Connection | undefined;
   let subscriber: Connection | undefined;
   const blockings: Connection[] = [];
-  let fetchers: Fetcher[] = [];
   let replier: Replier | undefined;
   let maintenance: NodeJS.Timeout | undefined;
   /**
@@ -112,19 +70,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let interruptStart = new AbortController();
   /** Makes a Redis that is down or misconfigured heard (logged once, named in errors). */
   let health = new ConnectionHealth(`worker ${id}`, logger);
-  const slots = new Slots(o.concurrency);
-  const fair = new FairQueues(o.concurrency, queueNames);
   const limits = new Map(queueNames.map((q) => [q, queueLimits(entries.values(), q, options.groups)]));
   const limitsOf = (queue: string) => limits.get(queue) ?? queueLimits([], queue, undefined);
   const budget = new TakeBudget();
   const build = settlements(serializer, options.storeLargeResults ?? true);
   const running = new Map<string, Running>();
-  const handling = new Set<Promise<unknown>>();
-  // Calls delivered this often without being settled may be what killed their workers: each
-  // worker runs one such suspect at a time (take-quarantine.lua), so co-tenants of a poison call are
-  // not charged its crashes. Below maxDeliveries, so an innocent suspect still gets its turn.
-  const suspectFrom = Math.max(1, Math.min(2, o.maxDeliveries - 1));
-  let suspect: Promise<unknown> | undefined;
   const leases = new LeaseKeeper({
     held: running,
     leaseMs: o.leaseMs,
@@ -168,6 +118,20 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       closed: () => state === 'closed',
       events,
     }),
+  });
+  const intake = new Intake({
+    concurrency: o.concurrency,
+    queues,
+    maxDeliveries: o.maxDeliveries,
+    leaseMs: o.leaseMs,
+    agingMs: o.priorityAgingMs,
+    maxPayloadBytes: o.maxPayloadBytes,
+    deadLetterMaxLen: o.deadLetterMaxLen,
+    limits: (queue) => limitsOf(queue).take,
+    budget,
+    handle,
+    logger,
+    running: () => state === 'running',
   });
 
   const tasksByQueue = new Map<string, Array<{ path: string; fingerprint: string }>>();
@@ -257,54 +221,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       });
     }, o.maintenanceIntervalMs);
     leases.start();
-    fetchers = queues.map((keys) => {
+    state = 'running';
+    intake.start(s, (keys) => {
       const blocking = connect(`tw-worker-${id}-${keys.queue}`, `taking from ${keys.queue}`, true);
       blockings.push(blocking);
-      return new Fetcher({
-        keys,
-        store: s,
-        blocking: new QueueStore(blocking),
-        slots,
-        parkedTake: queues.length === 1,
-        budget: () => budget.limit(),
-        share: () => fair.allowance(keys.queue),
-        hungry: (more) => fair.hungry(keys.queue, more),
-        leaseMs: o.leaseMs,
-        agingMs: o.priorityAgingMs,
-        limits: limitsOf(keys.queue).take,
-        maxPayloadBytes: o.maxPayloadBytes,
-        deadLetterMaxLen: o.deadLetterMaxLen,
-        suspects: () => ({ from: suspectFrom, mayTake: suspect === undefined }),
-        suspectDone: async () => {
-          await suspect;
-        },
-        onCall: (call) => {
-          let freed = false;
-          fair.held(keys.queue, 1);
-          const free = () => {
-            if (freed) return;
-            freed = true;
-            slots.release();
-            fair.held(keys.queue, -1);
-          };
-          const p: Promise<unknown> = handle(keys, call, free)
-            .catch((err: unknown) => logger.error('taskwire: call handling failed', { error: String(err) }))
-            .finally(() => {
-              handling.delete(p);
-              if (suspect === p) suspect = undefined;
-              free();
-            });
-          handling.add(p);
-          if (call.deliveries - 1 >= suspectFrom) suspect = p;
-        },
-        onError: (err) => {
-          // A fetcher cut off by close() is no news.
-          if (state === 'running') logger.warn('taskwire: taking calls failed; retrying', { queue: keys.queue, error: String(err) });
-        },
-      });
+      return new QueueStore(blocking);
     });
-    state = 'running';
-    for (const f of fetchers) f.start();
   }
 
   /**
@@ -322,10 +244,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     await Promise.all(conns.map((c) => closeConnection(c)));
     // Their connections are closed, and what waited on them rejected: the fetchers end now.
     // Bounded all the same: a Cluster that was reconnecting may hold its commands regardless.
-    await settledWithin(Promise.all(fetchers.map((f) => f.stop())), HAND_BACK_MS);
+    await settledWithin(intake.stop(), HAND_BACK_MS);
     commands = subscriber = undefined;
     blockings.length = 0;
-    fetchers = [];
+    intake.reset();
   }
 
   async function closeDown(closeOptions: { drainTimeoutMs?: number }): Promise<void> {
@@ -341,12 +263,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     state = 'closing';
     // Stop taking: a fetcher may be parked for up to a second; cutting its connection ends it now.
     for (const b of blockings) b.disconnect(false);
-    slots.wakeAll();
     const reachable = () => commands?.status === 'ready';
     // A take on the command connection waits while Redis is down: shutDown() ends it then.
-    if (reachable()) await settledWithin(Promise.all(fetchers.map((f) => f.stop())), HAND_BACK_MS);
+    if (reachable()) await settledWithin(intake.stop(), HAND_BACK_MS);
     const drainMs = closeOptions.drainTimeoutMs ?? o.drainTimeoutMs;
-    await settledWithin(Promise.all([...handling]), drainMs);
+    await settledWithin(Promise.all([...intake.handling]), drainMs);
     // Unfinished calls go back to the queue for another worker; their late results are fenced off.
     const left = [...running.entries()];
     for (const [, r] of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
