@@ -19,3 +19,5 @@ export { z } from 'zod';
 export { createAdmin } from './admin/create-admin.js';
 export type { Admin, AdminOptions, QueueCounts } from './admin/create-admin.js';
 export type { DeadLetters, DeadLetter, DeadLetterFilter, RawDeadLetter } from './admin/dead-letters.js';
+export { createSchedules } from './scheduling/create-schedules.js';
+export type { Schedules, SchedulesOptions, Schedule, ScheduleOf, ScheduleSpec, ScheduleTiming, ScheduleOptions, CatchUp, InputAt } from './scheduling/types.js';
