@@ -21,6 +21,8 @@ export interface Fired {
   at: number;
   pid: number;
   headers: Record<string, string>;
+  /** More than 1 when the call was handed to a worker again (its first worker died holding it). */
+  deliveries: number;
 }
 
 export function parseCallId(callId: string): { schedule: string; tick: number } {
@@ -30,8 +32,8 @@ export function parseCallId(callId: string): { schedule: string; tick: number } 
 
 /** Handlers that report each call to `sink` (in-process) or append it as a JSON line to a file (processes). */
 export function scheduleHandlers(sink: ((f: Fired) => void) | string): Handlers<typeof scheduleContract> {
-  const record = (tag: string, ctx: { callId: string; headers: Readonly<Record<string, string>> }) => {
-    const f: Fired = { callId: ctx.callId, ...parseCallId(ctx.callId), tag, at: Date.now(), pid: process.pid, headers: { ...ctx.headers } };
+  const record = (tag: string, ctx: { callId: string; headers: Readonly<Record<string, string>>; deliveries: number }) => {
+    const f: Fired = { callId: ctx.callId, ...parseCallId(ctx.callId), tag, at: Date.now(), pid: process.pid, headers: { ...ctx.headers }, deliveries: ctx.deliveries };
     if (typeof sink === 'string') appendFileSync(sink, `${JSON.stringify(f)}\n`);
     else sink(f);
   };
@@ -53,10 +55,15 @@ export function scheduleHandlers(sink: ((f: Fired) => void) | string): Handlers<
   };
 }
 
-/** Ticks fired per schedule, sorted, and the ticks that came more than once. */
+/**
+ * Ticks fired per schedule, sorted, and the ticks fired more than once: run twice as a first
+ * delivery, so two calls were pushed (a call run again because its worker died holding it is
+ * one call delivered twice, not a second fire).
+ */
 export function ticksOf(fired: readonly Fired[], schedule: string): { ticks: number[]; duplicates: number[] } {
   const ticks = fired.filter((f) => f.schedule === schedule).map((f) => f.tick).sort((a, b) => a - b);
-  return { ticks: [...new Set(ticks)], duplicates: ticks.filter((t, i) => i > 0 && ticks[i - 1] === t) };
+  const firsts = fired.filter((f) => f.schedule === schedule && f.deliveries === 1).map((f) => f.tick).sort((a, b) => a - b);
+  return { ticks: [...new Set(ticks)], duplicates: firsts.filter((t, i) => i > 0 && firsts[i - 1] === t) };
 }
 
 /** Gaps between consecutive ticks that are not `step`. */

@@ -49,6 +49,14 @@ describe('schedule-fire-6.lua', () => {
     expect(await t.redis.llen(t.keys.marker)).toBe(1);
   });
 
+  it('a second run for the same tick does nothing also when the next tick is due already (a catch-up)', async () => {
+    const t = await setup();
+    const run = () => t.store.fire(t.keys, { id: 's1', rev: 'rev-a', due: t.tick, next: t.tick + 100, envelope: tickEnvelope(t.r, t.tick, t.now) });
+    expect(await run()).toBe('fired');
+    expect(await run()).toBe('lost');
+    expect(await t.redis.llen(t.keys.wait)).toBe(1);
+  });
+
   it('a run computed from a replaced record, or for another tick, does nothing', async () => {
     const t = await setup();
     expect(await t.fire({ rev: 'rev-old' })).toBe('lost');
