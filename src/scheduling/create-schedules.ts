@@ -13,7 +13,7 @@ import { ConnectionHealth } from '../transport/connection-health.js';
 import { checkRedisSource } from '../transport/redis-source.js';
 import { ScheduleStore, type StoredSchedule } from '../transport/schedule-store.js';
 import { checkSpec, invalidSchedule } from './schedule-spec.js';
-import type { Schedule, ScheduleOf, ScheduleOptions, Schedules, SchedulesOptions } from './types.js';
+import type { InputAt, Schedule, ScheduleOf, ScheduleOptions, Schedules, SchedulesOptions } from './types.js';
 
 /**
  * Recurring calls of a contract's tasks: `createSchedules(contract, { redis }).upsert('reports.daily',
@@ -82,6 +82,8 @@ export function createSchedules<R extends RouterShape>(contract: R, options: Sch
       } catch (err) {
         throw invalidSchedule(path, `input cannot be serialized: ${String(err)}`, { id: s.id });
       }
+      // A call envelope carries its input, or it is malformed: a custom serializer's undefined would be.
+      if (input === undefined) throw invalidSchedule(path, 'input serializes to undefined', { id: s.id });
       const k = queueKeys(prefix, route.queue);
       const record: ScheduleRecord = {
         v: 1,
@@ -124,7 +126,7 @@ export function createSchedules<R extends RouterShape>(contract: R, options: Sch
         const done = await store.upsert(k, s.id, raw, first);
         record.created = done.createdAt;
         // The record is for task `path`, with an input its schema accepted.
-        return toSchedule(route.queue, s.id, { raw: encodeRecord(record), tick: done.tick }) as Schedule as Schedule<typeof path, never>;
+        return toSchedule(route.queue, s.id, { raw: encodeRecord(record), tick: done.tick }) as Schedule as Schedule<typeof path, InputAt<R, typeof path>>;
       });
     },
 

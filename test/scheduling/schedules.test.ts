@@ -121,23 +121,33 @@ describe('schedules fire', () => {
 });
 
 describe('catch-up after no worker ran', () => {
-  it('ticks missed while no worker ran fire one call, for the most recent, then ticks go on', async () => {
+  it('ticks missed while no worker ran fire one call, for the most recent, and the next tick keeps the phase', async () => {
     const e = env();
-    const s = await e.schedules.upsert('beat', { id: 'missed', input: { tag: 'm' }, everyMs: 200 });
+    // 10 s ticks, the next one moved 35 s into the past: 4 ticks passed with no worker to fire them.
+    await e.schedules.upsert('beat', { id: 'missed', input: { tag: 'm' }, everyMs: 10_000 });
+    const overdue = Date.now() - 35_000;
+    await e.redis.zadd(e.keys.ticks, overdue, 'missed');
+    await e.worker();
+    await expect.poll(() => e.fired.length, { timeout: 5_000, interval: 50 }).toBe(1);
+    await sleep(300);
+    expect(e.fired.map((f) => [f.schedule, f.tick])).toEqual([['missed', overdue + 30_000]]);
+    expect((await e.schedules.get('missed'))?.nextRunAt?.getTime()).toBe(overdue + 40_000);
+  }, 20_000);
+
+  it('after a real pause with no worker, the older ticks are skipped and ticks go on, one each, in phase', async () => {
+    const e = env();
+    const s = await e.schedules.upsert('beat', { id: 'paused', input: { tag: 'p' }, everyMs: 200 });
     const first = s.nextRunAt?.getTime() ?? 0;
     // About 7 ticks pass with nobody to fire them.
     await sleep(1_500);
     const startedAt = Date.now();
     await e.worker();
     await expect.poll(() => e.fired.length, { timeout: 5_000, interval: 50 }).toBeGreaterThanOrEqual(4);
-    const { ticks, duplicates } = ticksOf(e.fired, 'missed');
+    const { ticks, duplicates } = ticksOf(e.fired, 'paused');
     expect(duplicates).toEqual([]);
-    const caughtUp = ticks.filter((t) => t <= startedAt);
-    expect(caughtUp).toHaveLength(1);
-    // The most recent missed tick, not the first.
-    expect(caughtUp[0]).toBeGreaterThan(first + 1_000);
-    expect(startedAt - (caughtUp[0] ?? 0)).toBeLessThan(200 + 100);
-    // Then one per tick, in the same phase.
+    // The first call is for a recent tick (within a tick of the start, and what the start took), not the first tick.
+    expect(ticks[0]).toBeGreaterThan(first + 1_000);
+    expect(ticks[0]).toBeGreaterThan(startedAt - 200);
     expect(gapsIn(ticks, 200)).toEqual([]);
     expect(((ticks[0] ?? 0) - first) % 200).toBe(0);
   }, 20_000);
@@ -251,6 +261,16 @@ describe('bad schedules: VALIDATION with the reason, nothing written', () => {
     expect(err.message).toMatch(/id "dup" is a schedule on queue "sched2".*remove it first/);
     expect((await e.keysWritten()).sort()).toEqual(before);
     expect((await e.schedules.get('dup'))?.task).toBe('elsewhere');
+  });
+
+  it('calls over the size limit: PAYLOAD_TOO_LARGE at upsert, nothing written', async () => {
+    const e = env();
+    const small = createSchedules(scheduleContract, { redis: redisUrl(), prefix: e.prefix, maxPayloadBytes: 300 });
+    cleanups.push(() => small.close());
+    const err = await failure(small.upsert('beat', { id: 'big', input: { tag: 'x'.repeat(400) }, everyMs: 1_000 }));
+    expect(err.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(err.message).toMatch(/over the 300-byte limit/);
+    expect(await e.keysWritten()).toEqual([]);
   });
 
   it('after close(), CLOSED', async () => {
