@@ -21,3 +21,5 @@ export type { Admin, AdminOptions, OverviewOptions, QueueCounts } from './admin/
 export type { Overview, QueueOverview, WorkerOverview } from './admin/overview.js';
 export type { CallView, CallState } from './admin/calls.js';
 export type { DeadLetters, DeadLetter, DeadLetterFilter, InputCondition, RawDeadLetter } from './admin/dead-letters.js';
+export { createSchedules } from './scheduling/create-schedules.js';
+export type { Schedules, SchedulesOptions, Schedule, ScheduleOf, ScheduleSpec, ScheduleTiming, ScheduleOptions, CatchUp, InputAt } from './scheduling/types.js';

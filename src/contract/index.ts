@@ -13,6 +13,7 @@ export type {
   DeclaredError,
   CallError,
   TaskPaths,
+  TaskAt,
 } from './infer.js';
 export { fingerprintTask } from './fingerprint.js';
 export { MAX_PRIORITY } from './flow-control.js';

@@ -35,3 +35,16 @@ export type TaskPaths<R extends RouterShape, P extends string = ''> = {
       ? TaskPaths<R[K], `${P}${K}.`>
       : never;
 }[Extract<keyof R, string>];
+
+/** The task at a dotted path of a router: TaskAt<typeof contract, 'reports.daily'>. */
+export type TaskAt<R extends RouterShape, P extends string> = P extends `${infer H}.${infer Rest}`
+  ? H extends keyof R
+    ? R[H] extends RouterShape
+      ? TaskAt<R[H], Rest>
+      : never
+    : never
+  : P extends keyof R
+    ? R[P] extends AnyTask
+      ? R[P]
+      : never
+    : never;

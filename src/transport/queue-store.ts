@@ -174,6 +174,8 @@ export interface QueueCounts {
   limited: number;
   /** Fair groups with calls waiting. */
   groups: number;
+  /** Recurring schedules of the queue (they are not calls: no other count includes them). */
+  schedules: number;
 }
 
 export class QueueStore {
@@ -275,7 +277,7 @@ export class QueueStore {
   async counts(k: QueueKeys, workerTtlMs: number): Promise<QueueCounts> {
     const time = await this.#redis.time();
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    const [wait, prio, running, delayed, dead, workers, groupNames, scopes] = await Promise.all([
+    const [wait, prio, running, delayed, dead, workers, groupNames, scopes, schedules] = await Promise.all([
       this.#redis.llen(k.wait),
       this.#redis.zcard(k.prio),
       this.#redis.zcard(k.active),
@@ -284,11 +286,12 @@ export class QueueStore {
       this.#redis.zcount(k.workers, now - workerTtlMs, '+inf'),
       this.#redis.lrange(k.groups, 0, -1),
       this.#redis.zrange(k.held, 0, -1),
+      this.#redis.hlen(k.schedules),
     ]);
     const sizes = (lists: string[]) => Promise.all(lists.map((l) => this.#redis.llen(l)));
     const [grouped, held] = await Promise.all([sizes(groupNames.map((g) => k.group(g))), sizes(scopes.map((s) => `${k.base}:held:${s}`))]);
     const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
     const limited = sum(held);
-    return { waiting: wait + prio + sum(grouped) + limited, running, delayed, dead, workers, limited, groups: groupNames.length };
+    return { waiting: wait + prio + sum(grouped) + limited, running, delayed, dead, workers, limited, groups: groupNames.length, schedules };
   }
 }

@@ -56,8 +56,20 @@ export interface QueueKeys {
    * them. Whoever adds calls adds a token; a take that leaves work behind adds one back.
    */
   readonly marker: string;
+  /**
+   * HASH schedule id → schedule record (JSON, wire/schedule-record.ts) of the queue's recurring
+   * calls; `ticks` holds when each fires next. Both are written together by one script.
+   */
+  readonly schedules: string;
+  /** ZSET schedule id → its next tick (ms since epoch); workers fire what is due (schedule-fire-6.lua). */
+  readonly ticks: string;
   /** PUB/SUB channel announcing cancelled call ids to the queue's workers. */
   readonly cancelChannel: string;
+  /**
+   * PUB/SUB channel on which an upsert tells the queue's workers that a schedule changed, so a
+   * new schedule's first tick fires on time rather than at a worker's next check.
+   */
+  readonly scheduleChannel: string;
   /** LIST of one fair group's waiting calls; route.lua builds it from `base` the same way. */
   group(name: string): string;
   // complete-5.lua builds replies and inbox keys from `base` the same way (not sent per call).
@@ -105,8 +117,11 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     prio: `${base}:prio`,
     groups: `${base}:groups`,
     held: `${base}:held`,
+    schedules: `${base}:schedules`,
+    ticks: `${base}:ticks`,
     group: (name) => `${base}:group:${name}`,
     cancelChannel: `${base}:cancel`,
+    scheduleChannel: `${base}:rescheduled`,
     replies: (clientId) => `${base}:replies:${clientId}`,
     enqueued: (callId) => `${base}:enq:${callId}`,
     inbox: (clientId) => `${base}:inbox:${clientId}`,

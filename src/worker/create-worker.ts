@@ -13,6 +13,7 @@ import { checkRedisSource } from '../transport/redis-source.js';
 import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
+import { ScheduleStore } from '../transport/schedule-store.js';
 import { callHandler, type Running } from './call-handler.js';
 import { Intake } from './intake.js';
 import { TakeBudget } from './take-budget.js';
@@ -22,6 +23,7 @@ import { WORKER_DEFAULTS } from './worker-defaults.js';
 import { LeaseKeeper } from './lease.js';
 import { queueLimits } from './limits.js';
 import { Replier } from './replier.js';
+import { ScheduleTicker } from './schedule-ticker.js';
 import { settlements } from './settlements.js';
 import { Settler } from './settler.js';
 import type { Handlers, Worker, WorkerOptions } from './types.js';
@@ -87,12 +89,21 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   });
 
   /** The worker's stores on its command connection, made by start(). */
-  let stores: { queues: QueueStore; payloads: PayloadStore; registry: WorkerRegistry } | undefined;
+  let stores: { queues: QueueStore; payloads: PayloadStore; registry: WorkerRegistry; schedules: ScheduleStore } | undefined;
   function started(): NonNullable<typeof stores> {
     if (!stores) throw new Error('worker is not started');
     return stores;
   }
   const store = () => started().queues;
+  // Every worker fires the due ticks of its queues' schedules; one of them wins each tick.
+  const ticker = new ScheduleTicker({
+    queues,
+    store: () => started().schedules,
+    intervalMs: o.maintenanceIntervalMs,
+    agingMs: o.priorityAgingMs,
+    logger,
+    live: () => state === 'running',
+  });
 
   const { handle } = callHandler({
     entries,
@@ -172,7 +183,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   async function startUp(): Promise<void> {
     state = 'starting';
     const cmd = (commands = connect(`tw-worker-${id}`, 'commands'));
-    stores = { queues: new QueueStore(cmd), payloads: new PayloadStore(cmd), registry: new WorkerRegistry(cmd) };
+    stores = { queues: new QueueStore(cmd), payloads: new PayloadStore(cmd), registry: new WorkerRegistry(cmd), schedules: new ScheduleStore(cmd) };
     const s = stores.queues;
     replier = new Replier(s, {
       inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,
@@ -182,14 +193,17 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     });
     // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
     const sub = (subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true));
-    sub.on('message', (_channel: string, callId: string) => {
+    const scheduleChannels = new Set(queues.map((k) => k.scheduleChannel));
+    sub.on('message', (channel: string, callId: string) => {
+      // A schedule was upserted: its first tick may come before the next check.
+      if (scheduleChannels.has(channel)) return ticker.poke();
       // A scan of at most `concurrency` entries, on a rare event, instead of a second map per call.
       for (const r of running.values()) {
         if (r.ctx.callId === callId) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
       }
     });
     const reachable = async () => {
-      await sub.subscribe(...queues.map((k) => k.cancelChannel));
+      await sub.subscribe(...queues.map((k) => k.cancelChannel), ...scheduleChannels);
       // Closed while subscribing: announcing now would outlive close()'s goodbye.
       if (interruptStart.signal.aborted) return undefined;
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
@@ -227,6 +241,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       blockings.push(blocking);
       return new QueueStore(blocking);
     });
+    ticker.start();
   }
 
   /**
@@ -237,6 +252,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     leases.stop();
     clearInterval(maintenance);
     maintenance = undefined;
+    // A fire in flight lands whole or not at all (one script): waiting for it only keeps its log quiet.
+    await settledWithin(ticker.stop(), HAND_BACK_MS);
     for (const b of blockings) b.disconnect(false);
     if (commands?.status === 'ready') await settledWithin(maintain(false), HAND_BACK_MS);
     health.stop();
