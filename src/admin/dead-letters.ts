@@ -21,6 +21,9 @@ export interface DeadLetter {
   readonly callId: string | undefined;
   readonly task: string | undefined;
   readonly attempt: number | undefined;
+  /** The call's priority and fair group, if it had them (docs/SCHEDULING.md). */
+  readonly priority: number | undefined;
+  readonly group: string | undefined;
   /**
    * The call's input as its handler would get it (deserialized), stored inputs included;
    * undefined when the message was not a readable call or its input could not be decoded
@@ -93,6 +96,8 @@ function toDeadLetter(queue: string, { id, fields: f }: DeadLetterEntry, seriali
     callId: call?.id ?? (f['id'] || undefined),
     task: call?.task,
     attempt: call?.attempt,
+    priority: call?.priority,
+    group: call?.group,
     input,
     inputProblem: problem,
     headers: call?.headers,

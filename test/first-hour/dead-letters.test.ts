@@ -94,3 +94,12 @@ it('lists a dead letter with the decoded input and the error as its caller got i
   expect(withRaw?.raw?.reply).toContain('"code":"REJECTED"');
   expect((await dead.get(letter?.id ?? '', { raw: true }))?.raw?.envelope).toBe(withRaw?.raw?.envelope);
 });
+
+it("keeps a dead letter's priority and fair group", async () => {
+  const { client, admin } = await start();
+  await client.fail({ when: new Date(0), tags: new Set() }, { group: 'tenant-7' }).catch(() => undefined);
+  const dead = admin.deadLetters('default');
+  await expect.poll(() => dead.count()).toBe(1);
+  const [letter] = await dead.list();
+  expect(letter).toMatchObject({ group: 'tenant-7', priority: undefined, reason: 'ATTEMPTS_EXHAUSTED' });
+});
