@@ -46,6 +46,7 @@ export const RESERVED_NAMES = [
   'ClientOptions',
   'ClientHandle',
   'CallOptions',
+  'TaskMethod',
   'Route',
   'RouteTable',
   'TaskError',

@@ -44,11 +44,11 @@ export function emitClient(model: ContractModel, options: EmitOptions): string {
         'createRouteClient',
         'isTaskError',
         'z',
-        { name: 'CallOptions', isTypeOnly: true },
         { name: 'ClientHandle', isTypeOnly: true },
         { name: 'ClientOptions', isTypeOnly: true },
         { name: 'Route', isTypeOnly: true },
         { name: 'RouteTable', isTypeOnly: true },
+        { name: 'TaskMethod', isTypeOnly: true },
         // Imported only when used: strict projects turn unused imports into errors.
         ...(model.tasks.some((t) => t.errors.length > 0) ? [{ name: 'TaskError', isTypeOnly: true }] : []),
       ],
@@ -228,8 +228,8 @@ function membersText(node: ClientTree, prefix: string, model: ContractModel, ind
       const path = prefix ? `${prefix}.${name}` : name;
       const task = node.tasks.get(name);
       if (task) {
-        const arg = `input${task.inputOptional ? '?' : ''}: ${task.input.typeName}`;
-        return `${jsDoc(task.doc, indent)}${indent}${propertyKey(name)}(${arg}, options?: CallOptions): Promise<${task.output.typeName}>;`;
+        // A callable with map/mapSettled (TaskMethod); its input may be left out where the type allows undefined.
+        return `${jsDoc(task.doc, indent)}${indent}readonly ${propertyKey(name)}: TaskMethod<${task.input.typeName}, ${task.output.typeName}>;`;
       }
       const child = node.routers.get(name);
       if (!child) return '';
@@ -242,7 +242,7 @@ function client(model: ContractModel, clientName: string): Array<StatementStruct
   const tree = treeOf(model.tasks);
   // Nested routers are inline object types, so the interface is printed as text.
   const stubs =
-    `${jsDoc('Typed stubs: each task is a method returning a promise of its output.')}` +
+    `${jsDoc('Typed stubs: each task is a callable returning a promise of its output, with map and mapSettled.')}` +
     `export interface ${clientName} extends ClientHandle {\n${membersText(tree, '', model, '  ')}\n}`;
   const factory: StatementStructures = {
     kind: StructureKind.Function,

@@ -2,9 +2,13 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { RouterShape } from '../contract/router.js';
 import { routesOf, type RouteTable } from '../contract/route.js';
 import { Caller } from './caller.js';
-import type { CallOptions, Client, ClientHandle, ClientOptions } from './types.js';
+import { fanOut } from './fan-out.js';
+import type { CallOptions, Client, ClientHandle, ClientOptions, MapOptions } from './types.js';
 
-type CallFn = (input: unknown, options?: CallOptions) => Promise<unknown>;
+type CallFn = ((input: unknown, options?: CallOptions) => Promise<unknown>) & {
+  map(inputs: readonly unknown[], options?: MapOptions): Promise<unknown[]>;
+  mapSettled(inputs: readonly unknown[], options?: MapOptions): Promise<unknown[]>;
+};
 interface Tree {
   [name: string]: Tree | CallFn;
 }
@@ -26,9 +30,18 @@ function buildTree(routes: RouteTable, caller: Caller): Tree {
     }
     const leaf = parts[parts.length - 1];
     if (leaf === undefined) continue;
-    node[leaf] = (input, options) => caller.call(path, input, options);
+    node[leaf] = taskMethod(path, caller);
   }
   return root;
+}
+
+/** One task's stub: the call, and its fan-out helpers (non-enumerable, so a log shows the tree). */
+function taskMethod(path: string, caller: Caller): CallFn {
+  const call = (input: unknown, options?: CallOptions) => caller.call(path, input, options);
+  return Object.defineProperties(call, {
+    map: { value: (inputs: readonly unknown[], options: MapOptions = {}) => fanOut(path, call, inputs, options, false) },
+    mapSettled: { value: (inputs: readonly unknown[], options: MapOptions = {}) => fanOut(path, call, inputs, options, true) },
+  }) as CallFn;
 }
 
 /**

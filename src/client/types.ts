@@ -6,6 +6,7 @@ import type { ReplyMode } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
 import type { Logger } from '../logger.js';
+import type { TaskwireError } from '../errors.js';
 import type { ClientInterceptor } from './interceptor.js';
 
 export interface ClientOptions {
@@ -96,8 +97,31 @@ export interface CallOptions {
   runAt?: Date;
 }
 
-/** A task as the caller sees it: a function returning a promise of the typed output. */
-export type TaskCaller<T extends AnyTask> = (input: TaskInput<T>, options?: CallOptions) => Promise<TaskOutput<T>>;
+/** The outcome of one call of `mapSettled`: its value, or the error it failed with. */
+export type Settled<O> = { ok: true; value: O } | { ok: false; error: TaskwireError<string, unknown> };
+
+export interface MapOptions extends CallOptions {
+  /** Most calls running at once (an integer >= 1). Default: all at once. */
+  concurrency?: number;
+}
+
+/** The arguments of a task's call: the input may be left out where the task's input accepts undefined. */
+export type CallArgs<I, O extends CallOptions = CallOptions> = undefined extends I ? [input?: I, options?: O] : [input: I, options?: O];
+
+/**
+ * A task as the caller sees it: call it for a promise of its typed output, or fan out over many
+ * inputs (docs/WORKFLOWS.md).
+ */
+export interface TaskMethod<I, O> {
+  (...args: CallArgs<I>): Promise<O>;
+  /** One call per input (at most `concurrency` at a time); the outputs in input order. The first failure rejects and cancels the rest. */
+  map(inputs: readonly I[], options?: MapOptions): Promise<O[]>;
+  /** One call per input; every outcome, in input order. */
+  mapSettled(inputs: readonly I[], options?: MapOptions): Promise<Array<Settled<O>>>;
+}
+
+/** A task of a contract as the caller sees it. */
+export type TaskCaller<T extends AnyTask> = TaskMethod<TaskInput<T>, TaskOutput<T>>;
 
 /** Client methods reserved under `$` so they never collide with task names. */
 export interface ClientHandle {
