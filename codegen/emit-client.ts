@@ -139,6 +139,7 @@ function routeText(task: TaskModel): string {
     `    timeoutMs: ${route.timeoutMs === undefined ? 'undefined' : route.timeoutMs},`,
     `    retry: ${retryText},`,
     ...(route.priority === undefined ? [] : [`    priority: ${route.priority},`]),
+    ...(route.resultTtlMs === undefined ? [] : [`    resultTtlMs: ${route.resultTtlMs},`]),
     `    errorCodes: [${[...route.errorCodes].sort().map(quote).join(', ')}],`,
     `    fingerprint: ${quote(route.fingerprint)},`,
     `    input: ${task.input.schemaName},`,

@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   DEAD_LETTERED: 'DEAD_LETTERED',
   /** The idempotency key is held by a call with another task or input (within its ttl). */
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  /** No detached call has this id: never sent, or its outcome expired (resultTtlMs). */
+  UNKNOWN_CALL: 'UNKNOWN_CALL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -20,8 +20,22 @@ import { encodeOutgoing, type Encoded } from './outgoing-call.js';
 import { ReplySettler } from './reply-settler.js';
 import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
+import { Followers, RUN_KEY } from './detached.js';
 import { ReplyReceivers } from './reply-receivers.js';
-import type { CallOptions, ClientOptions } from './types.js';
+import type { CallOptions, ClientOptions, SendOptions } from './types.js';
+
+/** What makes a call detached: nobody awaits its reply; its outcome is kept this long. */
+interface Detached {
+  resultTtlMs: number;
+}
+
+/** A detached call once Redis has it: its id, and its envelope and place, for a cancel. */
+export interface Sent {
+  id: string;
+  raw: string;
+  deadline: number;
+  group: string | undefined;
+}
 
 /**
  * The call path shared by the in-repo client and generated clients: validate, serialize, size
@@ -44,6 +58,7 @@ export class Caller {
   readonly #abortListeners = new AbortListeners<PendingCall>((call) => this.#abort(call));
   readonly #keysByQueue = new Map<string, QueueKeys>();
   readonly #receivers: ReplyReceivers;
+  #followers: Followers | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #everReady = false;
@@ -93,11 +108,46 @@ export class Caller {
   call(path: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
     return new Promise((resolve, reject) => {
       try {
-        this.#start(path, input, options, resolve, reject);
+        this.#start(path, input, options, resolve, reject, undefined);
       } catch (err) {
         reject(toTaskwireError(err));
       }
     });
+  }
+
+  /** A detached call (docs/WORKFLOWS.md): resolves once Redis has it, with what cancelling it needs. */
+  send(path: string, input: unknown, options: SendOptions = {}): Promise<Sent> {
+    const resultTtlMs = options.resultTtlMs ?? this.#routes.get(path)?.resultTtlMs ?? DEFAULTS.resultTtlMs;
+    return new Promise((resolve, reject) => {
+      if (!(Number.isInteger(resultTtlMs) && resultTtlMs > 0)) {
+        return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: resultTtlMs must be a positive integer, got ${String(resultTtlMs)}`));
+      }
+      try {
+        this.#start(path, input, options, resolve as (value: unknown) => void, reject, { resultTtlMs });
+      } catch (err) {
+        reject(toTaskwireError(err));
+      }
+    });
+  }
+
+  /** Follows a detached call from this or any process (client/detached.ts). */
+  get followers(): Followers {
+    this.#followers ??= new Followers({
+      routes: this.#routes,
+      keysOf: (queue) => this.#keysByQueue.get(queue),
+      queues: () => [...this.#keysByQueue.values()],
+      store: this.#store,
+      pending: this.#pending,
+      nextId: this.#nextCallId,
+      clientId: this.id,
+      serializer: this.#serializer,
+      replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
+      defaultTimeoutMs: this.#options.defaultTimeoutMs ?? DEFAULTS.timeoutMs,
+      listen: () => this.#receivers.keyModeCall(),
+      expire: (c) => this.#expire(c),
+      closed: () => this.#closed,
+    });
+    return this.#followers;
   }
 
   /**
@@ -111,17 +161,18 @@ export class Caller {
     options: CallOptions,
     resolve: (value: unknown) => void,
     reject: (err: TaskwireError<string, unknown>) => void,
+    detached: Detached | undefined,
   ): void {
     if (this.#closed) return reject(new TaskwireError(ERROR_CODES.CLOSED, 'client is closed'));
     const route = this.#routes.get(path);
     if (!route) return reject(new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `unknown task "${path}"`, { data: { task: path } }));
     if (options.signal?.aborted) return reject(this.#cancelled(path));
-    if (!route.input) return this.#send(route, input, options, resolve, reject);
+    if (!route.input) return this.#send(route, input, options, resolve, reject, detached);
     const parsed = parseSync(route.input, input);
-    if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, parsed.error));
+    if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject, detached) : reject(this.#invalid(path, parsed.error));
     route.input
       .safeParseAsync(input)
-      .then((p) => (p.success ? this.#send(route, input, options, resolve, reject) : reject(this.#invalid(path, p.error))))
+      .then((p) => (p.success ? this.#send(route, input, options, resolve, reject, detached) : reject(this.#invalid(path, p.error))))
       // Whatever throws here (in validation or in #send) rejects the call instead of leaving it hanging.
       .catch((err: unknown) => reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, `calling ${path} failed: ${String(err)}`, { cause: err })));
   }
@@ -138,15 +189,19 @@ export class Caller {
     options: CallOptions,
     resolve: (value: unknown) => void,
     reject: (err: TaskwireError<string, unknown>) => void,
+    detached: Detached | undefined,
   ): void {
     const path = route.path;
-    const mode: ReplyMode = options.replyMode ?? this.#options.replyMode ?? 'key';
+    // A detached call has no reply to wait for: no inbox loop for it (pub/sub takes no listener here).
+    const mode: ReplyMode = detached ? 'pubsub' : (options.replyMode ?? this.#options.replyMode ?? 'key');
     const timeoutMs = options.timeoutMs ?? route.timeoutMs ?? this.#options.defaultTimeoutMs ?? DEFAULTS.timeoutMs;
     if (!(timeoutMs > 0)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `timeoutMs must be positive, got ${timeoutMs}`));
     const now = Date.now();
     const id = this.#nextCallId();
-    const idem = options.idempotencyKey;
-    const idemTtlMs = options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs;
+    if (options.idempotencyKey?.startsWith(RUN_KEY)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `idempotency keys beginning with "${RUN_KEY}" are taskwire's (detached calls)`));
+    // A detached call keeps its outcome under the key run:<id>, for whoever follows it.
+    const idem = detached ? `${RUN_KEY}${id}` : options.idempotencyKey;
+    const idemTtlMs = detached?.resultTtlMs ?? options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs;
     let headers = options.headers;
     const hooks = this.#hooks;
     let outgoing: OutgoingCall | undefined;
@@ -171,8 +226,8 @@ export class Caller {
           priority: flow.priority,
           group: flow.group,
           input,
-          // Reply mode 'key' travels as `hash` (wire/envelope.ts WireReplyMode).
-          reply: { mode: mode === 'key' ? 'hash' : 'pubsub', client: this.id },
+          // Reply mode 'key' travels as `hash` (wire/envelope.ts WireReplyMode); none when detached.
+          reply: detached ? undefined : { mode: mode === 'key' ? 'hash' : 'pubsub', client: this.id },
           // A delayed call's deadline counts from when it is due.
           deadline: now + flow.delayMs + timeoutMs,
           attempt: 1,
@@ -220,7 +275,11 @@ export class Caller {
         this.#pending.reject(id, new TaskwireError(ERROR_CODES.IDEMPOTENCY_CONFLICT, `idempotency key "${idem}" is held by a call with another input (${path}, queue "${route.queue}")`, {
           data: { task: path, queue: route.queue, idempotencyKey: idem },
         }));
-      } else if (outgoing) hooks?.sent(outgoing);
+      } else {
+        if (outgoing) hooks?.sent(outgoing);
+        // Its outcome is kept in Redis; nobody here waits for it.
+        if (detached) this.#pending.resolve(id, { id, raw, deadline, group: flow.group } satisfies Sent);
+      }
     };
     const failed = (err: unknown) => {
       this.#pending.reject(id, this.#health.connectionError(`could not send ${path}`, err, { task: path }));
@@ -239,13 +298,14 @@ export class Caller {
           callId: id,
           idem: idem === undefined ? '' : keys.idempotency(idem),
           idemTtlMs,
-          replySpec: mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
+          replySpec: detached ? '-' : mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
           replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
           inboxTtlMs: DEFAULTS.inboxTtlMs,
           sentTtlMs: flow.delayMs + timeoutMs,
           inputHash: inputHash ?? '',
           delayMs: flow.delayMs,
           agingMs: aging,
+          statusKey: detached ? keys.run(id) : '',
         })
         .then(enqueued, failed);
     };
@@ -260,8 +320,8 @@ export class Caller {
             .then(() => (this.#pending.get(id) ? enqueueNow() : this.#stored.dropInput(keys, id)), failed);
         }
       : enqueueNow;
-    if (mode === 'key') {
-      this.#receivers.keyModeCall();
+    if (mode === 'key' || detached) {
+      if (!detached) this.#receivers.keyModeCall();
       return enqueue();
     }
     // Pub/sub replies are only heard once subscribed: the first call waits for the SUBSCRIBE.
@@ -276,6 +336,8 @@ export class Caller {
 
   #abort(call: PendingCall): void {
     if (!this.#pending.reject(call.id, this.#cancelled(call.route.path))) return;
+    // A follower of a detached call stops waiting; the call itself goes on (handle.cancel() stops it).
+    if (call.follower) return;
     // Withdrawn if still queued; otherwise the workers are told and abort the handler's ctx.signal.
     this.#withdraw(call, true);
   }
@@ -295,7 +357,14 @@ export class Caller {
         });
     this.#pending.reject(call.id, err);
     // A queued call nobody will wait for is withdrawn; workers also skip calls past their deadline.
-    if (call.enqueued) this.#withdraw(call, false);
+    if (call.enqueued && !call.follower) this.#withdraw(call, false);
+  }
+
+  /** Cancels a detached call this client sent (its handle): withdrawn if queued, else its handler told. */
+  cancelSent(path: string, id: string, raw: string, deadline: number, group: string | undefined): Promise<void> {
+    const route = this.#routes.get(path);
+    if (!route) return Promise.resolve();
+    return this.#store.withdraw(this.#keysFor(route), { raw, callId: id, deadline, announce: true, group, task: path }).then(() => undefined);
   }
 
   #keysFor(route: Route): QueueKeys {

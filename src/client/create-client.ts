@@ -3,12 +3,9 @@ import type { RouterShape } from '../contract/router.js';
 import { routesOf, type RouteTable } from '../contract/route.js';
 import { Caller } from './caller.js';
 import { fanOut } from './fan-out.js';
-import type { CallOptions, Client, ClientHandle, ClientOptions, MapOptions } from './types.js';
+import type { CallHandle, CallOptions, Client, ClientHandle, ClientOptions, MapOptions, SendOptions, WaitOptions } from './types.js';
 
-type CallFn = ((input: unknown, options?: CallOptions) => Promise<unknown>) & {
-  map(inputs: readonly unknown[], options?: MapOptions): Promise<unknown[]>;
-  mapSettled(inputs: readonly unknown[], options?: MapOptions): Promise<unknown[]>;
-};
+type CallFn = (input: unknown, options?: CallOptions) => Promise<unknown>;
 interface Tree {
   [name: string]: Tree | CallFn;
 }
@@ -35,13 +32,26 @@ function buildTree(routes: RouteTable, caller: Caller): Tree {
   return root;
 }
 
-/** One task's stub: the call, and its fan-out helpers (non-enumerable, so a log shows the tree). */
+/** One task's stub: the call, its fan-out helpers and detached calls (non-enumerable, so a log shows the tree). */
 function taskMethod(path: string, caller: Caller): CallFn {
   const call = (input: unknown, options?: CallOptions) => caller.call(path, input, options);
   return Object.defineProperties(call, {
     map: { value: (inputs: readonly unknown[], options: MapOptions = {}) => fanOut(path, call, inputs, options, false) },
     mapSettled: { value: (inputs: readonly unknown[], options: MapOptions = {}) => fanOut(path, call, inputs, options, true) },
+    send: { value: (input: unknown, options?: SendOptions) => sendDetached(caller, path, input, options) },
+    result: { value: (id: string, options?: WaitOptions) => caller.followers.result(path, id, options) },
+    status: { value: (id: string) => caller.followers.status(path, id) },
   }) as CallFn;
+}
+
+async function sendDetached(caller: Caller, path: string, input: unknown, options: SendOptions = {}): Promise<CallHandle<unknown>> {
+  const sent = await caller.send(path, input, options);
+  return {
+    id: sent.id,
+    result: (wait) => caller.followers.result(path, sent.id, wait),
+    status: () => caller.followers.status(path, sent.id),
+    cancel: () => caller.cancelSent(path, sent.id, sent.raw, sent.deadline, sent.group),
+  };
 }
 
 /**
@@ -55,6 +65,8 @@ export function createRouteClient<C extends object>(routes: RouteTable, options:
     $id: { value: caller.id, enumerable: false },
     $close: { value: () => caller.close(), enumerable: false },
     $pending: { get: () => caller.pending, enumerable: false },
+    $result: { value: (id: string, options?: WaitOptions) => caller.followers.result(undefined, id, options), enumerable: false },
+    $status: { value: (id: string) => caller.followers.status(undefined, id), enumerable: false },
     // `await using client = createClient(...)` closes it when the scope ends.
     [Symbol.asyncDispose]: { value: () => caller.close(), enumerable: false },
   });

@@ -14,6 +14,8 @@ export interface PendingCall {
   readonly stored: boolean;
   /** Its fair group, if any: where it waits (withdraw needs it). */
   readonly group: string | undefined;
+  /** A follower of a detached call (client/detached.ts): nothing of its own to withdraw. */
+  readonly follower?: boolean;
   readonly deadline: number;
   readonly timeoutMs: number;
   /** Redis acknowledged the enqueue; before that a timeout is reported as CONNECTION. */

@@ -97,6 +97,45 @@ export interface CallOptions {
   runAt?: Date;
 }
 
+/** A detached call: sent, not awaited; its outcome is kept in Redis (docs/WORKFLOWS.md). */
+export interface SendOptions extends Omit<CallOptions, 'replyMode' | 'idempotencyKey' | 'idempotencyTtlMs'> {
+  /** How long its outcome is kept for `result()` from any process. Default: the task's, else 24 h. */
+  resultTtlMs?: number;
+}
+
+/** How long to wait for a detached call's outcome, and a way to stop waiting. */
+export interface WaitOptions {
+  /** Default: the client's defaultTimeoutMs. TIMEOUT when it passes (the call goes on). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Where a detached call is. `unknown`: never sent, or its outcome expired. */
+export type RunState = 'waiting' | 'delayed' | 'running' | 'succeeded' | 'failed' | 'unknown';
+
+export interface RunStatus {
+  readonly id: string;
+  readonly state: RunState;
+  readonly task?: string | undefined;
+  /** The attempt running or last run (retries count up). */
+  readonly attempt?: number | undefined;
+  /** The latest progress its handler reported, if its task declares progress. */
+  readonly progress?: unknown;
+  /** For `failed`: the error its caller would have got. */
+  readonly error?: TaskwireError<string, unknown> | undefined;
+}
+
+/** A detached call, as `send()` answers it. */
+export interface CallHandle<O> {
+  readonly id: string;
+  /** Its outcome, awaited (from this process; `client.<task>.result(id)` does it from any). */
+  result(options?: WaitOptions): Promise<O>;
+  /** Where it is now. */
+  status(): Promise<RunStatus>;
+  /** Withdraws it if it is still waiting; otherwise its handler's ctx.signal aborts. */
+  cancel(): Promise<void>;
+}
+
 /** The outcome of one call of `mapSettled`: its value, or the error it failed with. */
 export type Settled<O> = { ok: true; value: O } | { ok: false; error: TaskwireError<string, unknown> };
 
@@ -118,6 +157,12 @@ export interface TaskMethod<I, O> {
   map(inputs: readonly I[], options?: MapOptions): Promise<O[]>;
   /** One call per input; every outcome, in input order. */
   mapSettled(inputs: readonly I[], options?: MapOptions): Promise<Array<Settled<O>>>;
+  /** A detached call: resolves once Redis has it; it runs even if this process exits. */
+  send(...args: CallArgs<I, SendOptions>): Promise<CallHandle<O>>;
+  /** The outcome of a detached call of this task, by id, from any process. */
+  result(id: string, options?: WaitOptions): Promise<O>;
+  /** Where a detached call of this task is. */
+  status(id: string): Promise<RunStatus>;
 }
 
 /** A task of a contract as the caller sees it. */
@@ -136,6 +181,10 @@ export interface ClientHandle {
   [Symbol.asyncDispose](): Promise<void>;
   /** Number of calls waiting for a result. */
   readonly $pending: number;
+  /** The outcome of a detached call of any of this client's tasks, by id (untyped). */
+  $result(id: string, options?: WaitOptions): Promise<unknown>;
+  /** Where a detached call of any of this client's tasks is. */
+  $status(id: string): Promise<RunStatus>;
 }
 
 export type ClientOf<R extends RouterShape> = {

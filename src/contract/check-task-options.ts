@@ -35,7 +35,10 @@ export function checkTaskOptions(options: unknown): void {
   const problem =
     (o['priority'] === undefined ? undefined : priorityProblem(o['priority'])) ??
     (o['rateLimit'] === undefined ? undefined : rateLimitProblem(o['rateLimit'])) ??
-    (o['concurrency'] === undefined ? undefined : concurrencyProblem(o['concurrency']));
+    (o['concurrency'] === undefined ? undefined : concurrencyProblem(o['concurrency'])) ??
+    (o['resultTtlMs'] === undefined || (Number.isInteger(o['resultTtlMs']) && (o['resultTtlMs'] as number) > 0)
+      ? undefined
+      : `resultTtlMs must be a positive integer number of milliseconds, got ${describe(o['resultTtlMs'])}`);
   if (problem !== undefined) throw contractError(`${WHERE}: ${problem}`);
 }
 

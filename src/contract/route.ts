@@ -16,6 +16,8 @@ export interface Route {
   readonly retry: RetryPolicy | undefined;
   /** Default priority of the task's calls (a call may pass its own). */
   readonly priority?: number | undefined;
+  /** How long the outcome of a detached call of the task is kept (a call may pass its own). */
+  readonly resultTtlMs?: number | undefined;
   readonly errorCodes: readonly string[];
   readonly fingerprint: string;
   /** Used to reject bad arguments before sending; absent means "let the worker decide". */
@@ -35,6 +37,7 @@ export function routesOf(contract: RouterShape): RouteTable {
       timeoutMs: task.timeoutMs,
       retry: task.retry,
       priority: task.priority,
+      resultTtlMs: task.resultTtlMs,
       errorCodes: Object.keys(task.errors),
       fingerprint: fingerprintTask(task),
       input: task.input,

@@ -34,6 +34,8 @@ interface TaskSettings {
   rateLimit?: RateLimit;
   /** At most this many calls run at once over all workers (a slot is held by the call's lease). */
   concurrency?: number;
+  /** How long the outcome of a detached call (`send()`) is kept for `result()`; a call may pass its own. Default 24 h. */
+  resultTtlMs?: number;
 }
 
 export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap> extends TaskSettings {
@@ -77,6 +79,7 @@ export interface TaskDef<
   readonly priority: number | undefined;
   readonly rateLimit: RateLimit | undefined;
   readonly concurrency: number | undefined;
+  readonly resultTtlMs: number | undefined;
 }
 
 // eslint-style escape is avoided: TaskDef's defaults already cover "any task".
@@ -103,6 +106,7 @@ export function task<I extends z.ZodType, O extends z.ZodType, const E extends E
     priority: o.priority,
     rateLimit: o.rateLimit === undefined ? undefined : { max: o.rateLimit.max, perMs: o.rateLimit.perMs },
     concurrency: o.concurrency,
+    resultTtlMs: o.resultTtlMs,
   });
 }
 

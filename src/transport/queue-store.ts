@@ -33,6 +33,8 @@ export interface EnqueueRequest {
   delayMs?: number;
   /** Priority aging (default protocol.ts DEFAULTS.priorityAgingMs). */
   agingMs?: number;
+  /** A detached call (idempotency key `run:<id>`): its status HASH, written with the enqueue. */
+  statusKey?: string;
 }
 
 /**
@@ -163,6 +165,30 @@ export interface WithdrawRequest {
 /** Withdrawn from the wait list, announced to the workers, or neither. */
 export type WithdrawResult = 'withdrawn' | 'announced' | 'gone';
 
+export interface FollowRequest {
+  /** The detached call followed. */
+  callId: string;
+  /** The follower's own id: the copy of the reply carries it. */
+  followerId: string;
+  /** Where the copy goes: see deliver.lua. */
+  replySpec: string;
+  replyTtlMs: number;
+  inboxTtlMs: number;
+  /** The task the follower expects ('' any). */
+  task: string;
+}
+
+/** Delivered now, delivered when it settles, unknown (or expired), or a call of another task. */
+export type FollowResult = { kind: 'delivered' | 'joined' | 'unknown' } | { kind: 'other-task'; task: string };
+
+/** What Redis holds of a detached call: its reply if it settled, else its status fields. */
+export interface RunRecord {
+  reply: string | null;
+  status: Record<string, string>;
+  /** Its idempotency key still exists (it was enqueued and has not expired). */
+  known: boolean;
+}
+
 export interface QueueCounts {
   waiting: number;
   running: number;
@@ -186,7 +212,7 @@ export class QueueStore {
   }
 
   async enqueue(k: QueueKeys, r: EnqueueRequest): Promise<EnqueueResult> {
-    const args = [r.raw, r.workerTtlMs, r.idem, r.idemTtlMs, r.callId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.sentTtlMs, r.inputHash, r.delayMs ?? 0, r.agingMs ?? AGING, k.base];
+    const args = [r.raw, r.workerTtlMs, r.idem, r.idemTtlMs, r.callId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.sentTtlMs, r.inputHash, r.delayMs ?? 0, r.agingMs ?? AGING, k.base, r.statusKey ?? ''];
     const keys = [k.wait, k.workers, k.enqueued(r.callId), k.marker, k.delayed, k.prio, k.groups];
     return Number(await runScript(this.#redis, 'enqueue', keys, args));
   }
@@ -272,6 +298,31 @@ export class QueueStore {
   /** Puts a dead letter back on its queue exactly once; false if it was gone. */
   async replay(k: QueueKeys, entryId: string, raw: string, agingMs = AGING): Promise<boolean> {
     return Number(await runScript(this.#redis, 'replay', [k.dead, k.wait, k.marker, k.prio, k.groups], [entryId, raw, k.base, agingMs])) === 1;
+  }
+
+  /** Follows a detached call: see follow-2.lua. */
+  async follow(k: QueueKeys, r: FollowRequest): Promise<FollowResult> {
+    const args = [r.followerId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.task];
+    const res = (await runScript(this.#redis, 'follow', [k.idempotency(`run:${r.callId}`), k.run(r.callId)], args)) as Array<number | string>;
+    const code = Number(res[0]);
+    if (code === -5) return { kind: 'other-task', task: String(res[1]) };
+    return { kind: code === -3 ? 'delivered' : code === -2 ? 'joined' : 'unknown' };
+  }
+
+  /** A detached call's reply and status, read together. */
+  async run(k: QueueKeys, callId: string): Promise<RunRecord> {
+    const idem = k.idempotency(`run:${callId}`);
+    const res = await this.#redis.multi().get(`${idem}:result`).hgetall(k.run(callId)).exists(idem).exec();
+    const [reply, status, known] = (res ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    return { reply: (reply as string | null) ?? null, status: (status as Record<string, string> | undefined) ?? {}, known: Number(known) === 1 };
+  }
+
+  /** Records a detached call's state (the worker: running, or delayed for its retry), kept `ttlMs` (its outcome's ttl). */
+  async setRun(k: QueueKeys, callId: string, fields: Record<string, string | number>, ttlMs: number): Promise<void> {
+    await this.#redis.multi().hset(k.run(callId), fields).pexpire(k.run(callId), ttlMs).exec();
   }
 
   async counts(k: QueueKeys, workerTtlMs: number): Promise<QueueCounts> {

@@ -21,6 +21,7 @@ export const SCRIPT_FILES = {
   release: 'release-6.lua',
   withdraw: 'withdraw-7.lua',
   replay: 'replay-5.lua',
+  follow: 'follow-2.lua',
   scheduleUpsert: 'schedule-upsert-2.lua',
   scheduleRemove: 'schedule-remove-2.lua',
   scheduleDue: 'schedule-due-2.lua',

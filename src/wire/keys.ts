@@ -84,6 +84,11 @@ export interface QueueKeys {
   enqueued(callId: string): string;
   /** LIST of replies (reply envelopes) ready for one client. */
   inbox(clientId: string): string;
+  /**
+   * HASH of a detached call's progress: state (waiting, delayed, running), task, attempt,
+   * progress, at; its outcome is the result of the idempotency key `run:<id>` (docs/WORKFLOWS.md).
+   */
+  run(callId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
   idempotency(key: string): string;
   /** STRING serialized input of a call sent with `"stored":1` (see protocol.ts STORED_PAYLOAD_BYTES). */
@@ -126,6 +131,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     enqueued: (callId) => `${base}:enq:${callId}`,
     inbox: (clientId) => `${base}:inbox:${clientId}`,
     idempotency: (key) => `${base}:idem:${key}`,
+    run: (callId) => `${base}:run:${callId}`,
     input: (callId) => `${base}:input:${callId}`,
     output: (callId, token) => `${base}:output:${callId}:${token}`,
   };

@@ -61,6 +61,8 @@ export const DEFAULTS = {
    * urgent calls one of priority p waits about p x priorityAgingMs at most (docs/SCHEDULING.md).
    */
   priorityAgingMs: 1_000,
+  /** How long a detached call's outcome is kept for whoever follows it (docs/WORKFLOWS.md). */
+  resultTtlMs: 24 * 60 * 60_000,
 } as const;
 
 /**

@@ -3,7 +3,7 @@ import { bytesOver, decodeCall, encodeCall, type CallEnvelope, type Decoded } fr
 import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PayloadStore } from '../transport/payload-store.js';
-import type { TakenCall } from '../transport/queue-store.js';
+import type { QueueStore, TakenCall } from '../transport/queue-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
@@ -32,10 +32,14 @@ export interface CallHandlerDeps {
   budget: TakeBudget;
   maxDeliveries: number;
   maxPayloadBytes: number;
+  /** The queue store on the command connection (a detached call's status). */
+  queues: () => QueueStore;
   /** The concurrency slots a call of the queue holds (limits.ts), given back with its settle. */
   slotScopes: (queue: string, raw: string) => string;
   payloads: () => PayloadStore;
   settler: Settler;
+  /** How long a detached call's status is kept when its envelope names no ttl. */
+  resultTtlMs: number;
 }
 
 /**
@@ -70,10 +74,13 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const env = decoded.value;
     const q = keys.queue;
     const entry = triage(d.build, d.entries, d.maxDeliveries, keys, taken, env);
+    const detached = isDetached(env);
     if ('kind' in entry) {
       if (entry.kind === 'expired') ev.expired(q, env, taken.deliveries);
       else ev.deadLettered(q, env, taken.deliveries, entry.reason);
-      return finish(keys, env, taken, undefined, entry.item);
+      // A detached call's outcome is kept for its followers: TIMEOUT, not silence.
+      const item = detached && entry.kind === 'expired' ? d.build.error(keys, taken.token, env, undefined, timedOut(env)) : entry.item;
+      return finish(keys, env, taken, undefined, item);
     }
     let inputText: string | undefined;
     if (env.stored === 1) {
@@ -107,12 +114,15 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, err));
     }
     ev.failed(q, env, taken.deliveries, outcome.error);
-    if (outcome.error.code === ERROR_CODES.CANCELLED) return finish(keys, env, taken, inputText, d.build.silent(taken.token, env.id));
+    if (outcome.error.code === ERROR_CODES.CANCELLED) {
+      return finish(keys, env, taken, inputText, detached ? d.build.error(keys, taken.token, env, entry.fingerprint, outcome.error) : d.build.silent(taken.token, env.id));
+    }
     const policy = env.retry ?? entry.task.retry;
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
       const delay = retryDelay(policy, env.attempt);
       if (Date.now() + delay < env.deadline) {
         ev.retried(q, env, taken.deliveries, delay);
+        if (detached) setRun(keys, env, { state: 'delayed', attempt: env.attempt + 1, at: Date.now() });
         // Re-read from the raw text, not `env`: the handler got env.input's objects without a copy
         // (see serializer.ts) and may have changed them.
         const again = decodeCall(taken.raw);
@@ -155,6 +165,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     if (!('input' in input)) return input;
     const ctx = new CallContext(env, taken.deliveries);
     ev.started(keys.queue, env, taken.deliveries);
+    if (isDetached(env)) setRun(keys, env, { state: 'running', attempt: env.attempt, at: Date.now() });
     // One entry per running call: the lease keeper renews from it, cancellation and close abort through it.
     d.running.set(taken.token, { keys, ctx, deadline: env.deadline });
     try {
@@ -169,5 +180,21 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     }
   }
 
+  /** A detached call's status, for whoever follows it (best effort: its outcome is what counts). */
+  function setRun(keys: QueueKeys, env: CallEnvelope, fields: Record<string, string | number>): void {
+    d.queues()
+      .setRun(keys, env.id, fields, env.idemTtl ?? d.resultTtlMs)
+      .catch(() => undefined);
+  }
+
   return { handle };
+}
+
+/** Sent with `send()`: no reply target, its outcome kept under the idempotency key run:<id> (client/detached.ts). */
+function isDetached(env: CallEnvelope): boolean {
+  return env.reply === undefined && env.idem !== undefined && env.idem.startsWith('run:');
+}
+
+function timedOut(env: CallEnvelope): TaskwireError<string, unknown> {
+  return new TaskwireError(ERROR_CODES.TIMEOUT, `${env.task} passed its deadline before it ran`, { data: { task: env.task } });
 }

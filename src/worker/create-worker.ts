@@ -117,6 +117,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     maxPayloadBytes: o.maxPayloadBytes,
     slotScopes: (queue, raw) => limitsOf(queue).slotScopes(raw),
     payloads: () => started().payloads,
+    queues: () => started().queues,
+    resultTtlMs: PROTOCOL_DEFAULTS.resultTtlMs,
     settler: new Settler({
       payloads: () => started().payloads,
       replier: () => {

@@ -26,6 +26,8 @@
   ARGV[11] delay in ms ('' or 0: none): the call waits in `delayed` until due
   ARGV[12] priority aging in ms (route.lua)
   ARGV[13] the queue's key base "<prefix>:{<queue>}"
+  ARGV[14] '' or the status HASH of a detached call (<base>:run:<id>): written here (state waiting
+          or delayed, task, attempt 1), kept as long as its outcome (the idempotency ttl)
   Where the call waits follows its envelope's priority and group (route.lua).
   Returns: 1 when enqueued; -1 when no worker sent a heartbeat within the ttl (nothing
   enqueued); 0 when this call was enqueued before (a re-sent command); -2 when the call joined
@@ -65,6 +67,10 @@ if delay > 0 then
   redis.call('ZADD', KEYS[5], now + delay, ARGV[1])
 else
   route({ base = ARGV[13], wait = KEYS[1], prio = KEYS[6], groups = KEYS[7] }, ARGV[1], false, now, tonumber(ARGV[12]))
+end
+if ARGV[14] ~= '' then
+  redis.call('HSET', ARGV[14], 'state', delay > 0 and 'delayed' or 'waiting', 'task', envelope_task(ARGV[1]) or '', 'attempt', 1, 'at', now)
+  redis.call('PEXPIRE', ARGV[14], ARGV[4])
 end
 -- Also for a delayed call: a parked worker takes, learns when it is due, and parks until then.
 wake(KEYS[4])

@@ -1,0 +1,158 @@
+import { ERROR_CODES, TaskwireError } from '../errors.js';
+import type { Route, RouteTable } from '../contract/route.js';
+import { decodeReply, replyError } from '../wire/envelope.js';
+import type { QueueKeys } from '../wire/keys.js';
+import { DEFAULTS } from '../wire/protocol.js';
+import type { Serializer } from '../wire/serializer.js';
+import type { QueueStore } from '../transport/queue-store.js';
+import type { PendingCall, PendingCalls } from './pending-calls.js';
+import type { RunStatus, WaitOptions } from './types.js';
+
+/**
+ * The idempotency key of a detached call is `run:<id>`: the worker stores its outcome there
+ * (complete-5's idempotency path) and hands copies to its waiters, so following a detached call
+ * from any process is joining that key (follow-2.lua). User keys may not begin with it.
+ */
+export const RUN_KEY = 'run:';
+
+export interface FollowersOptions {
+  routes: RouteTable;
+  keysOf: (queue: string) => QueueKeys | undefined;
+  queues: () => QueueKeys[];
+  store: QueueStore;
+  pending: PendingCalls;
+  nextId: () => string;
+  clientId: string;
+  serializer: Serializer;
+  replyTtlMs: number;
+  defaultTimeoutMs: number;
+  /** Makes the client read its inboxes (the copy of the outcome arrives there). */
+  listen: () => void;
+  expire: (call: PendingCall) => void;
+  closed: () => boolean;
+}
+
+/** A route for following a call whose task is not known ($result): no output schema to check. */
+function anyRoute(queue: string): Route {
+  return { path: '(detached call)', queue, timeoutMs: undefined, retry: undefined, errorCodes: [], fingerprint: '', input: undefined, output: undefined };
+}
+
+/**
+ * Awaits and reads detached calls by id, from this process or any other: `result()` is a
+ * pending call of this client whose reply is the detached call's outcome, copied to it.
+ */
+export class Followers {
+  readonly #o: FollowersOptions;
+
+  constructor(options: FollowersOptions) {
+    this.#o = options;
+  }
+
+  /** The outcome of call `id` of task `path` (any of this client's tasks when undefined), awaited. */
+  async result(path: string | undefined, id: string, options: WaitOptions = {}): Promise<unknown> {
+    const o = this.#o;
+    if (o.closed()) throw new TaskwireError(ERROR_CODES.CLOSED, 'client is closed');
+    const route = path === undefined ? undefined : o.routes.get(path);
+    if (path !== undefined && !route) throw new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `unknown task "${path}"`, { data: { task: path } });
+    const queues = route ? [route.queue] : [...new Set([...o.routes.values()].map((r) => r.queue))];
+    for (const queue of queues) {
+      const keys = o.keysOf(queue);
+      if (!keys) continue;
+      const outcome = await this.#follow(route ?? anyRoute(queue), keys, id, options, route ? route.path : '');
+      if (outcome !== UNKNOWN) return outcome;
+    }
+    throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `no call ${id}${path ? ` of ${path}` : ''} is known: never sent, or its outcome expired (resultTtlMs)`, {
+      data: { id, ...(path ? { task: path } : {}) },
+    });
+  }
+
+  /** `task`: the task the call must be of ('' any). */
+  #follow(route: Route, keys: QueueKeys, id: string, options: WaitOptions, task: string): Promise<unknown> {
+    const o = this.#o;
+    return new Promise((resolve, reject) => {
+      const followerId = o.nextId();
+      const timeoutMs = options.timeoutMs ?? o.defaultTimeoutMs;
+      const call: PendingCall = {
+        id: followerId,
+        route,
+        keys,
+        mode: 'key',
+        raw: '',
+        stored: false,
+        group: undefined,
+        follower: true,
+        deadline: Date.now() + timeoutMs,
+        timeoutMs,
+        enqueued: false,
+        resolve,
+        reject,
+      };
+      if (options.signal?.aborted) return reject(new TaskwireError(ERROR_CODES.CANCELLED, `waiting for ${id} was cancelled`));
+      const onAbort = () => o.pending.reject(followerId, new TaskwireError(ERROR_CODES.CANCELLED, `waiting for ${id} was cancelled`));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      o.pending.add(call, (c) => o.expire(c), () => options.signal?.removeEventListener('abort', onAbort));
+      o.listen();
+      o.store
+        .follow(keys, {
+          callId: id,
+          followerId,
+          replySpec: `h|${keys.replies(o.clientId)}|${keys.inbox(o.clientId)}`,
+          replyTtlMs: o.replyTtlMs,
+          inboxTtlMs: DEFAULTS.inboxTtlMs,
+          task,
+        })
+        .then(
+          (res) => {
+            call.enqueued = true;
+            if (res.kind === 'unknown') {
+              if (o.pending.take(followerId)) resolve(UNKNOWN);
+            } else if (res.kind === 'other-task') {
+              o.pending.reject(
+                followerId,
+                new TaskwireError(ERROR_CODES.VALIDATION, `call ${id} is a call of ${res.task}, not of ${route.path}`, { data: { id, task: res.task } }),
+              );
+            }
+          },
+          (err: unknown) => o.pending.reject(followerId, new TaskwireError(ERROR_CODES.CONNECTION, `could not follow ${id}: ${String(err)}`, { cause: err })),
+        );
+    });
+  }
+
+  /** Where call `id` is: waiting, delayed, running, succeeded, failed, or unknown. */
+  async status(path: string | undefined, id: string): Promise<RunStatus> {
+    const o = this.#o;
+    const route = path === undefined ? undefined : o.routes.get(path);
+    const queues = route ? [route.queue] : [...new Set([...o.routes.values()].map((r) => r.queue))];
+    for (const queue of queues) {
+      const keys = o.keysOf(queue);
+      if (!keys) continue;
+      const run = await o.store.run(keys, id);
+      const task = run.status['task'] || undefined;
+      const attempt = run.status['attempt'] === undefined ? undefined : Number(run.status['attempt']);
+      const progress = this.#progress(run.status['progress']);
+      if (run.reply !== null) {
+        const decoded = decodeReply(run.reply);
+        if (!decoded.ok) continue;
+        const reply = decoded.value;
+        if (reply.ok) return { id, state: 'succeeded', task, attempt, progress };
+        return { id, state: 'failed', task, attempt, progress, error: replyError(reply, (d) => o.serializer.deserialize(d)) };
+      }
+      const state = run.status['state'];
+      if (state === 'waiting' || state === 'delayed' || state === 'running') return { id, state, task, attempt, progress };
+      if (run.known) return { id, state: 'waiting', task, attempt, progress };
+    }
+    return { id, state: 'unknown' };
+  }
+
+  #progress(text: string | undefined): unknown {
+    if (text === undefined) return undefined;
+    try {
+      return this.#o.serializer.deserialize(JSON.parse(text));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The follow found nothing on one queue: try the next. */
+const UNKNOWN = Symbol('unknown');
