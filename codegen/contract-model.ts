@@ -49,6 +49,7 @@ export const RESERVED_NAMES = [
   'TaskMethod',
   'Route',
   'RouteTable',
+  'RoutesOf',
   'TaskError',
   'routes',
   'createClient',

@@ -47,7 +47,7 @@ export function emitClient(model: ContractModel, options: EmitOptions): string {
         { name: 'ClientHandle', isTypeOnly: true },
         { name: 'ClientOptions', isTypeOnly: true },
         { name: 'Route', isTypeOnly: true },
-        { name: 'RouteTable', isTypeOnly: true },
+        { name: 'RoutesOf', isTypeOnly: true },
         { name: 'TaskMethod', isTypeOnly: true },
         // Imported only when used: strict projects turn unused imports into errors.
         ...(model.tasks.some((t) => t.errors.length > 0) ? [{ name: 'TaskError', isTypeOnly: true }] : []),
@@ -56,7 +56,7 @@ export function emitClient(model: ContractModel, options: EmitOptions): string {
     ...taskTypes(model),
     ...recursiveTypes(model),
     ...schemas(model),
-    routesStatement(model),
+    routesStatement(model, options.clientName),
     ...errorHelpers(model),
     ...client(model, options.clientName),
   ];
@@ -148,16 +148,19 @@ function routeText(task: TaskModel): string {
   ].join('\n');
 }
 
-function routesStatement(model: ContractModel): StatementStructures {
+function routesStatement(model: ContractModel, clientName: string): StatementStructures {
   return {
     kind: StructureKind.VariableStatement,
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: ['Task path → queue, timeout, retry, declared errors and the fingerprint of the schemas this file was generated from.'],
+    docs: [
+      'Task path → queue, timeout, retry, declared errors and the fingerprint of the schemas this file was generated from.\n' +
+        `Typed by the client it makes, so a worker's handler calls these tasks with \`ctx.clientOf(routes)\`.`,
+    ],
     declarations: [
       {
         name: 'routes',
-        type: 'RouteTable',
+        type: `RoutesOf<${clientName}>`,
         initializer: `new Map<string, Route>([\n${model.tasks.map((t) => `  ${routeText(t)},`).join('\n')}\n])`,
       },
     ],

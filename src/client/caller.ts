@@ -29,6 +29,53 @@ interface Detached {
   resultTtlMs: number;
 }
 
+/**
+ * A call made by a handler through ctx.client (worker/child-calls.ts): a child of the call that
+ * handler runs. It ends no later than its parent, is cancelled with it, carries its headers, and
+ * runs once per `key` however often the parent is retried or redelivered.
+ */
+export interface ChildLink {
+  /** Unique among the parent's children, stable across its attempts (its position, or the caller's key). */
+  key: string;
+  parentId: string;
+  /** The parent's deadline: the child's is never later. */
+  notAfter: number;
+  /** The parent's ctx.signal. */
+  signal: AbortSignal;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Idempotency keys of child calls: `child:<parent id>:<key>`. */
+const CHILD_KEY = 'child:';
+
+function isReservedKey(key: string | undefined): boolean {
+  return key !== undefined && (key.startsWith(RUN_KEY) || key.startsWith(CHILD_KEY));
+}
+
+/**
+ * A child's key outlives its parent's deadline by this much: a parent retried at its deadline
+ * still finds what its children did. (Retries and redeliveries happen before the deadline.)
+ */
+const CHILD_KEY_GRACE_MS = 60_000;
+
+/** The options of a child call: its parent's headers under its own, both signals, its key. */
+function childOptions<O extends CallOptions>(options: O, link: ChildLink): O {
+  const signal = options.signal ? AbortSignal.any([options.signal, link.signal]) : link.signal;
+  const headers = options.headers ? { ...link.headers, ...options.headers } : Object.keys(link.headers).length > 0 ? { ...link.headers } : undefined;
+  return {
+    ...options,
+    signal,
+    headers,
+    idempotencyKey: `${CHILD_KEY}${link.parentId}:${link.key}`,
+    idempotencyTtlMs: Math.max(link.notAfter - Date.now(), 0) + CHILD_KEY_GRACE_MS,
+  };
+}
+
+/** A detached child's call id: the same for every attempt of its parent. */
+function childRunId(link: ChildLink): string {
+  return `${link.parentId}/${link.key}`;
+}
+
 /** A detached call once Redis has it: its id, and its envelope and place, for a cancel. */
 export interface Sent {
   id: string;
@@ -105,10 +152,10 @@ export class Caller {
     return this.#pending.size;
   }
 
-  call(path: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
+  call(path: string, input: unknown, options: CallOptions = {}, link?: ChildLink): Promise<unknown> {
     return new Promise((resolve, reject) => {
       try {
-        this.#start(path, input, options, resolve, reject, undefined);
+        this.#start(path, input, link ? childOptions(options, link) : options, resolve, reject, undefined, link);
       } catch (err) {
         reject(toTaskwireError(err));
       }
@@ -116,14 +163,14 @@ export class Caller {
   }
 
   /** A detached call (docs/WORKFLOWS.md): resolves once Redis has it, with what cancelling it needs. */
-  send(path: string, input: unknown, options: SendOptions = {}): Promise<Sent> {
+  send(path: string, input: unknown, options: SendOptions = {}, link?: ChildLink): Promise<Sent> {
     const resultTtlMs = options.resultTtlMs ?? this.#routes.get(path)?.resultTtlMs ?? DEFAULTS.resultTtlMs;
     return new Promise((resolve, reject) => {
       if (!(Number.isInteger(resultTtlMs) && resultTtlMs > 0)) {
         return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: resultTtlMs must be a positive integer, got ${String(resultTtlMs)}`));
       }
       try {
-        this.#start(path, input, options, resolve as (value: unknown) => void, reject, { resultTtlMs });
+        this.#start(path, input, link ? childOptions(options, link) : options, resolve as (value: unknown) => void, reject, { resultTtlMs }, link);
       } catch (err) {
         reject(toTaskwireError(err));
       }
@@ -162,17 +209,18 @@ export class Caller {
     resolve: (value: unknown) => void,
     reject: (err: TaskwireError<string, unknown>) => void,
     detached: Detached | undefined,
+    link?: ChildLink,
   ): void {
     if (this.#closed) return reject(new TaskwireError(ERROR_CODES.CLOSED, 'client is closed'));
     const route = this.#routes.get(path);
     if (!route) return reject(new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `unknown task "${path}"`, { data: { task: path } }));
     if (options.signal?.aborted) return reject(this.#cancelled(path));
-    if (!route.input) return this.#send(route, input, options, resolve, reject, detached);
+    if (!route.input) return this.#send(route, input, options, resolve, reject, detached, link);
     const parsed = parseSync(route.input, input);
-    if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject, detached) : reject(this.#invalid(path, parsed.error));
+    if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject, detached, link) : reject(this.#invalid(path, parsed.error));
     route.input
       .safeParseAsync(input)
-      .then((p) => (p.success ? this.#send(route, input, options, resolve, reject, detached) : reject(this.#invalid(path, p.error))))
+      .then((p) => (p.success ? this.#send(route, input, options, resolve, reject, detached, link) : reject(this.#invalid(path, p.error))))
       // Whatever throws here (in validation or in #send) rejects the call instead of leaving it hanging.
       .catch((err: unknown) => reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, `calling ${path} failed: ${String(err)}`, { cause: err })));
   }
@@ -190,15 +238,23 @@ export class Caller {
     resolve: (value: unknown) => void,
     reject: (err: TaskwireError<string, unknown>) => void,
     detached: Detached | undefined,
+    link: ChildLink | undefined,
   ): void {
     const path = route.path;
     // A detached call has no reply to wait for: no inbox loop for it (pub/sub takes no listener here).
     const mode: ReplyMode = detached ? 'pubsub' : (options.replyMode ?? this.#options.replyMode ?? 'key');
-    const timeoutMs = options.timeoutMs ?? route.timeoutMs ?? this.#options.defaultTimeoutMs ?? DEFAULTS.timeoutMs;
+    let timeoutMs = options.timeoutMs ?? route.timeoutMs ?? this.#options.defaultTimeoutMs ?? DEFAULTS.timeoutMs;
     if (!(timeoutMs > 0)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `timeoutMs must be positive, got ${timeoutMs}`));
     const now = Date.now();
-    const id = this.#nextCallId();
-    if (options.idempotencyKey?.startsWith(RUN_KEY)) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `idempotency keys beginning with "${RUN_KEY}" are taskwire's (detached calls)`));
+    if (link) {
+      timeoutMs = Math.min(timeoutMs, link.notAfter - now);
+      if (timeoutMs <= 0) return reject(this.#pastParent(path));
+    }
+    // A detached child's id is its key's: a retried parent sending it again finds it (run:<id>).
+    const id = detached && link ? childRunId(link) : this.#nextCallId();
+    if (isReservedKey(options.idempotencyKey) && !link) {
+      return reject(new TaskwireError(ERROR_CODES.VALIDATION, `idempotency keys beginning with "${RUN_KEY}" or "${CHILD_KEY}" are taskwire's (detached calls, child calls)`));
+    }
     // A detached call keeps its outcome under the key run:<id>, for whoever follows it.
     const idem = detached ? `${RUN_KEY}${id}` : options.idempotencyKey;
     const idemTtlMs = detached?.resultTtlMs ?? options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs;
@@ -213,6 +269,10 @@ export class Caller {
     let flow: FlowPlan = PLAIN_FLOW;
     try {
       flow = flowPlan(route, options, timeoutMs, now);
+      if (link && flow.delayMs > 0) {
+        timeoutMs = Math.min(timeoutMs, link.notAfter - now - flow.delayMs);
+        if (timeoutMs <= 0) return reject(this.#pastParent(path));
+      }
       if (flow.delayMs > 0 && outgoing) outgoing = { ...outgoing, deadline: now + flow.delayMs + timeoutMs };
       if (hooks && outgoing) {
         hooks.prepare(outgoing);
@@ -249,7 +309,9 @@ export class Caller {
     const { raw, storedInput, inputHash } = encoded;
     const stored = storedInput !== undefined;
     const deadline = now + flow.delayMs + timeoutMs;
-    const call: PendingCall = { id, route, keys, mode, raw, stored, group: flow.group, deadline, timeoutMs, enqueued: false, resolve, reject };
+    // Its key goes if it is withdrawn: a later call with it must run, not wait for this one.
+    const idemKey = idem === undefined || detached ? undefined : keys.idempotency(idem);
+    const call: PendingCall = { id, route, keys, mode, raw, stored, group: flow.group, idem: idemKey, deadline, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
     const signal = options.signal;
     // Checked again: validating the input may have yielded, and a signal aborted meanwhile will
@@ -330,6 +392,10 @@ export class Caller {
     subscribed.then(enqueue, failed);
   }
 
+  #pastParent(path: string): TaskwireError<string, unknown> {
+    return new TaskwireError(ERROR_CODES.TIMEOUT, `${path} could not start before its parent call's deadline`, { data: { task: path } });
+  }
+
   #cancelled(path: string): TaskwireError<string, unknown> {
     return new TaskwireError(ERROR_CODES.CANCELLED, `call of ${path} was cancelled`, { data: { task: path } });
   }
@@ -344,7 +410,9 @@ export class Caller {
 
   /** Takes a call nobody waits for off its queue (with its delivery count and stored input). */
   #withdraw(call: PendingCall, announce: boolean): void {
-    this.#store.withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, group: call.group, task: call.route.path }).catch(() => undefined);
+    this.#store
+      .withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, group: call.group, task: call.route.path, idem: call.idem })
+      .catch(() => undefined);
   }
 
   #expire(call: PendingCall): void {

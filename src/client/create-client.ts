@@ -1,56 +1,28 @@
-import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { RouterShape } from '../contract/router.js';
 import { routesOf, type RouteTable } from '../contract/route.js';
-import { Caller } from './caller.js';
-import { fanOut } from './fan-out.js';
-import type { CallHandle, CallOptions, Client, ClientHandle, ClientOptions, MapOptions, SendOptions, WaitOptions } from './types.js';
+import { Caller, type Sent } from './caller.js';
+import { buildTree, type CallTarget } from './stubs.js';
+import type { CallHandle, Client, ClientHandle, ClientOptions, SendOptions, WaitOptions } from './types.js';
 
-type CallFn = (input: unknown, options?: CallOptions) => Promise<unknown>;
-interface Tree {
-  [name: string]: Tree | CallFn;
-}
-
-/**
- * Builds the nested stub object from dotted task paths. Plain objects, not a Proxy: the shape
- * is known up front, so typos fail loudly (undefined is not a function) and the object can be
- * inspected and logged.
- */
-function buildTree(routes: RouteTable, caller: Caller): Tree {
-  const root: Tree = {};
-  for (const path of routes.keys()) {
-    const parts = path.split('.');
-    let node = root;
-    for (const part of parts.slice(0, -1)) {
-      const next = node[part];
-      if (typeof next === 'function') throw new TaskwireError(ERROR_CODES.VALIDATION, `task path ${path} collides with a task`);
-      node = next ?? (node[part] = {});
-    }
-    const leaf = parts[parts.length - 1];
-    if (leaf === undefined) continue;
-    node[leaf] = taskMethod(path, caller);
-  }
-  return root;
-}
-
-/** One task's stub: the call, its fan-out helpers and detached calls (non-enumerable, so a log shows the tree). */
-function taskMethod(path: string, caller: Caller): CallFn {
-  const call = (input: unknown, options?: CallOptions) => caller.call(path, input, options);
-  return Object.defineProperties(call, {
-    map: { value: (inputs: readonly unknown[], options: MapOptions = {}) => fanOut(path, call, inputs, options, false) },
-    mapSettled: { value: (inputs: readonly unknown[], options: MapOptions = {}) => fanOut(path, call, inputs, options, true) },
-    send: { value: (input: unknown, options?: SendOptions) => sendDetached(caller, path, input, options) },
-    result: { value: (id: string, options?: WaitOptions) => caller.followers.result(path, id, options) },
-    status: { value: (id: string) => caller.followers.status(path, id) },
-  }) as CallFn;
-}
-
-async function sendDetached(caller: Caller, path: string, input: unknown, options: SendOptions = {}): Promise<CallHandle<unknown>> {
-  const sent = await caller.send(path, input, options);
+/** A detached call's handle. */
+export async function sendDetached(send: () => Promise<Sent>, caller: Caller, path: string): Promise<CallHandle<unknown>> {
+  const sent = await send();
   return {
     id: sent.id,
-    result: (wait) => caller.followers.result(path, sent.id, wait),
+    result: (wait?: WaitOptions) => caller.followers.result(path, sent.id, wait),
     status: () => caller.followers.status(path, sent.id),
     cancel: () => caller.cancelSent(path, sent.id, sent.raw, sent.deadline, sent.group),
+  };
+}
+
+/** The stubs of a client call its Caller as they are. */
+function clientTarget(caller: Caller): CallTarget {
+  return {
+    call: (path, input, options) => caller.call(path, input, options),
+    reserve: () => 0,
+    send: (path, input, options?: SendOptions) => sendDetached(() => caller.send(path, input, options), caller, path),
+    result: (path, id, options) => caller.followers.result(path, id, options),
+    status: (path, id) => caller.followers.status(path, id),
   };
 }
 
@@ -60,7 +32,7 @@ async function sendDetached(caller: Caller, path: string, input: unknown, option
  */
 export function createRouteClient<C extends object>(routes: RouteTable, options: ClientOptions): C & ClientHandle {
   const caller = new Caller(routes, options);
-  const tree = buildTree(routes, caller);
+  const tree = buildTree(routes, clientTarget(caller));
   Object.defineProperties(tree, {
     $id: { value: caller.id, enumerable: false },
     $close: { value: () => caller.close(), enumerable: false },

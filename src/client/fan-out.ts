@@ -1,7 +1,8 @@
 import { ERROR_CODES, TaskwireError, toTaskwireError } from '../errors.js';
 import type { CallOptions, MapOptions, Settled } from './types.js';
 
-type Call = (input: unknown, options: CallOptions) => Promise<unknown>;
+/** Makes the call for input `index`. */
+type Call = (input: unknown, options: CallOptions, index: number) => Promise<unknown>;
 
 /**
  * Runs one call per input, at most `concurrency` at a time (default: all at once), and answers
@@ -29,7 +30,7 @@ export async function fanOut(path: string, call: Call, inputs: readonly unknown[
     while (next < inputs.length && failure === undefined) {
       const i = next++;
       try {
-        const value = await call(inputs[i], { ...callOptions, signal: stop.signal });
+        const value = await call(inputs[i], { ...callOptions, signal: stop.signal }, i);
         results[i] = settle ? ({ ok: true, value } satisfies Settled<unknown>) : value;
       } catch (err) {
         const error = toTaskwireError(err);

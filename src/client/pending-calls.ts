@@ -14,6 +14,8 @@ export interface PendingCall {
   readonly stored: boolean;
   /** Its fair group, if any: where it waits (withdraw needs it). */
   readonly group: string | undefined;
+  /** Its idempotency key (full), if it has one and is not detached: withdrawing it frees the key. */
+  readonly idem?: string | undefined;
   /** A follower of a detached call (client/detached.ts): nothing of its own to withdraw. */
   readonly follower?: boolean;
   readonly deadline: number;

@@ -1,3 +1,4 @@
+import type { RouteTable } from '../contract/route.js';
 import type { AnyTask } from '../contract/task.js';
 import type { RouterShape } from '../contract/router.js';
 import type { TaskInput, TaskOutput } from '../contract/infer.js';
@@ -164,6 +165,46 @@ export interface TaskMethod<I, O> {
   /** Where a detached call of this task is. */
   status(id: string): Promise<RunStatus>;
 }
+
+/**
+ * A call made by a handler through `ctx.client`: a child of the call the handler runs
+ * (docs/WORKFLOWS.md). Idempotency is taskwire's: the child runs once per `key`.
+ */
+export interface ChildCallOptions extends Omit<CallOptions, 'idempotencyKey' | 'idempotencyTtlMs'> {
+  /**
+   * The child's name among its parent's children, the same on every attempt of the parent.
+   * Default: its position (0, 1, ... in the order the handler makes its calls; a fan-out takes
+   * one position per input), which holds for a handler that makes its calls in the same order.
+   */
+  key?: string;
+}
+
+export type ChildMapOptions = Omit<ChildCallOptions, 'key'> & { concurrency?: number };
+export type ChildSendOptions = Omit<SendOptions, 'idempotencyKey'> & { key?: string };
+
+/** A task as a handler calls it through ctx.client: a crash-safe child call. */
+export interface ChildTaskMethod<I, O> {
+  (...args: CallArgs<I, ChildCallOptions>): Promise<O>;
+  map(inputs: readonly I[], options?: ChildMapOptions): Promise<O[]>;
+  mapSettled(inputs: readonly I[], options?: ChildMapOptions): Promise<Array<Settled<O>>>;
+  /** A detached child: it outlives this handler (not its deadline), and a retried parent finds it by its key. */
+  send(...args: CallArgs<I, ChildSendOptions>): Promise<CallHandle<O>>;
+  result(id: string, options?: WaitOptions): Promise<O>;
+  status(id: string): Promise<RunStatus>;
+}
+
+/** The child stubs of a client type: each TaskMethod becomes a ChildTaskMethod; `$` members go. */
+export type ChildClient<C> = {
+  readonly [K in keyof C as K extends `$${string}` ? never : K extends string ? K : never]: C[K] extends TaskMethod<infer I, infer O>
+    ? ChildTaskMethod<I, O>
+    : ChildClient<C[K]>;
+};
+
+/**
+ * A generated route table that names its client type (codegen emits `routes: RoutesOf<XClient>`),
+ * so `ctx.clientOf(routes)` is typed without importing the worker's code.
+ */
+export type RoutesOf<C> = RouteTable & { readonly __client?: C };
 
 /** A task of a contract as the caller sees it. */
 export type TaskCaller<T extends AnyTask> = TaskMethod<TaskInput<T>, TaskOutput<T>>;

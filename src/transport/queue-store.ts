@@ -160,6 +160,8 @@ export interface WithdrawRequest {
   group?: string | undefined;
   /** The call's task: a call set aside over the task's limit waits under it. */
   task: string;
+  /** Its idempotency key (full): deleted with the call if this call owns it. */
+  idem?: string | undefined;
 }
 
 /** Withdrawn from the wait list, announced to the workers, or neither. */
@@ -290,7 +292,7 @@ export class QueueStore {
   /** Takes a call its caller stopped waiting for off the queue, atomically; see withdraw-4.lua. */
   async withdraw(k: QueueKeys, r: WithdrawRequest): Promise<WithdrawResult> {
     const keys = [k.wait, k.cancelled, k.deliveries, k.input(r.callId), k.delayed, k.prio, k.groups];
-    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? '1' : '0', r.group ?? '', k.base, r.task];
+    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? '1' : '0', r.group ?? '', k.base, r.task, r.idem ?? ''];
     const res = Number(await runScript(this.#redis, 'withdraw', keys, args));
     return res === 1 ? 'withdrawn' : res === 0 ? 'announced' : 'gone';
   }

@@ -1,6 +1,9 @@
 import { TaskError } from '../errors.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import { CallSignal } from './call-signal.js';
+import type { RouterShape } from '../contract/router.js';
+import type { RouteTable } from '../contract/route.js';
+import { ChildScope, type ChildClients } from './child-calls.js';
 import type { TaskContext } from './types.js';
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
@@ -18,8 +21,12 @@ export class CallContext implements TaskContext {
   readonly headers: Readonly<Record<string, string>>;
   /** Aborted on cancellation, lease loss and close; see call-signal.ts. Private: not a handler's to abort. */
   readonly #signal: CallSignal;
+  readonly #clients: ChildClients | undefined;
+  /** Made on first use of ctx.client: a call without children pays nothing for it. */
+  #children: ChildScope | undefined;
 
-  constructor(env: CallEnvelope, deliveries: number) {
+  constructor(env: CallEnvelope, deliveries: number, clients?: ChildClients) {
+    this.#clients = clients;
     this.callId = env.id;
     this.task = env.task;
     this.attempt = env.attempt;
@@ -31,6 +38,25 @@ export class CallContext implements TaskContext {
 
   get signal(): AbortSignal {
     return this.#signal.signal;
+  }
+
+  // `never`: TaskContext types them by the contract; the trees are built from its routes.
+  get client(): never {
+    return this.#scope().tree(this.#clientsOrThrow().own) as never;
+  }
+
+  clientOf(source: RouterShape | RouteTable): never {
+    return this.#scope().tree(source) as never;
+  }
+
+  #clientsOrThrow(): ChildClients {
+    if (!this.#clients) throw new Error('ctx.client is only available in a worker');
+    return this.#clients;
+  }
+
+  #scope(): ChildScope {
+    this.#children ??= new ChildScope(this.#clientsOrThrow(), this);
+    return this.#children;
   }
 
   /** For the worker (not part of TaskContext): cancellation, lease loss, close. */

@@ -6,6 +6,7 @@ import type { PayloadStore } from '../transport/payload-store.js';
 import type { QueueStore, TakenCall } from '../transport/queue-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
+import type { ChildClients } from './child-calls.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
 import type { OkSettlement, settlements } from './settlements.js';
 import type { Settler } from './settler.js';
@@ -17,6 +18,7 @@ import type { WorkerEvents } from './worker-events.js';
 /** A call being run: what the lease keeper renews and cancellation and close abort. */
 export interface Running {
   keys: QueueKeys;
+  token: string;
   ctx: CallContext;
   deadline: number;
 }
@@ -28,6 +30,7 @@ export interface CallHandlerDeps {
   build: ReturnType<typeof settlements>;
   serializer: Serializer;
   logger: Logger;
+  /** By runningKey(): lease tokens count per queue, so two queues' calls may share one. */
   running: Map<string, Running>;
   budget: TakeBudget;
   maxDeliveries: number;
@@ -40,6 +43,8 @@ export interface CallHandlerDeps {
   settler: Settler;
   /** How long a detached call's status is kept when its envelope names no ttl. */
   resultTtlMs: number;
+  /** What handlers make child calls with (ctx.client). */
+  children: ChildClients;
 }
 
 /**
@@ -111,11 +116,15 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         data: { task: env.task, bytes, limit: d.maxPayloadBytes },
       });
       ev.failed(q, env, taken.deliveries, err);
-      return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, err));
+      return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, err));
     }
     ev.failed(q, env, taken.deliveries, outcome.error);
     if (outcome.error.code === ERROR_CODES.CANCELLED) {
-      return finish(keys, env, taken, inputText, detached ? d.build.error(keys, taken.token, env, entry.fingerprint, outcome.error) : d.build.silent(taken.token, env.id));
+      if (detached) return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, outcome.error));
+      // The canceller has its answer; callers that joined its idempotency key get CANCELLED, and the
+      // key goes (the next call with it runs again instead of waiting for this one).
+      if (env.idem !== undefined) return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, { ...env, reply: undefined, idemTtl: FORGET_MS }, entry.fingerprint, outcome.error));
+      return finish(keys, env, taken, inputText, d.build.silent(taken.token, env.id));
     }
     const policy = env.retry ?? entry.task.retry;
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
@@ -136,7 +145,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable && env.attempt >= policy.attempts;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) ev.deadLettered(q, env, taken.deliveries, deadReason);
-    return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, outcome.error, deadReason));
+    return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, outcome.error, deadReason));
   }
 
   function settle(keys: QueueKeys, env: CallEnvelope | undefined, taken: TakenCall, item: OkSettlement): Promise<'settled' | 'fenced' | 'lost'> {
@@ -163,11 +172,12 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {
     const input = await parseInput(entry, env, d.serializer);
     if (!('input' in input)) return input;
-    const ctx = new CallContext(env, taken.deliveries);
+    const ctx = new CallContext(env, taken.deliveries, d.children);
     ev.started(keys.queue, env, taken.deliveries);
     if (isDetached(env)) setRun(keys, env, { state: 'running', attempt: env.attempt, at: Date.now() });
     // One entry per running call: the lease keeper renews from it, cancellation and close abort through it.
-    d.running.set(taken.token, { keys, ctx, deadline: env.deadline });
+    const at = runningKey(keys, taken.token);
+    d.running.set(at, { keys, token: taken.token, ctx, deadline: env.deadline });
     try {
       const t0 = performance.now();
       const outcome = runHandler(entry, input.input, ctx, d.logger);
@@ -176,7 +186,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       return await outcome;
     } finally {
       ctx.dispose();
-      d.running.delete(taken.token);
+      d.running.delete(at);
     }
   }
 
@@ -188,6 +198,22 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   }
 
   return { handle };
+}
+
+/** Where a running call is in the worker's map: its queue and its lease token. */
+export function runningKey(keys: QueueKeys, token: string): string {
+  return `${keys.base}\n${token}`;
+}
+
+/** 1 ms: an idempotency key settled with it is gone at once (its waiters still get the outcome). */
+const FORGET_MS = 1;
+
+/**
+ * Who a final failure goes to. A child call's (ctx.client, key child:...) key is not kept with
+ * a failure: the parent's next attempt runs that child again, and reuses only what succeeded.
+ */
+function failedTo(env: CallEnvelope): CallEnvelope {
+  return env.idem !== undefined && env.idem.startsWith('child:') ? { ...env, idemTtl: FORGET_MS } : env;
 }
 
 /** Sent with `send()`: no reply target, its outcome kept under the idempotency key run:<id> (client/detached.ts). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import type { RouterShape } from '../contract/router.js';
-import { DEFAULT_QUEUE } from '../contract/route.js';
+import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
 import { queueKeys, replyChannelPrefix } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
@@ -14,7 +14,8 @@ import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
 import { ScheduleStore } from '../transport/schedule-store.js';
-import { callHandler, type Running } from './call-handler.js';
+import { callHandler, runningKey, type Running } from './call-handler.js';
+import { ChildClients } from './child-calls.js';
 import { Intake } from './intake.js';
 import { TakeBudget } from './take-budget.js';
 import { settledWithin } from './settled-within.js';
@@ -82,7 +83,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
     extend: (keys, tokens) => store().extend(keys, o.leaseMs, tokens),
-    onLost: (token) => running.get(token)?.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
+    onLost: (keys, token) => running.get(runningKey(keys, token))?.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
     onError: (err) => {
       if (state === 'running') logger.warn('taskwire: lease renewal failed', { error: String(err) });
     },
@@ -105,7 +106,16 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     live: () => state === 'running',
   });
 
+  // Handlers' child calls (ctx.client): a client of the worker's own, opened on first use.
+  const children = new ChildClients(routesOf(contract), {
+    redis: options.redis,
+    prefix: o.prefix,
+    serializer,
+    logger,
+    maxPayloadBytes: o.maxPayloadBytes,
+  });
   const { handle } = callHandler({
+    children,
     entries,
     events,
     build,
@@ -293,7 +303,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const s = store();
     const handBack = async () => {
       for (const keys of queues) {
-        const tokens = left.filter(([, r]) => r.keys === keys).map(([t]) => t);
+        const tokens = left.filter(([, r]) => r.keys === keys).map(([, r]) => r.token);
         try {
           if (tokens.length) await s.release(keys, tokens, o.priorityAgingMs);
           await replier?.drain();
@@ -312,6 +322,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }
     state = 'closed';
     await shutDown();
+    // Child calls still waiting reject with CLOSED; the children go on, for the parent's next run.
+    await children.close();
   }
 
   const worker: Worker = {

@@ -2,18 +2,19 @@ import type { QueueKeys } from '../wire/keys.js';
 
 export interface Held {
   keys: QueueKeys;
+  token: string;
   deadline: number;
 }
 
 export interface LeaseKeeperOptions {
-  /** The running calls by lease token; the worker adds and removes them. */
+  /** The running calls; the worker adds and removes them. */
   held: ReadonlyMap<string, Held>;
   leaseMs: number;
   /** How long past its call's deadline a lease may still be renewed. */
   graceMs: number;
   extend: (keys: QueueKeys, tokens: string[]) => Promise<string[]>;
   /** A lease found gone: the reaper gave the call to another worker. */
-  onLost: (token: string) => void;
+  onLost: (keys: QueueKeys, token: string) => void;
   onError: (err: unknown) => void;
 }
 
@@ -41,16 +42,16 @@ export class LeaseKeeper {
   async renew(): Promise<void> {
     const now = Date.now();
     const byQueue = new Map<QueueKeys, string[]>();
-    for (const [token, held] of this.#o.held) {
+    for (const held of this.#o.held.values()) {
       if (now > held.deadline + this.#o.graceMs) continue;
       let list = byQueue.get(held.keys);
       if (!list) byQueue.set(held.keys, (list = []));
-      list.push(token);
+      list.push(held.token);
     }
     await Promise.all(
       [...byQueue].map(async ([keys, tokens]) => {
         try {
-          for (const token of await this.#o.extend(keys, tokens)) this.#o.onLost(token);
+          for (const token of await this.#o.extend(keys, tokens)) this.#o.onLost(keys, token);
         } catch (err) {
           this.#o.onError(err);
         }

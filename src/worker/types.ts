@@ -9,11 +9,12 @@ import type { Logger } from '../logger.js';
 import type { GroupLimits } from './limits.js';
 import type { Middleware } from './middleware.js';
 import type { WorkerObserver, WorkerStats } from './worker-events.js';
+import type { ChildClient, ClientOf, RoutesOf } from '../client/types.js';
 
 export type { WorkerStats } from './worker-events.js';
 
 /** What a handler sees besides its input. */
-export interface TaskContext<T extends AnyTask = AnyTask> {
+export interface TaskContext<T extends AnyTask = AnyTask, R extends RouterShape = RouterShape> {
   readonly callId: string;
   /** Dotted task path. */
   readonly task: string;
@@ -26,6 +27,16 @@ export interface TaskContext<T extends AnyTask = AnyTask> {
   /** Aborts at the deadline, on cancellation by the caller, on a lost lease, or on close. */
   readonly signal: AbortSignal;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Calls the worker's own contract as children of this call (docs/WORKFLOWS.md): each ends by
+   * this call's deadline, is cancelled with it, carries its headers, and runs once however often
+   * this call is retried or redelivered (a retry gets the outcomes of children that succeeded,
+   * and joins those still running). Made on first use.
+   */
+  readonly client: ChildClient<ClientOf<R>>;
+  /** Child calls of another contract, or of a generated client's routes. */
+  clientOf<C>(routes: RoutesOf<C>): ChildClient<C>;
+  clientOf<R2 extends RouterShape>(contract: R2): ChildClient<ClientOf<R2>>;
   /** Builds a declared error to throw: `throw ctx.error('NOT_FOUND', { url })`. */
   error<C extends TaskErrorCode<T>>(
     code: C,
@@ -37,14 +48,14 @@ export interface TaskContext<T extends AnyTask = AnyTask> {
 type ErrorDataInput<T extends AnyTask, C extends TaskErrorCode<T>> =
   T['errors'][C] extends z.ZodType ? z.input<T['errors'][C]> : never;
 
-export type Handler<T extends AnyTask> = (
+export type Handler<T extends AnyTask, R extends RouterShape = RouterShape> = (
   input: HandlerInput<T>,
-  ctx: TaskContext<T>,
+  ctx: TaskContext<T, R>,
 ) => Promise<HandlerOutput<T>> | HandlerOutput<T>;
 
 /** The implementation of a contract: the same shape, with a handler at each task. */
-export type Handlers<R extends RouterShape> = {
-  [K in Extract<keyof R, string>]: R[K] extends AnyTask ? Handler<R[K]> : R[K] extends RouterShape ? Handlers<R[K]> : never;
+export type Handlers<R extends RouterShape, Root extends RouterShape = R> = {
+  [K in Extract<keyof R, string>]: R[K] extends AnyTask ? Handler<R[K], Root> : R[K] extends RouterShape ? Handlers<R[K], Root> : never;
 };
 
 export interface WorkerOptions {

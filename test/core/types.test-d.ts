@@ -59,7 +59,7 @@ describe('handler types come from the contract', () => {
   it('types input, ctx and return, and ctx.error by declared code', () => {
     type H = Handlers<typeof contract>['tasks']['resize'];
     expectTypeOf<Parameters<H>[0]>().toEqualTypeOf<{ url: string; width: number }>();
-    expectTypeOf<Parameters<H>[1]>().toEqualTypeOf<TaskContext<typeof contract.tasks.resize>>();
+    expectTypeOf<Parameters<H>[1]>().toEqualTypeOf<TaskContext<typeof contract.tasks.resize, typeof contract>>();
     const ctx = null as unknown as TaskContext<typeof contract.tasks.resize>;
     expectTypeOf(ctx.error('NOT_FOUND', { url: 'u' }).data).toEqualTypeOf<{ url: string }>();
     // @ts-expect-error undeclared code

@@ -58,7 +58,7 @@ async function keysLeft(e: FaultEnv): Promise<Array<{ key: string; type: string;
 
 it('leaks no listener, timer, pending call, reply or heap across 10,000 calls of which half time out or are aborted', { timeout: 40_000 }, async () => {
   const e = (env = await faultEnv(redis.server.url));
-  const worker = await e.worker({ options: { concurrency: 64, maintenanceIntervalMs: 200 } });
+  const worker = await e.worker({ options: { concurrency: 64, maintenanceIntervalMs: 200, queues: ['default'] } });
   // 5,000 warm-up calls: after 2,000 the heap still grew by ~400 KB over the next 10,000 calls
   // and ~700 KB over 30,000 (code settling, not a per-call cost); after 5,000, by ~240 KB and
   // ~130 KB.

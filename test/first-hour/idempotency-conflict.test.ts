@@ -30,9 +30,9 @@ async function start() {
   const worker = createWorker(
     contract,
     {
-      pay: async ({ amount, to }) => {
+      pay: async ({ amount, to }, ctx) => {
         runs.push(`pay ${amount} ${to}`);
-        await hold;
+        await Promise.race([hold, new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)))]);
         return `paid ${amount} to ${to}`;
       },
       refund: ({ amount }) => `refunded ${amount}`,
@@ -103,4 +103,28 @@ it('keeps the owner of a key as long as its stored result, and answers a re-sent
   const request = { raw: '{}', callId: 'x.1', workerTtlMs: 0, idem, idemTtlMs: 60_000, replySpec: '-', replyTtlMs: 1000, inboxTtlMs: 1000, sentTtlMs: 10_000, inputHash: 'ffffffffffffffff' };
   expect(await store.enqueue(keys, request)).toBe(-4);
   expect(await store.enqueue(keys, request)).toBe(-4);
+});
+
+it('frees the key of a call cancelled while queued or while running: the next call with it runs', async () => {
+  const env = await start();
+  // Running: its handler is told (ctx.signal) and ends CANCELLED.
+  env.holdRuns();
+  const running = new AbortController();
+  const first = env.client.pay({ amount: 1, to: 'ed' }, { idempotencyKey: 'run-cancel', signal: running.signal });
+  await expect.poll(() => env.runs).toEqual(['pay 1 ed']);
+  running.abort();
+  await expect(first).rejects.toMatchObject({ code: 'CANCELLED' });
+  const keys = queueKeys(env.prefix, 'default');
+  await expect.poll(() => env.redis.exists(keys.idempotency('run-cancel')), { timeout: 3_000 }).toBe(0);
+  env.release();
+  expect(await env.client.pay({ amount: 1, to: 'ed' }, { idempotencyKey: 'run-cancel' })).toBe('paid 1 to ed');
+  expect(env.runs).toEqual(['pay 1 ed', 'pay 1 ed']);
+
+  // Withdrawn before any worker took it (delayed): its key goes with it.
+  const queued = new AbortController();
+  const late = env.client.pay({ amount: 2, to: 'ed' }, { idempotencyKey: 'queue-cancel', signal: queued.signal, delayMs: 5_000 });
+  await expect.poll(() => env.redis.exists(keys.idempotency('queue-cancel'))).toBe(1);
+  queued.abort();
+  await expect(late).rejects.toMatchObject({ code: 'CANCELLED' });
+  await expect.poll(() => env.redis.exists(keys.idempotency('queue-cancel')), { timeout: 3_000 }).toBe(0);
 });

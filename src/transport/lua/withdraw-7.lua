@@ -21,6 +21,8 @@
   ARGV[7] the queue's key base "<prefix>:{<queue>}"
   ARGV[8] the call's task: a call set aside over a limit waits in held:task:<task> or
           held:group:<group> (take-limits.lua)
+  ARGV[9] '' or the call's idempotency key: deleted with a withdrawn call that owns it
+          (enqueue-7.lua), so the next call with that key runs instead of waiting on this one
   Returns: 1 if withdrawn from where it waited, 0 if announced, -1 if neither.
 ]]
 -- @include keys.lua
@@ -38,6 +40,10 @@ withdrawn = withdrawn or redis.call('ZREM', KEYS[5], raw) == 1
   or (group ~= '' and redis.call('LREM', ARGV[7] .. ':held:group:' .. group, 1, raw) == 1)
 if withdrawn then
   redis.call('HDEL', KEYS[3], ARGV[2])
+  if ARGV[9] ~= '' then
+    local owner = redis.call('GET', ARGV[9])
+    if owner and string.sub(owner, -#ARGV[2] - 1) == '|' .. ARGV[2] then redis.call('DEL', ARGV[9]) end
+  end
   -- pcall: best effort (the key has a TTL); an ACL without input keys must not undo the rest.
   redis.pcall('UNLINK', KEYS[4])
   return 1

@@ -13,6 +13,12 @@ export const faultContract = router({
     output: z.object({ id: z.string(), double: z.number() }),
   }),
   poison: task({ input: z.object({ id: z.string() }), output: z.null() }),
+  /** A parent: `work` children, `children` of them, `concurrency` at a time, through ctx.client. */
+  fanOut: task({
+    input: z.object({ id: z.string(), children: z.number().int().min(0), concurrency: z.number().int().min(1), ms: z.number().int().min(0) }),
+    output: z.object({ id: z.string(), sum: z.number() }),
+    queue: 'parents',
+  }),
 });
 
 /** The result `work` must return for an input: what the accounting checks against. */
@@ -45,6 +51,12 @@ export function faultHandlers(record: (id: string, ctx: TaskContext) => void): H
       record(input.id, ctx);
       await sleep(input.ms, ctx.signal);
       return expectedWork(input);
+    },
+    fanOut: async ({ id, children, concurrency, ms }, ctx) => {
+      record(id, ctx);
+      const inputs = Array.from({ length: children }, (_, i) => ({ id: `${id}-${i}`, n: i, ms }));
+      const outputs = await ctx.client.work.map(inputs, { concurrency });
+      return { id, sum: outputs.reduce((a, o) => a + o.double, 0) };
     },
     poison: ({ id }, ctx) => {
       record(id, ctx);
