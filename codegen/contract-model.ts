@@ -25,6 +25,8 @@ export interface TaskModel {
   /** The input accepts undefined, so the stub's argument may be left out. */
   readonly inputOptional: boolean;
   readonly output: SideModel;
+  /** What onProgress gets, for tasks that declare progress (no schema: the client checks none). */
+  readonly progress: SideModel | undefined;
   readonly errorsName: string;
   readonly errors: ReadonlyArray<{ readonly code: string; readonly dataText: string; readonly doc: string | undefined }>;
   readonly route: Route;
@@ -72,7 +74,9 @@ export interface ModelOptions {
  * and field.
  */
 export function buildModel(loaded: LoadedContract, options: ModelOptions): ContractModel {
-  const roots = loaded.tasks.flatMap(({ task }) => [task.input, task.output, ...Object.values(task.errors)] as unknown as Schema[]);
+  const roots = loaded.tasks.flatMap(({ task }) =>
+    [task.input, task.output, ...(task.progress ? [task.progress] : []), ...Object.values(task.errors)] as unknown as Schema[],
+  );
   const scope = new NameScope([...RESERVED_NAMES, options.clientName]);
   const named = new NamedTypes(findRecursive(roots), scope);
   const routes = routesOf(loaded.router);
@@ -87,7 +91,7 @@ export function buildModel(loaded: LoadedContract, options: ModelOptions): Contr
       }
       throw err;
     };
-    const side = (schema: Schema, io: Io, role: 'Input' | 'Output'): SideModel => {
+    const side = (schema: Schema, io: Io, role: 'Input' | 'Output' | 'Progress'): SideModel => {
       const typeName = scope.claim(`${base}${role}`);
       const walk = { io, named, base, ...(brands ? { brands } : {}) };
       const field = role.toLowerCase();
@@ -109,6 +113,7 @@ export function buildModel(loaded: LoadedContract, options: ModelOptions): Contr
     };
     const input = side(task.input as unknown as Schema, 'input', 'Input');
     const output = side(task.output as unknown as Schema, 'output', 'Output');
+    const progress = task.progress ? side(task.progress as unknown as Schema, 'output', 'Progress') : undefined;
     const errorsName = scope.claim(`${base}Errors`);
     const errors = Object.keys(task.errors)
       .sort()
@@ -125,7 +130,7 @@ export function buildModel(loaded: LoadedContract, options: ModelOptions): Contr
     const inputSchema = task.input as unknown as Schema;
     const inputOptional = inputSchema._zod.optin !== undefined || ['undefined', 'void', 'unknown', 'any'].includes(inputSchema._zod.def.type);
     const doc = [task.description, options.docs.get(path)].filter((d, i, all): d is string => !!d && all.indexOf(d) === i).join('\n\n');
-    return { path, doc: doc || undefined, input, inputOptional, output, errorsName, errors, route };
+    return { path, doc: doc || undefined, input, inputOptional, output, progress, errorsName, errors, route };
   });
 
   const routerDocs = new Map([...options.docs].filter(([path]) => !taskPaths.has(path)));

@@ -76,7 +76,7 @@ function docs(text: string | undefined): string[] {
 
 function taskTypes(model: ContractModel): StatementStructures[] {
   return model.tasks.flatMap((task): StatementStructures[] => [
-    ...[task.input, task.output]
+    ...[task.input, task.output, ...(task.progress ? [task.progress] : [])]
       .filter((side) => side.typeText !== undefined)
       .map((side): StatementStructures => ({ kind: StructureKind.TypeAlias, name: side.typeName, isExported: true, type: side.typeText ?? 'never', docs: docs(side.doc) })),
     {
@@ -233,7 +233,8 @@ function membersText(node: ClientTree, prefix: string, model: ContractModel, ind
       const task = node.tasks.get(name);
       if (task) {
         // A callable with map/mapSettled (TaskMethod); its input may be left out where the type allows undefined.
-        return `${jsDoc(task.doc, indent)}${indent}readonly ${propertyKey(name)}: TaskMethod<${task.input.typeName}, ${task.output.typeName}>;`;
+        const progress = task.progress ? `, ${task.progress.typeName}` : '';
+        return `${jsDoc(task.doc, indent)}${indent}readonly ${propertyKey(name)}: TaskMethod<${task.input.typeName}, ${task.output.typeName}${progress}>;`;
       }
       const child = node.routers.get(name);
       if (!child) return '';

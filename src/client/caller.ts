@@ -45,6 +45,11 @@ export interface ChildLink {
   headers: Readonly<Record<string, string>>;
 }
 
+/** The call option of tasks that report progress (types.ts ProgressCallOptions). */
+interface ProgressOption {
+  onProgress?: (value: unknown) => void;
+}
+
 /** Idempotency keys of child calls: `child:<parent id>:<key>`. */
 const CHILD_KEY = 'child:';
 
@@ -258,6 +263,9 @@ export class Caller {
     // A detached call keeps its outcome under the key run:<id>, for whoever follows it.
     const idem = detached ? `${RUN_KEY}${id}` : options.idempotencyKey;
     const idemTtlMs = detached?.resultTtlMs ?? options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs;
+    // Progress reports come by pub/sub on this client's reply channel; a detached call has nobody to tell.
+    const onProgress = detached ? undefined : (options as ProgressOption).onProgress;
+    if (onProgress !== undefined && typeof onProgress !== 'function') return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: onProgress must be a function`));
     let headers = options.headers;
     const hooks = this.#hooks;
     let outgoing: OutgoingCall | undefined;
@@ -297,6 +305,7 @@ export class Caller {
           idem,
           idemTtl: idem === undefined ? undefined : idemTtlMs,
           retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
+          progress: onProgress ? 1 : undefined,
         },
         this.#serializer,
         this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes,
@@ -311,7 +320,7 @@ export class Caller {
     const deadline = now + flow.delayMs + timeoutMs;
     // Its key goes if it is withdrawn: a later call with it must run, not wait for this one.
     const idemKey = idem === undefined || detached ? undefined : keys.idempotency(idem);
-    const call: PendingCall = { id, route, keys, mode, raw, stored, group: flow.group, idem: idemKey, deadline, timeoutMs, enqueued: false, resolve, reject };
+    const call: PendingCall = { id, route, keys, mode, raw, stored, group: flow.group, idem: idemKey, onProgress, deadline, timeoutMs, enqueued: false, resolve, reject };
     let cleanup: (() => void) | undefined;
     const signal = options.signal;
     // Checked again: validating the input may have yielded, and a signal aborted meanwhile will
@@ -382,11 +391,9 @@ export class Caller {
             .then(() => (this.#pending.get(id) ? enqueueNow() : this.#stored.dropInput(keys, id)), failed);
         }
       : enqueueNow;
-    if (mode === 'key' || detached) {
-      if (!detached) this.#receivers.keyModeCall();
-      return enqueue();
-    }
-    // Pub/sub replies are only heard once subscribed: the first call waits for the SUBSCRIBE.
+    if (mode === 'key' && !detached) this.#receivers.keyModeCall();
+    if (detached || (mode === 'key' && !onProgress)) return enqueue();
+    // Pub/sub replies (and progress reports) are only heard once subscribed: the first call waits for the SUBSCRIBE.
     const subscribed = this.#receivers.pubsubReady();
     if (subscribed === true) return enqueue();
     subscribed.then(enqueue, failed);

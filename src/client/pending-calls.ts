@@ -16,6 +16,8 @@ export interface PendingCall {
   readonly group: string | undefined;
   /** Its idempotency key (full), if it has one and is not detached: withdrawing it frees the key. */
   readonly idem?: string | undefined;
+  /** The caller's onProgress, for calls of a task that reports progress. */
+  readonly onProgress?: ((value: unknown) => void) | undefined;
   /** A follower of a detached call (client/detached.ts): nothing of its own to withdraw. */
   readonly follower?: boolean;
   readonly deadline: number;

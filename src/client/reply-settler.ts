@@ -1,7 +1,7 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
-import { decodeReply, replyError, type ReplyEnvelope } from '../wire/envelope.js';
+import { decodeProgress, decodeReply, replyError, type ReplyEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PendingCall, PendingCalls } from './pending-calls.js';
@@ -30,7 +30,7 @@ export class ReplySettler {
    */
   onReply(raw: string, keys?: QueueKeys): void {
     const decoded = decodeReply(raw);
-    if (!decoded.ok) return; // Not ours to understand; nobody can be told.
+    if (!decoded.ok) return this.#progress(raw);
     const reply = decoded.value;
     const call = this.#pending.get(reply.id);
     if (!call) {
@@ -41,6 +41,24 @@ export class ReplySettler {
     }
     if (reply.ok && reply.stored !== undefined) return this.#readStoredOutput(call, reply, reply.stored);
     this.#settle(call, reply, reply.ok ? reply.output : undefined);
+  }
+
+  /** A progress report (envelope.ts ProgressMessage) for a call that asked; anything else is not ours to understand. */
+  #progress(raw: string): void {
+    const report = decodeProgress(raw);
+    const call = report && this.#pending.get(report.id);
+    if (!report || !call?.onProgress) return;
+    let value: unknown;
+    try {
+      value = this.#serializer.deserialize(report.progress);
+    } catch {
+      return;
+    }
+    try {
+      call.onProgress(value);
+    } catch {
+      // The caller's callback: its failure is not the call's.
+    }
   }
 
   /**

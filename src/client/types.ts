@@ -1,7 +1,7 @@
 import type { RouteTable } from '../contract/route.js';
 import type { AnyTask } from '../contract/task.js';
 import type { RouterShape } from '../contract/router.js';
-import type { TaskInput, TaskOutput } from '../contract/infer.js';
+import type { TaskInput, TaskOutput, TaskProgress } from '../contract/infer.js';
 import type { RetryPolicy } from '../contract/task.js';
 import type { ReplyMode } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
@@ -152,10 +152,10 @@ export type CallArgs<I, O extends CallOptions = CallOptions> = undefined extends
  * A task as the caller sees it: call it for a promise of its typed output, or fan out over many
  * inputs (docs/WORKFLOWS.md).
  */
-export interface TaskMethod<I, O> {
-  (...args: CallArgs<I>): Promise<O>;
+export interface TaskMethod<I, O, P = never> {
+  (...args: CallArgs<I, ProgressCallOptions<P>>): Promise<O>;
   /** One call per input (at most `concurrency` at a time); the outputs in input order. The first failure rejects and cancels the rest. */
-  map(inputs: readonly I[], options?: MapOptions): Promise<O[]>;
+  map(inputs: readonly I[], options?: MapOptions & ProgressOptions<P>): Promise<O[]>;
   /** One call per input; every outcome, in input order. */
   mapSettled(inputs: readonly I[], options?: MapOptions): Promise<Array<Settled<O>>>;
   /** A detached call: resolves once Redis has it; it runs even if this process exits. */
@@ -183,8 +183,8 @@ export type ChildMapOptions = Omit<ChildCallOptions, 'key'> & { concurrency?: nu
 export type ChildSendOptions = Omit<SendOptions, 'idempotencyKey'> & { key?: string };
 
 /** A task as a handler calls it through ctx.client: a crash-safe child call. */
-export interface ChildTaskMethod<I, O> {
-  (...args: CallArgs<I, ChildCallOptions>): Promise<O>;
+export interface ChildTaskMethod<I, O, P = never> {
+  (...args: CallArgs<I, ChildCallOptions & ProgressOptions<P>>): Promise<O>;
   map(inputs: readonly I[], options?: ChildMapOptions): Promise<O[]>;
   mapSettled(inputs: readonly I[], options?: ChildMapOptions): Promise<Array<Settled<O>>>;
   /** A detached child: it outlives this handler (not its deadline), and a retried parent finds it by its key. */
@@ -195,8 +195,8 @@ export interface ChildTaskMethod<I, O> {
 
 /** The child stubs of a client type: each TaskMethod becomes a ChildTaskMethod; `$` members go. */
 export type ChildClient<C> = {
-  readonly [K in keyof C as K extends `$${string}` ? never : K extends string ? K : never]: C[K] extends TaskMethod<infer I, infer O>
-    ? ChildTaskMethod<I, O>
+  readonly [K in keyof C as K extends `$${string}` ? never : K extends string ? K : never]: C[K] extends TaskMethod<infer I, infer O, infer P>
+    ? ChildTaskMethod<I, O, P>
     : ChildClient<C[K]>;
 };
 
@@ -207,7 +207,16 @@ export type ChildClient<C> = {
 export type RoutesOf<C> = RouteTable & { readonly __client?: C };
 
 /** A task of a contract as the caller sees it. */
-export type TaskCaller<T extends AnyTask> = TaskMethod<TaskInput<T>, TaskOutput<T>>;
+export type TaskCaller<T extends AnyTask> = TaskMethod<TaskInput<T>, TaskOutput<T>, TaskProgress<T>>;
+
+/** `onProgress`, for tasks that declare progress (P is never for the others: no such option). */
+export type ProgressOptions<P> = [P] extends [never]
+  ? {}
+  : {
+      /** The handler's progress reports (ctx.progress), latest first in a burst; best effort: the result is what counts. */
+      onProgress?: (value: P) => void;
+    };
+export type ProgressCallOptions<P> = CallOptions & ProgressOptions<P>;
 
 /** Client methods reserved under `$` so they never collide with task names. */
 export interface ClientHandle {

@@ -19,13 +19,14 @@ const WHERE = 'task()';
 export function checkTaskOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw contractError(
-      `${WHERE}: expects an options object { input, output, errors?, queue?, timeoutMs?, retry?, description?, priority?, rateLimit?, concurrency? }, got ${describe(options)}`,
+      `${WHERE}: expects an options object { input, output, errors?, queue?, timeoutMs?, retry?, description?, priority?, rateLimit?, concurrency?, resultTtlMs?, progress? }, got ${describe(options)}`,
     );
   }
   const o = options as Record<string, unknown>;
   assertZod4Schema(o['input'], 'input', WHERE);
   assertZod4Schema(o['output'], 'output', WHERE);
   const codes = checkErrors(o['errors']);
+  if (o['progress'] !== undefined) assertZod4Schema(o['progress'], 'progress', WHERE);
   checkQueue(o['queue']);
   checkTimeout(o['timeoutMs']);
   checkRetry(o['retry'], codes);

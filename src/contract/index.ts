@@ -14,6 +14,8 @@ export type {
   CallError,
   TaskPaths,
   TaskAt,
+  HandlerProgress,
+  TaskProgress,
 } from './infer.js';
 export { fingerprintTask } from './fingerprint.js';
 export { MAX_PRIORITY } from './flow-control.js';

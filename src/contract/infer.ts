@@ -12,7 +12,12 @@ export type HandlerOutput<T extends AnyTask> = z.input<T['output']>;
 /** What a caller gets back. */
 export type TaskOutput<T extends AnyTask> = z.output<T['output']>;
 
-export type TaskErrors<T extends AnyTask> = T extends TaskDef<z.ZodType, z.ZodType, infer E> ? E : never;
+/** What a handler reports with ctx.progress (never: the task declares no progress). */
+export type HandlerProgress<T extends AnyTask> = T['progress'] extends z.ZodType ? z.input<T['progress']> : never;
+/** What a caller's onProgress gets. */
+export type TaskProgress<T extends AnyTask> = T['progress'] extends z.ZodType ? z.output<T['progress']> : never;
+
+export type TaskErrors<T extends AnyTask> = T extends TaskDef<z.ZodType, z.ZodType, infer E, z.ZodType | undefined> ? E : never;
 export type TaskErrorCode<T extends AnyTask> = Extract<keyof TaskErrors<T>, string>;
 export type TaskErrorData<T extends AnyTask, C extends TaskErrorCode<T>> =
   TaskErrors<T>[C] extends z.ZodType ? z.output<TaskErrors<T>[C]> : never;

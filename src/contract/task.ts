@@ -38,10 +38,12 @@ interface TaskSettings {
   resultTtlMs?: number;
 }
 
-export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap> extends TaskSettings {
+export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap, P extends z.ZodType | undefined = undefined> extends TaskSettings {
   input: I;
   output: O;
   errors?: E;
+  /** What its handler reports with ctx.progress(value) (validated), for the caller's onProgress and status. */
+  progress?: P;
 }
 
 /**
@@ -49,10 +51,11 @@ export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends
  * should see, so the compiler's error says "must be a zod 4 schema" (see NotZod4). Kept apart
  * from TaskOptions so code that reads `options.input` still gets the schema type alone.
  */
-interface CheckedTaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap> extends TaskSettings {
+interface CheckedTaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap, P extends z.ZodType | undefined> extends TaskSettings {
   input: I | NotZod4<'input'>;
   output: O | NotZod4<'output'>;
   errors?: { [C in keyof E]: E[C] | NotZod4<'each declared error'> };
+  progress?: P | NotZod4<'progress'>;
 }
 
 /**
@@ -67,11 +70,14 @@ export interface TaskDef<
   I extends z.ZodType = z.ZodType,
   O extends z.ZodType = z.ZodType,
   E extends ErrorMap = ErrorMap,
+  P extends z.ZodType | undefined = z.ZodType | undefined,
 > {
   readonly '~taskwire': 'task';
   readonly input: I;
   readonly output: O;
   readonly errors: E;
+  /** The schema of its progress reports; undefined: it reports none. */
+  readonly progress: P;
   readonly queue: string | undefined;
   readonly timeoutMs: number | undefined;
   readonly retry: RetryPolicy | undefined;
@@ -83,22 +89,23 @@ export interface TaskDef<
 }
 
 // eslint-style escape is avoided: TaskDef's defaults already cover "any task".
-export type AnyTask = TaskDef<z.ZodType, z.ZodType, ErrorMap>;
+export type AnyTask = TaskDef<z.ZodType, z.ZodType, ErrorMap, z.ZodType | undefined>;
 
 // `const` keeps literal error codes ('NOT_FOUND') instead of widening them to string.
-export function task<I extends z.ZodType, O extends z.ZodType, const E extends ErrorMap = {}>(
-  options: CheckedTaskOptions<I, O, E>,
-): TaskDef<I, O, E> {
+export function task<I extends z.ZodType, O extends z.ZodType, const E extends ErrorMap = {}, P extends z.ZodType | undefined = undefined>(
+  options: CheckedTaskOptions<I, O, E, P>,
+): TaskDef<I, O, E, P> {
   // Checked here, not in router(): task() runs first and always, and its stack points at the
   // task's own line; router() could add the dotted path but only for tasks that reach one.
   checkTaskOptions(options);
   // The check above has ruled out the NotZod4 strings the parameter type admits.
-  const o = options as TaskOptions<I, O, E>;
+  const o = options as TaskOptions<I, O, E, P>;
   return Object.freeze({
     [BRAND]: 'task' as const,
     input: o.input,
     output: o.output,
     errors: (o.errors ?? {}) as E,
+    progress: o.progress as P,
     queue: o.queue,
     timeoutMs: o.timeoutMs,
     retry: o.retry,

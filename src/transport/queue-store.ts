@@ -323,6 +323,17 @@ export class QueueStore {
   }
 
   /** Records a detached call's state (the worker: running, or delayed for its retry), kept `ttlMs` (its outcome's ttl). */
+  /**
+   * A progress report: published to the caller listening (`channel`), and kept as a detached
+   * call's latest progress (`run`). Best effort: a report may be lost, a result never.
+   */
+  async progress(k: QueueKeys, callId: string, channel: string | undefined, message: string, run: { text: string; ttlMs: number } | undefined): Promise<void> {
+    const m = this.#redis.multi();
+    if (channel !== undefined) m.publish(channel, message);
+    if (run) m.hset(k.run(callId), 'progress', run.text).pexpire(k.run(callId), run.ttlMs);
+    await m.exec();
+  }
+
   async setRun(k: QueueKeys, callId: string, fields: Record<string, string | number>, ttlMs: number): Promise<void> {
     await this.#redis.multi().hset(k.run(callId), fields).pexpire(k.run(callId), ttlMs).exec();
   }

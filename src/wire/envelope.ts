@@ -65,6 +65,20 @@ export interface CallEnvelope {
   idemTtl?: number;
   /** Per-call retry policy; overrides the task's. */
   retry?: { attempts: number; backoffMs?: number; maxDelayMs?: number };
+  /** 1: the caller listens for progress reports on its reply channel (ProgressMessage). */
+  progress?: 1;
+}
+
+/**
+ * A progress report, published on the caller's reply channel (only to callers whose envelope
+ * says `progress: 1`). Best effort: the latest value of a burst is sent, and a report may arrive
+ * after the reply; the reply is what counts.
+ */
+export interface ProgressMessage {
+  v: 1;
+  id: string;
+  /** Serialized value (superjson by default), as the task's progress schema admits. */
+  progress: unknown;
 }
 
 export interface OkReply {
@@ -113,6 +127,7 @@ const callFields = z.object({
   retry: z
     .object({ attempts: z.number().int().min(1).max(100), backoffMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() })
     .optional(),
+  progress: z.literal(1).optional(),
 });
 
 export const callSchema = callFields.refine((v) => 'input' in v !== (v.stored === 1), {
@@ -191,7 +206,8 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
         (r['attempts'] as number) <= 100 &&
         optional(r['backoffMs'], (b) => isFiniteNumber(b) && b >= 0) &&
         optional(r['maxDelayMs'], (b) => isFiniteNumber(b) && b >= 0),
-    )
+    ) &&
+    optional(v['progress'], (p) => p === 1)
   );
 }
 
@@ -230,7 +246,20 @@ export function encodeCall(call: Omit<CallEnvelope, 'v'>): string {
     idem: call.idem,
     idemTtl: call.idemTtl,
     retry: call.retry,
+    progress: call.progress,
   });
+}
+
+export function encodeProgress(id: string, progress: unknown): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, id, progress });
+}
+
+/** A progress report, or undefined for anything else (replies included). */
+export function decodeProgress(raw: string): ProgressMessage | undefined {
+  const json = parseJson(raw);
+  if (!json.ok) return undefined;
+  const v = json.value;
+  return isObject(v) && v['v'] === 1 && isCallId(v['id']) && 'progress' in v && !('ok' in v) ? (v as unknown as ProgressMessage) : undefined;
 }
 
 export function encodeReply(reply: Omit<OkReply, 'v'> | Omit<ErrReply, 'v'>): string {

@@ -63,6 +63,8 @@ export const DEFAULTS = {
   priorityAgingMs: 1_000,
   /** How long a detached call's outcome is kept for whoever follows it (docs/WORKFLOWS.md). */
   resultTtlMs: 24 * 60 * 60_000,
+  /** A worker sends at most one progress report per call per this many ms (the latest wins). */
+  progressIntervalMs: 100,
 } as const;
 
 /**

@@ -1,9 +1,10 @@
-import { TaskError } from '../errors.js';
+import { ERROR_CODES, TaskError, TaskwireError } from '../errors.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import { CallSignal } from './call-signal.js';
 import type { RouterShape } from '../contract/router.js';
 import type { RouteTable } from '../contract/route.js';
 import { ChildScope, type ChildClients } from './child-calls.js';
+import type { ProgressReporter } from './progress-reporter.js';
 import type { TaskContext } from './types.js';
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
@@ -25,8 +26,12 @@ export class CallContext implements TaskContext {
   /** Made on first use of ctx.client: a call without children pays nothing for it. */
   #children: ChildScope | undefined;
 
-  constructor(env: CallEnvelope, deliveries: number, clients?: ChildClients) {
+  readonly #progress: ProgressReporter | undefined;
+
+  /** `progress`: for tasks that declare it (call-handler.ts). */
+  constructor(env: CallEnvelope, deliveries: number, clients?: ChildClients, progress?: ProgressReporter) {
     this.#clients = clients;
+    this.#progress = progress;
     this.callId = env.id;
     this.task = env.task;
     this.attempt = env.attempt;
@@ -64,9 +69,15 @@ export class CallContext implements TaskContext {
     this.#signal.abort(reason);
   }
 
-  /** For the worker: the handler returned; stop the deadline timer. */
+  /** For the worker: the handler returned; stop the deadline timer, send the last progress report. */
   dispose(): void {
     this.#signal.dispose();
+    this.#progress?.close();
+  }
+
+  progress(value: unknown): void {
+    if (!this.#progress) throw new TaskwireError(ERROR_CODES.VALIDATION, `${this.task} declares no progress schema: ctx.progress() is not available`);
+    this.#progress.report(value);
   }
 
   error(code: string, data: unknown, options?: { message?: string; retryable?: boolean }): never {

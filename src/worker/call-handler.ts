@@ -1,5 +1,5 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
-import { bytesOver, decodeCall, encodeCall, type CallEnvelope, type Decoded } from '../wire/envelope.js';
+import { bytesOver, decodeCall, encodeCall, encodeProgress, type CallEnvelope, type Decoded } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PayloadStore } from '../transport/payload-store.js';
@@ -7,6 +7,7 @@ import type { QueueStore, TakenCall } from '../transport/queue-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
 import type { ChildClients } from './child-calls.js';
+import { ProgressReporter } from './progress-reporter.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
 import type { OkSettlement, settlements } from './settlements.js';
 import type { Settler } from './settler.js';
@@ -45,6 +46,10 @@ export interface CallHandlerDeps {
   resultTtlMs: number;
   /** What handlers make child calls with (ctx.client). */
   children: ChildClients;
+  /** "<prefix>:reply:": a caller's reply channel is this and its id (progress reports). */
+  channelPrefix: string;
+  /** At most one progress report per call per this many ms. */
+  progressIntervalMs: number;
 }
 
 /**
@@ -172,7 +177,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   async function execute(keys: QueueKeys, taken: TakenCall, env: CallEnvelope, entry: TaskEntry): Promise<Outcome> {
     const input = await parseInput(entry, env, d.serializer);
     if (!('input' in input)) return input;
-    const ctx = new CallContext(env, taken.deliveries, d.children);
+    const ctx = new CallContext(env, taken.deliveries, d.children, progressOf(keys, env, entry));
     ev.started(keys.queue, env, taken.deliveries);
     if (isDetached(env)) setRun(keys, env, { state: 'running', attempt: env.attempt, at: Date.now() });
     // One entry per running call: the lease keeper renews from it, cancellation and close abort through it.
@@ -188,6 +193,22 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       ctx.dispose();
       d.running.delete(at);
     }
+  }
+
+  /** ctx.progress of a task that declares it; reports go to whoever listens (nobody: validated only). */
+  function progressOf(keys: QueueKeys, env: CallEnvelope, entry: TaskEntry): ProgressReporter | undefined {
+    const schema = entry.task.progress;
+    if (schema === undefined) return undefined;
+    const channel = env.progress === 1 && env.reply ? `${d.channelPrefix}${env.reply.client}` : undefined;
+    const detached = isDetached(env);
+    const send = (serialized: unknown) => {
+      if (channel === undefined && !detached) return;
+      const run = detached ? { text: JSON.stringify(serialized), ttlMs: env.idemTtl ?? d.resultTtlMs } : undefined;
+      d.queues()
+        .progress(keys, env.id, channel, encodeProgress(env.id, serialized), run)
+        .catch(() => undefined);
+    };
+    return new ProgressReporter(env.task, schema, d.serializer, d.progressIntervalMs, send);
   }
 
   /** A detached call's status, for whoever follows it (best effort: its outcome is what counts). */

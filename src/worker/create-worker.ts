@@ -116,6 +116,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   });
   const { handle } = callHandler({
     children,
+    channelPrefix: replyChannelPrefix(o.prefix),
+    progressIntervalMs: PROTOCOL_DEFAULTS.progressIntervalMs,
     entries,
     events,
     build,

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { TaskError } from '../errors.js';
 import type { AnyTask } from '../contract/task.js';
 import type { RouterShape } from '../contract/router.js';
-import type { HandlerInput, HandlerOutput, TaskErrorCode, TaskErrorData } from '../contract/infer.js';
+import type { HandlerInput, HandlerOutput, HandlerProgress, TaskErrorCode, TaskErrorData } from '../contract/infer.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
 import type { Logger } from '../logger.js';
@@ -37,6 +37,12 @@ export interface TaskContext<T extends AnyTask = AnyTask, R extends RouterShape 
   /** Child calls of another contract, or of a generated client's routes. */
   clientOf<C>(routes: RoutesOf<C>): ChildClient<C>;
   clientOf<R2 extends RouterShape>(contract: R2): ChildClient<ClientOf<R2>>;
+  /**
+   * Reports progress, for tasks that declare a `progress` schema (a compile error otherwise):
+   * validated (VALIDATION thrown on a bad value), then sent to the caller's onProgress and a
+   * detached call's status, at most one per 100 ms (the latest wins).
+   */
+  progress(value: HandlerProgress<T>): void;
   /** Builds a declared error to throw: `throw ctx.error('NOT_FOUND', { url })`. */
   error<C extends TaskErrorCode<T>>(
     code: C,

@@ -21,6 +21,12 @@ const handlers: Handlers<typeof contract> = {
     ping: () => 'pong' as const,
     trimmed: ({ name }) => name,
   },
+  jobs: {
+    run: ({ steps }, ctx) => {
+      for (let i = 1; i <= steps; i++) ctx.progress({ pct: (100 * i) / steps });
+      return null;
+    },
+  },
 };
 
 describe('a generated client calling a live worker', () => {
@@ -40,6 +46,14 @@ describe('a generated client calling a live worker', () => {
     expect(await client.rich.ping()).toBe('pong');
     const tree = { name: 'root', children: [{ name: 'leaf', children: [] }] };
     expect(await client.rich.tree({ root: tree, doc: { a: [1, 'b', null] } })).toEqual(tree);
+  });
+
+  it('delivers progress reports to onProgress, typed by the generated client', async () => {
+    const { client } = await start();
+    const seen: number[] = [];
+    expect(await client.jobs.run({ steps: 4 }, { replyMode: 'pubsub', onProgress: (p) => seen.push(p.pct) })).toBeNull();
+    await expect.poll(() => seen.at(-1)).toBe(100);
+    expect(seen[0]).toBe(25);
   });
 
   it('rejects with the declared error, its data typed and intact', async () => {

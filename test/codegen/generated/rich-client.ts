@@ -107,6 +107,19 @@ export type RichTrimmedOutput = number;
 /** Declared errors of `rich.trimmed`; any call may also reject with a built-in TaskwireError code. */
 export type RichTrimmedErrors = never;
 
+export type JobsRunInput = {
+  steps: number;
+};
+
+export type JobsRunOutput = null;
+
+export type JobsRunProgress = {
+  pct: number;
+};
+
+/** Declared errors of `jobs.run`; any call may also reject with a built-in TaskwireError code. */
+export type JobsRunErrors = never;
+
 export type RichTreeInputRoot = {
   name: string;
   children: RichTreeInputRoot[];
@@ -198,6 +211,12 @@ const richTrimmedInputSchema = z.object({
 
 const richTrimmedOutputSchema = z.number();
 
+const jobsRunInputSchema = z.object({
+  steps: z.number().int(),
+});
+
+const jobsRunOutputSchema = z.null();
+
 /**
  * Task path → queue, timeout, retry, declared errors and the fingerprint of the schemas this file was generated from.
  * Typed by the client it makes, so a worker's handler calls these tasks with `ctx.clientOf(routes)`.
@@ -263,6 +282,16 @@ export const routes: RoutesOf<ContractClient> = new Map<string, Route>([
     input: richTrimmedInputSchema,
     output: richTrimmedOutputSchema,
   }],
+  ['jobs.run', {
+    path: 'jobs.run',
+    queue: 'default',
+    timeoutMs: undefined,
+    retry: undefined,
+    errorCodes: [],
+    fingerprint: '3e3a97e6830edc6d',
+    input: jobsRunInputSchema,
+    output: jobsRunOutputSchema,
+  }],
 ]);
 
 /** Declared errors by task path. */
@@ -273,6 +302,7 @@ export interface TaskErrors {
   'rich.tree': RichTreeErrors;
   'rich.ping': RichPingErrors;
   'rich.trimmed': RichTrimmedErrors;
+  'jobs.run': JobsRunErrors;
 }
 
 /**
@@ -302,6 +332,10 @@ export interface ContractClient extends ClientHandle {
     readonly tree: TaskMethod<RichTreeInput, RichTreeOutput>;
     readonly ping: TaskMethod<RichPingInput, RichPingOutput>;
     readonly trimmed: TaskMethod<RichTrimmedInput, RichTrimmedOutput>;
+  };
+  readonly jobs: {
+    /** A long job that reports how far it got. */
+    readonly run: TaskMethod<JobsRunInput, JobsRunOutput, JobsRunProgress>;
   };
 }
 

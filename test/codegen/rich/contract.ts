@@ -90,4 +90,12 @@ export const contract = router({
       output: z.string().transform((s) => s.length).pipe(z.number()),
     }),
   }),
+  jobs: router({
+    /** A long job that reports how far it got. */
+    run: task({
+      input: z.object({ steps: z.number().int() }),
+      output: z.null(),
+      progress: z.object({ pct: z.number().min(0).max(100) }),
+    }),
+  }),
 });
