@@ -56,6 +56,7 @@ export const RESERVED_NAMES = [
   'routes',
   'createClient',
   'TaskErrors',
+  'TaskTypes',
   'isDeclaredError',
 ];
 

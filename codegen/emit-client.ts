@@ -58,6 +58,7 @@ export function emitClient(model: ContractModel, options: EmitOptions): string {
     ...schemas(model),
     routesStatement(model, options.clientName),
     ...errorHelpers(model),
+    taskTypesMap(model),
     ...client(model, options.clientName),
   ];
   const file = project.createSourceFile('client.ts', { statements }, { overwrite: true });
@@ -199,6 +200,17 @@ function errorHelpers(model: ContractModel): StatementStructures[] {
   return [errorMap, guard];
 }
 
+/** Every task's input and output by path: what follow-ups (`then`, `catch`) are typed against. */
+function taskTypesMap(model: ContractModel): StatementStructures {
+  return {
+    kind: StructureKind.Interface,
+    name: 'TaskTypes',
+    isExported: true,
+    docs: ['Input and output of every task by path: a follow-up (`then`, `catch`) must accept what it is given.'],
+    properties: model.tasks.map((t) => ({ name: quote(t.path), type: `{ input: ${t.input.typeName}; output: ${t.output.typeName} }` })),
+  };
+}
+
 interface ClientTree {
   readonly tasks: Map<string, TaskModel>;
   readonly routers: Map<string, ClientTree>;
@@ -233,8 +245,8 @@ function membersText(node: ClientTree, prefix: string, model: ContractModel, ind
       const task = node.tasks.get(name);
       if (task) {
         // A callable with map/mapSettled (TaskMethod); its input may be left out where the type allows undefined.
-        const progress = task.progress ? `, ${task.progress.typeName}` : '';
-        return `${jsDoc(task.doc, indent)}${indent}readonly ${propertyKey(name)}: TaskMethod<${task.input.typeName}, ${task.output.typeName}${progress}>;`;
+        const progress = task.progress ? task.progress.typeName : 'never';
+        return `${jsDoc(task.doc, indent)}${indent}readonly ${propertyKey(name)}: TaskMethod<${task.input.typeName}, ${task.output.typeName}, ${progress}, TaskTypes>;`;
       }
       const child = node.routers.get(name);
       if (!child) return '';

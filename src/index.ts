@@ -1,6 +1,6 @@
 // The public API of taskwire. Named exports only; anything not listed here is internal.
 export { createClient, createRouteClient } from './client/create-client.js';
-export type { ClientOptions, CallOptions, ClientHandle, Client, ClientOf, TaskCaller, TaskMethod, MapOptions, Settled, CallArgs, SendOptions, WaitOptions, RunState, RunStatus, CallHandle, ChildCallOptions, ChildMapOptions, ChildSendOptions, ChildTaskMethod, ChildClient, RoutesOf, ProgressOptions, ProgressCallOptions } from './client/types.js';
+export type { ClientOptions, CallOptions, ClientHandle, Client, ClientOf, TaskCaller, TaskMethod, MapOptions, Settled, CallArgs, SendOptions, WaitOptions, RunState, RunStatus, CallHandle, ChildCallOptions, ChildMapOptions, ChildSendOptions, ChildTaskMethod, ChildClient, RoutesOf, ProgressOptions, ProgressCallOptions, FailedCall, FollowUpIds, FollowUp, FollowUpOptions, TaskMap, TaskMapOf } from './client/types.js';
 export type { ClientInterceptor, OutgoingCall, CallOutcome } from './client/interceptor.js';
 export { createWorker } from './worker/create-worker.js';
 export type { Worker, WorkerOptions, WorkerStats, Handlers, Handler, TaskContext } from './worker/types.js';

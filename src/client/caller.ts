@@ -21,8 +21,9 @@ import { ReplySettler } from './reply-settler.js';
 import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { Followers, RUN_KEY } from './detached.js';
+import { followUpId, followUpPlan } from './follow-up-plan.js';
 import { ReplyReceivers } from './reply-receivers.js';
-import type { CallOptions, ClientOptions, SendOptions } from './types.js';
+import type { CallOptions, ClientOptions, FollowUpIds, SendOptions } from './types.js';
 
 /** What makes a call detached: nobody awaits its reply; its outcome is kept this long. */
 interface Detached {
@@ -48,6 +49,12 @@ export interface ChildLink {
 /** The call option of tasks that report progress (types.ts ProgressCallOptions). */
 interface ProgressOption {
   onProgress?: (value: unknown) => void;
+}
+
+/** The call options naming follow-ups (types.ts FollowUpOptions), as the runtime reads them. */
+interface FollowUpOptionsAny {
+  then?: unknown;
+  catch?: unknown;
 }
 
 /** Idempotency keys of child calls: `child:<parent id>:<key>`. */
@@ -87,6 +94,8 @@ export interface Sent {
   raw: string;
   deadline: number;
   group: string | undefined;
+  /** The ids its follow-ups will have (when it names them). */
+  followUps: FollowUpIds;
 }
 
 /**
@@ -275,6 +284,7 @@ export class Caller {
     }
     let encoded: Encoded;
     let flow: FlowPlan = PLAIN_FLOW;
+    let followUps: ReturnType<typeof followUpPlan>;
     try {
       flow = flowPlan(route, options, timeoutMs, now);
       if (link && flow.delayMs > 0) {
@@ -287,6 +297,7 @@ export class Caller {
         headers = Object.keys(outgoing.headers).length > 0 ? outgoing.headers : undefined;
       }
       const retry = options.retry;
+      followUps = followUpPlan(this.#routes, path, id, options as FollowUpOptionsAny, this.#options.defaultTimeoutMs);
       encoded = encodeOutgoing(
         {
           id,
@@ -306,6 +317,8 @@ export class Caller {
           idemTtl: idem === undefined ? undefined : idemTtlMs,
           retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
           progress: onProgress ? 1 : undefined,
+          then: followUps?.then,
+          catch: followUps?.catch,
         },
         this.#serializer,
         this.#options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes,
@@ -349,7 +362,10 @@ export class Caller {
       } else {
         if (outgoing) hooks?.sent(outgoing);
         // Its outcome is kept in Redis; nobody here waits for it.
-        if (detached) this.#pending.resolve(id, { id, raw, deadline, group: flow.group } satisfies Sent);
+        if (detached) {
+          const ids = { then: followUps?.then ? followUpId(id, 'then') : undefined, catch: followUps?.catch ? followUpId(id, 'catch') : undefined };
+          this.#pending.resolve(id, { id, raw, deadline, group: flow.group, followUps: ids } satisfies Sent);
+        }
       }
     };
     const failed = (err: unknown) => {

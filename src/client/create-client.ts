@@ -9,6 +9,7 @@ export async function sendDetached(send: () => Promise<Sent>, caller: Caller, pa
   const sent = await send();
   return {
     id: sent.id,
+    followUps: sent.followUps,
     result: (wait?: WaitOptions) => caller.followers.result(path, sent.id, wait),
     status: () => caller.followers.status(path, sent.id),
     cancel: () => caller.cancelSent(path, sent.id, sent.raw, sent.deadline, sent.group),

@@ -49,7 +49,7 @@ export class Followers {
   }
 
   /** The outcome of call `id` of task `path` (any of this client's tasks when undefined), awaited. */
-  async result(path: string | undefined, id: string, options: WaitOptions = {}): Promise<unknown> {
+  async result(path: string | undefined, id: string, options: WaitOptions = {}, lookUpChain = true): Promise<unknown> {
     const o = this.#o;
     if (o.closed()) throw new TaskwireError(ERROR_CODES.CLOSED, 'client is closed');
     const route = path === undefined ? undefined : o.routes.get(path);
@@ -60,6 +60,26 @@ export class Followers {
       if (!keys) continue;
       const outcome = await this.#follow(route ?? anyRoute(queue), keys, id, options, route ? route.path : '');
       if (outcome !== UNKNOWN) return outcome;
+    }
+    // A follow-up (`<call id>.then`, `.catch`) is enqueued when its call settles: until then its id
+    // is known in advance but not to Redis. Await the call (and its own call, up a chain), then
+    // look once more.
+    const parent = FOLLOW_UP.exec(id)?.[1];
+    if (parent !== undefined && lookUpChain) {
+      const started = Date.now();
+      const settled = await this.result(undefined, parent, options).then(
+        () => 'succeeded',
+        (err: unknown) => (err instanceof TaskwireError && err.code === ERROR_CODES.UNKNOWN_CALL ? undefined : 'failed'),
+      );
+      if (settled !== undefined) {
+        const left = options.timeoutMs === undefined ? {} : { timeoutMs: Math.max(options.timeoutMs - (Date.now() - started), 1) };
+        try {
+          return await this.result(path, id, { ...options, ...left }, false);
+        } catch (err) {
+          if (!(err instanceof TaskwireError && err.code === ERROR_CODES.UNKNOWN_CALL)) throw err;
+          throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `follow-up ${id} did not run: its call ${parent} ${settled}`, { data: { id, ...(path ? { task: path } : {}) } });
+        }
+      }
     }
     throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `no call ${id}${path ? ` of ${path}` : ''} is known: never sent, or its outcome expired (resultTtlMs)`, {
       data: { id, ...(path ? { task: path } : {}) },
@@ -153,6 +173,9 @@ export class Followers {
     }
   }
 }
+
+/** A follow-up's id: its call's id and the branch. */
+const FOLLOW_UP = /^(.+)\.(?:then|catch)$/;
 
 /** The follow found nothing on one queue: try the next. */
 const UNKNOWN = Symbol('unknown');

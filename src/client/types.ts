@@ -1,7 +1,7 @@
 import type { RouteTable } from '../contract/route.js';
 import type { AnyTask } from '../contract/task.js';
 import type { RouterShape } from '../contract/router.js';
-import type { TaskInput, TaskOutput, TaskProgress } from '../contract/infer.js';
+import type { TaskAt, TaskInput, TaskOutput, TaskPaths, TaskProgress } from '../contract/infer.js';
 import type { RetryPolicy } from '../contract/task.js';
 import type { ReplyMode } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
@@ -126,9 +126,17 @@ export interface RunStatus {
   readonly error?: TaskwireError<string, unknown> | undefined;
 }
 
+/** The ids a call's follow-ups get (`<id>.then`, `<id>.catch`): await them with `result(id)`. */
+export interface FollowUpIds {
+  readonly then: string | undefined;
+  readonly catch: string | undefined;
+}
+
 /** A detached call, as `send()` answers it. */
 export interface CallHandle<O> {
   readonly id: string;
+  /** The ids of the follow-ups it names, known before they run (docs/WORKFLOWS.md, *Follow-ups*). */
+  readonly followUps: FollowUpIds;
   /** Its outcome, awaited (from this process; `client.<task>.result(id)` does it from any). */
   result(options?: WaitOptions): Promise<O>;
   /** Where it is now. */
@@ -149,17 +157,61 @@ export interface MapOptions extends CallOptions {
 export type CallArgs<I, O extends CallOptions = CallOptions> = undefined extends I ? [input?: I, options?: O] : [input: I, options?: O];
 
 /**
- * A task as the caller sees it: call it for a promise of its typed output, or fan out over many
- * inputs (docs/WORKFLOWS.md).
+ * Every task of a contract by dotted path, with what a caller passes and gets: what follow-ups
+ * are checked against. `TaskMapOf<typeof contract>`; codegen emits one for a generated client.
  */
-export interface TaskMethod<I, O, P = never> {
-  (...args: CallArgs<I, ProgressCallOptions<P>>): Promise<O>;
+export type TaskMap = { readonly [path: string]: { input: unknown; output: unknown } };
+
+/** The input of a `catch` follow-up: which call failed, with what input, and how. */
+export interface FailedCall<I> {
+  callId: string;
+  /** The failed call's task path. */
+  task: string;
+  /** Its input, as its caller sent it. */
+  input: I;
+  /** The error its caller got (declared errors' data decoded). */
+  error: { code: string; message: string; data?: unknown };
+}
+
+/** The tasks of M whose input accepts an X. */
+export type AcceptingTasks<M, X> = {
+  [K in Extract<keyof M, string>]: M[K] extends { input: infer In } ? ([X] extends [In] ? K : never) : never;
+}[Extract<keyof M, string>];
+
+/**
+ * A follow-up of a call whose result is an X: a task whose input accepts X (a compile error
+ * otherwise), or one with follow-ups of its own, to any depth.
+ */
+export type FollowUp<M, X> =
+  | AcceptingTasks<M, X>
+  | {
+      [K in AcceptingTasks<M, X>]: M[K] extends { input: infer In; output: infer Out }
+        ? { task: K; then?: FollowUp<M, Out>; catch?: FollowUp<M, FailedCall<In>> }
+        : never;
+    }[AcceptingTasks<M, X>];
+
+/** `then` and `catch`, where the client knows its contract's tasks (none without: no such options). */
+export type FollowUpOptions<M, I, O> = [Extract<keyof M, string>] extends [never]
+  ? {}
+  : {
+      /** Runs after this call succeeds, with its output as input; at least once, even when the caller is gone. */
+      then?: FollowUp<M, O>;
+      /** Runs after this call finally fails (no retry left), with a FailedCall as input. */
+      catch?: FollowUp<M, FailedCall<I>>;
+    };
+
+/**
+ * A task as the caller sees it: call it for a promise of its typed output, or fan out over many
+ * inputs (docs/WORKFLOWS.md). M: the contract's tasks (follow-ups are typed against it).
+ */
+export interface TaskMethod<I, O, P = never, M = {}> {
+  (...args: CallArgs<I, ProgressCallOptions<P> & FollowUpOptions<M, I, O>>): Promise<O>;
   /** One call per input (at most `concurrency` at a time); the outputs in input order. The first failure rejects and cancels the rest. */
-  map(inputs: readonly I[], options?: MapOptions & ProgressOptions<P>): Promise<O[]>;
+  map(inputs: readonly I[], options?: MapOptions & ProgressOptions<P> & FollowUpOptions<M, I, O>): Promise<O[]>;
   /** One call per input; every outcome, in input order. */
-  mapSettled(inputs: readonly I[], options?: MapOptions): Promise<Array<Settled<O>>>;
+  mapSettled(inputs: readonly I[], options?: MapOptions & FollowUpOptions<M, I, O>): Promise<Array<Settled<O>>>;
   /** A detached call: resolves once Redis has it; it runs even if this process exits. */
-  send(...args: CallArgs<I, SendOptions>): Promise<CallHandle<O>>;
+  send(...args: CallArgs<I, SendOptions & FollowUpOptions<M, I, O>>): Promise<CallHandle<O>>;
   /** The outcome of a detached call of this task, by id, from any process. */
   result(id: string, options?: WaitOptions): Promise<O>;
   /** Where a detached call of this task is. */
@@ -183,22 +235,28 @@ export type ChildMapOptions = Omit<ChildCallOptions, 'key'> & { concurrency?: nu
 export type ChildSendOptions = Omit<SendOptions, 'idempotencyKey'> & { key?: string };
 
 /** A task as a handler calls it through ctx.client: a crash-safe child call. */
-export interface ChildTaskMethod<I, O, P = never> {
-  (...args: CallArgs<I, ChildCallOptions & ProgressOptions<P>>): Promise<O>;
-  map(inputs: readonly I[], options?: ChildMapOptions): Promise<O[]>;
-  mapSettled(inputs: readonly I[], options?: ChildMapOptions): Promise<Array<Settled<O>>>;
+export interface ChildTaskMethod<I, O, P = never, M = {}> {
+  (...args: CallArgs<I, ChildCallOptions & ProgressOptions<P> & FollowUpOptions<M, I, O>>): Promise<O>;
+  map(inputs: readonly I[], options?: ChildMapOptions & FollowUpOptions<M, I, O>): Promise<O[]>;
+  mapSettled(inputs: readonly I[], options?: ChildMapOptions & FollowUpOptions<M, I, O>): Promise<Array<Settled<O>>>;
   /** A detached child: it outlives this handler (not its deadline), and a retried parent finds it by its key. */
-  send(...args: CallArgs<I, ChildSendOptions>): Promise<CallHandle<O>>;
+  send(...args: CallArgs<I, ChildSendOptions & FollowUpOptions<M, I, O>>): Promise<CallHandle<O>>;
   result(id: string, options?: WaitOptions): Promise<O>;
   status(id: string): Promise<RunStatus>;
 }
 
-/** The child stubs of a client type: each TaskMethod becomes a ChildTaskMethod; `$` members go. */
-export type ChildClient<C> = {
-  readonly [K in keyof C as K extends `$${string}` ? never : K extends string ? K : never]: C[K] extends TaskMethod<infer I, infer O, infer P>
-    ? ChildTaskMethod<I, O, P>
-    : ChildClient<C[K]>;
-};
+/**
+ * The child stubs of a client type: each TaskMethod becomes a ChildTaskMethod; `$` members go.
+ * The client of no particular contract (the default TaskContext's) names no task: any task
+ * context can be passed where that is expected.
+ */
+export type ChildClient<C> = string extends keyof C
+  ? { readonly [name: string]: unknown }
+  : {
+      readonly [K in keyof C as K extends `$${string}` ? never : K extends string ? K : never]: C[K] extends TaskMethod<infer I, infer O, infer P, infer M>
+        ? ChildTaskMethod<I, O, P, M>
+        : ChildClient<C[K]>;
+    };
 
 /**
  * A generated route table that names its client type (codegen emits `routes: RoutesOf<XClient>`),
@@ -206,8 +264,13 @@ export type ChildClient<C> = {
  */
 export type RoutesOf<C> = RouteTable & { readonly __client?: C };
 
-/** A task of a contract as the caller sees it. */
-export type TaskCaller<T extends AnyTask> = TaskMethod<TaskInput<T>, TaskOutput<T>, TaskProgress<T>>;
+/** A task of a contract as the caller sees it; M: the contract's tasks, for follow-ups. */
+export type TaskCaller<T extends AnyTask, M = {}> = TaskMethod<TaskInput<T>, TaskOutput<T>, TaskProgress<T>, M>;
+
+/** The TaskMap of a contract ({} for the generic RouterShape: no paths to follow up into). */
+export type TaskMapOf<R extends RouterShape> = string extends keyof R
+  ? {}
+  : { [P in TaskPaths<R>]: { input: TaskInput<TaskAt<R, P>>; output: TaskOutput<TaskAt<R, P>> } };
 
 /** `onProgress`, for tasks that declare progress (P is never for the others: no such option). */
 export type ProgressOptions<P> = [P] extends [never]
@@ -237,11 +300,12 @@ export interface ClientHandle {
   $status(id: string): Promise<RunStatus>;
 }
 
-export type ClientOf<R extends RouterShape> = {
+/** M: the tasks of the whole contract (a nested router's tasks follow up into any of them). */
+export type ClientOf<R extends RouterShape, M = TaskMapOf<R>> = {
   readonly [K in Extract<keyof R, string>]: R[K] extends AnyTask
-    ? TaskCaller<R[K]>
+    ? TaskCaller<R[K], M>
     : R[K] extends RouterShape
-      ? ClientOf<R[K]>
+      ? ClientOf<R[K], M>
       : never;
 };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorFromJSON, TaskwireError, type SerializedError } from '../errors.js';
+import { isQueueName } from '../contract/names.js';
 import { ENVELOPE_PREFIX, GROUP_NAME, MAX_PRIORITY, PROTOCOL_VERSION } from './protocol.js';
 
 /**
@@ -67,6 +68,29 @@ export interface CallEnvelope {
   retry?: { attempts: number; backoffMs?: number; maxDelayMs?: number };
   /** 1: the caller listens for progress reports on its reply channel (ProgressMessage). */
   progress?: 1;
+  /** Run after it succeeds, with its output as input (docs/WORKFLOWS.md, *Follow-ups*). */
+  then?: FollowUpStep;
+  /** Run after it finally fails, with `{ callId, task, input, error }` as input. */
+  catch?: FollowUpStep;
+}
+
+/**
+ * A follow-up a call names: enqueued by the worker that settles the call, as a detached call of
+ * id `<call id>.then` or `<call id>.catch`, even when the caller is gone. The caller resolved
+ * everything the worker needs (the queue, the deadline, how long the outcome is kept), so a
+ * worker enqueues follow-ups of tasks it does not serve.
+ */
+export interface FollowUpStep {
+  /** Dotted task path. */
+  task: string;
+  queue: string;
+  /** Its deadline counts this many ms from when it is enqueued. */
+  timeout: number;
+  /** How long its outcome is kept (run:<id>), ms. */
+  ttl: number;
+  fp?: string;
+  then?: FollowUpStep;
+  catch?: FollowUpStep;
 }
 
 /**
@@ -108,6 +132,20 @@ export type ReplyEnvelope = OkReply | ErrReply;
 
 const callId = z.string().min(1).max(128).regex(/^[^"\\]+$/);
 
+const followUpStep: z.ZodType<FollowUpStep> = z.object({
+  task: z.string().min(1).max(512),
+  queue: z.string().refine(isQueueName, 'not a queue name'),
+  timeout: z.number().int().positive(),
+  ttl: z.number().int().positive(),
+  fp: z.string().max(128).optional(),
+  get then() {
+    return followUpStep.optional();
+  },
+  get catch() {
+    return followUpStep.optional();
+  },
+});
+
 const callFields = z.object({
   v: z.literal(1),
   id: callId,
@@ -128,6 +166,8 @@ const callFields = z.object({
     .object({ attempts: z.number().int().min(1).max(100), backoffMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() })
     .optional(),
   progress: z.literal(1).optional(),
+  then: followUpStep.optional(),
+  catch: followUpStep.optional(),
 });
 
 export const callSchema = callFields.refine((v) => 'input' in v !== (v.stored === 1), {
@@ -207,7 +247,25 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
         optional(r['backoffMs'], (b) => isFiniteNumber(b) && b >= 0) &&
         optional(r['maxDelayMs'], (b) => isFiniteNumber(b) && b >= 0),
     ) &&
-    optional(v['progress'], (p) => p === 1)
+    optional(v['progress'], (p) => p === 1) &&
+    optional(v['then'], isFollowUpStep) &&
+    optional(v['catch'], isFollowUpStep)
+  );
+}
+
+function isFollowUpStep(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isString(v['task'], 1, 512) &&
+    typeof v['queue'] === 'string' &&
+    isQueueName(v['queue']) &&
+    Number.isSafeInteger(v['timeout']) &&
+    (v['timeout'] as number) > 0 &&
+    Number.isSafeInteger(v['ttl']) &&
+    (v['ttl'] as number) > 0 &&
+    optional(v['fp'], (fp) => isString(fp, 0, 128)) &&
+    optional(v['then'], isFollowUpStep) &&
+    optional(v['catch'], isFollowUpStep)
   );
 }
 
@@ -247,6 +305,8 @@ export function encodeCall(call: Omit<CallEnvelope, 'v'>): string {
     idemTtl: call.idemTtl,
     retry: call.retry,
     progress: call.progress,
+    then: call.then,
+    catch: call.catch,
   });
 }
 

@@ -7,6 +7,7 @@ import type { QueueStore, TakenCall } from '../transport/queue-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
 import type { ChildClients } from './child-calls.js';
+import type { FollowUps } from './follow-ups.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
 import type { OkSettlement, settlements } from './settlements.js';
@@ -50,6 +51,8 @@ export interface CallHandlerDeps {
   channelPrefix: string;
   /** At most one progress report per call per this many ms. */
   progressIntervalMs: number;
+  /** Enqueues the follow-ups a call names when it settles. */
+  followUps: FollowUps;
 }
 
 /**
@@ -90,6 +93,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       else ev.deadLettered(q, env, taken.deliveries, entry.reason);
       // A detached call's outcome is kept for its followers: TIMEOUT, not silence.
       const item = detached && entry.kind === 'expired' ? d.build.error(keys, taken.token, env, undefined, timedOut(env)) : entry.item;
+      if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, undefined), entry.kind === 'expired' ? timedOut(env) : entry.error))) return;
       return finish(keys, env, taken, undefined, item);
     }
     let inputText: string | undefined;
@@ -99,6 +103,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       if (read.error) {
         const reason = read.error.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${read.error.message}`;
         ev.deadLettered(q, env, taken.deliveries, reason);
+        if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, inputText), read.error))) return;
         return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, read.error, reason));
       }
     }
@@ -111,6 +116,8 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       const settlement = d.build.ok(keys, taken.token, env, outcome.output, entry.fingerprint);
       const bytes = bytesOver(settlement.storedOutput?.text ?? settlement.payload, d.maxPayloadBytes);
       if (bytes === undefined) {
+        // Enqueued before the call settles: a follow-up is never lost to a crash in between.
+        if (env.then && !(await d.followUps.then(env, outcome.output))) return;
         // Counted once it reached Redis: a fenced result was not a success anyone saw.
         if ((await finish(keys, env, taken, inputText, settlement)) === 'settled') ev.succeeded(q, env, taken.deliveries, runMs);
         return;
@@ -121,6 +128,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         data: { task: env.task, bytes, limit: d.maxPayloadBytes },
       });
       ev.failed(q, env, taken.deliveries, err);
+      if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, inputText), err))) return;
       return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, err));
     }
     ev.failed(q, env, taken.deliveries, outcome.error);
@@ -150,6 +158,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable && env.attempt >= policy.attempts;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) ev.deadLettered(q, env, taken.deliveries, deadReason);
+    if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, inputText), outcome.error))) return;
     return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, outcome.error, deadReason));
   }
 
@@ -240,6 +249,19 @@ function failedTo(env: CallEnvelope): CallEnvelope {
 /** Sent with `send()`: no reply target, its outcome kept under the idempotency key run:<id> (client/detached.ts). */
 function isDetached(env: CallEnvelope): boolean {
   return env.reply === undefined && env.idem !== undefined && env.idem.startsWith('run:');
+}
+
+/**
+ * A call's serialized input as its caller sent it, read again from the raw envelope (the handler
+ * got the parsed objects and may have changed them), or the text of its stored input.
+ */
+function sentInput(taken: TakenCall, storedText: string | undefined): unknown {
+  try {
+    if (storedText !== undefined) return JSON.parse(storedText);
+    return (JSON.parse(taken.raw) as { input?: unknown }).input;
+  } catch {
+    return undefined;
+  }
 }
 
 function timedOut(env: CallEnvelope): TaskwireError<string, unknown> {

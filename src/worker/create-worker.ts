@@ -3,7 +3,7 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import type { RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
-import { queueKeys, replyChannelPrefix } from '../wire/keys.js';
+import { queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
@@ -14,6 +14,7 @@ import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
 import { ScheduleStore } from '../transport/schedule-store.js';
+import { FollowUps } from './follow-ups.js';
 import { callHandler, runningKey, type Running } from './call-handler.js';
 import { ChildClients } from './child-calls.js';
 import { Intake } from './intake.js';
@@ -114,8 +115,22 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     logger,
     maxPayloadBytes: o.maxPayloadBytes,
   });
+  // Follow-ups go to their own queues, served or not by this worker.
+  const followKeys = new Map<string, QueueKeys>();
+  const followUps = new FollowUps({
+    queues: store,
+    keysOf: (queue) => {
+      let k = followKeys.get(queue);
+      if (!k) followKeys.set(queue, (k = queueKeys(o.prefix, queue)));
+      return k;
+    },
+    serializer,
+    logger,
+    maxPayloadBytes: o.maxPayloadBytes,
+  });
   const { handle } = callHandler({
     children,
+    followUps,
     channelPrefix: replyChannelPrefix(o.prefix),
     progressIntervalMs: PROTOCOL_DEFAULTS.progressIntervalMs,
     entries,

@@ -20,6 +20,9 @@ const call = {
   idem: 'order-7',
   idemTtl: 60_000,
   retry: { attempts: 3, backoffMs: 10, maxDelayMs: 100 },
+  progress: 1,
+  then: { task: 'search.index', queue: 'search#0', timeout: 30_000, ttl: 60_000, fp: 'ab', then: { task: 'notify', queue: 'mail', timeout: 1, ttl: 1 } },
+  catch: { task: 'alerts.failed', queue: 'mail', timeout: 30_000, ttl: 86_400_000 },
 };
 const okReply = { v: 1, id: 'c-1', ok: true, output: { json: 3 }, fp: 'abcd' };
 const errReply = { v: 1, id: 'c-1', ok: false, error: { code: 'X', message: 'm', data: { json: 1 }, defined: true, retryable: false } };
@@ -56,7 +59,7 @@ function sameVerdicts(all: readonly unknown[], schema: { safeParse(v: unknown): 
 
 describe('envelope checks', () => {
   it('accepts exactly the call envelopes the schema accepts', () => {
-    const all = variants(call, ['reply', 'retry', 'headers']);
+    const all = variants(call, ['reply', 'retry', 'headers', 'then', 'catch']);
     const accepted = sameVerdicts(all, callSchema, isCallEnvelope);
     // Both verdicts occur: the comparison is not vacuous.
     expect(accepted).toBeGreaterThan(20);

@@ -144,19 +144,27 @@ export function isDeclaredError<P extends keyof TaskErrors, C extends TaskErrors
   return isTaskError(err, code);
 }
 
+/** Input and output of every task by path: a follow-up (`then`, `catch`) must accept what it is given. */
+export interface TaskTypes {
+  'tasks.resize': { input: TasksResizeInput; output: TasksResizeOutput };
+  'math.add': { input: MathAddInput; output: MathAddOutput };
+  'math.ping': { input: MathPingInput; output: MathPingOutput };
+  'users.get': { input: UsersGetInput; output: UsersGetOutput };
+}
+
 /** Typed stubs: each task is a callable returning a promise of its output, with map and mapSettled. */
 export interface ContractClient extends ClientHandle {
   /** Image work, served by the image workers. */
   readonly tasks: {
     /** Resizes an image to the given width. */
-    readonly resize: TaskMethod<TasksResizeInput, TasksResizeOutput>;
+    readonly resize: TaskMethod<TasksResizeInput, TasksResizeOutput, never, TaskTypes>;
   };
   readonly math: {
-    readonly add: TaskMethod<MathAddInput, MathAddOutput>;
-    readonly ping: TaskMethod<MathPingInput, MathPingOutput>;
+    readonly add: TaskMethod<MathAddInput, MathAddOutput, never, TaskTypes>;
+    readonly ping: TaskMethod<MathPingInput, MathPingOutput, never, TaskTypes>;
   };
   readonly users: {
-    readonly get: TaskMethod<UsersGetInput, UsersGetOutput>;
+    readonly get: TaskMethod<UsersGetInput, UsersGetOutput, never, TaskTypes>;
   };
 }
 

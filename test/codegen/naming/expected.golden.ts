@@ -174,19 +174,29 @@ export function isDeclaredError<P extends keyof TaskErrors, C extends TaskErrors
   return isTaskError(err, code);
 }
 
+/** Input and output of every task by path: a follow-up (`then`, `catch`) must accept what it is given. */
+export interface TaskTypes {
+  'a_b.run': { input: ABRunInput; output: ABRunOutput };
+  'aB.run': { input: ABRun2Input; output: ABRun2Output };
+  'routes': { input: RoutesInput; output: RoutesOutput };
+  'createClient': { input: CreateClientInput; output: CreateClientOutput };
+  'trees.get': { input: TreesGetInput; output: TreesGetOutput };
+  'trees.put': { input: TreesPutInput; output: TreesPutOutput };
+}
+
 /** Typed stubs: each task is a callable returning a promise of its output, with map and mapSettled. */
 export interface ApiClient extends ClientHandle {
   readonly a_b: {
-    readonly run: TaskMethod<ABRunInput, ABRunOutput>;
+    readonly run: TaskMethod<ABRunInput, ABRunOutput, never, TaskTypes>;
   };
   readonly aB: {
-    readonly run: TaskMethod<ABRun2Input, ABRun2Output>;
+    readonly run: TaskMethod<ABRun2Input, ABRun2Output, never, TaskTypes>;
   };
-  readonly routes: TaskMethod<RoutesInput, RoutesOutput>;
-  readonly createClient: TaskMethod<CreateClientInput, CreateClientOutput>;
+  readonly routes: TaskMethod<RoutesInput, RoutesOutput, never, TaskTypes>;
+  readonly createClient: TaskMethod<CreateClientInput, CreateClientOutput, never, TaskTypes>;
   readonly trees: {
-    readonly get: TaskMethod<TreesGetInput, TreesGetOutput>;
-    readonly put: TaskMethod<TreesPutInput, TreesPutOutput>;
+    readonly get: TaskMethod<TreesGetInput, TreesGetOutput, never, TaskTypes>;
+    readonly put: TaskMethod<TreesPutInput, TreesPutOutput, never, TaskTypes>;
   };
 }
 

@@ -314,6 +314,17 @@ export function isDeclaredError<P extends keyof TaskErrors, C extends TaskErrors
   return isTaskError(err, code);
 }
 
+/** Input and output of every task by path: a follow-up (`then`, `catch`) must accept what it is given. */
+export interface TaskTypes {
+  'images.resize': { input: ImagesResizeInput; output: ImagesResizeOutput };
+  'rich.echo': { input: RichEchoInput; output: RichEchoOutput };
+  'rich.shapes': { input: RichShapesInput; output: RichShapesOutput };
+  'rich.tree': { input: RichTreeInput; output: RichTreeOutput };
+  'rich.ping': { input: RichPingInput; output: RichPingOutput };
+  'rich.trimmed': { input: RichTrimmedInput; output: RichTrimmedOutput };
+  'jobs.run': { input: JobsRunInput; output: JobsRunOutput };
+}
+
 /** Typed stubs: each task is a callable returning a promise of its output, with map and mapSettled. */
 export interface ContractClient extends ClientHandle {
   readonly images: {
@@ -323,19 +334,19 @@ export interface ContractClient extends ClientHandle {
      * Resizes an image and stores the result.
      * @deprecated use images.resizeV2
      */
-    readonly resize: TaskMethod<ImagesResizeInput, ImagesResizeOutput>;
+    readonly resize: TaskMethod<ImagesResizeInput, ImagesResizeOutput, never, TaskTypes>;
   };
   /** Rich values that survive the wire thanks to superjson. */
   readonly rich: {
-    readonly echo: TaskMethod<RichEchoInput, RichEchoOutput>;
-    readonly shapes: TaskMethod<RichShapesInput, RichShapesOutput>;
-    readonly tree: TaskMethod<RichTreeInput, RichTreeOutput>;
-    readonly ping: TaskMethod<RichPingInput, RichPingOutput>;
-    readonly trimmed: TaskMethod<RichTrimmedInput, RichTrimmedOutput>;
+    readonly echo: TaskMethod<RichEchoInput, RichEchoOutput, never, TaskTypes>;
+    readonly shapes: TaskMethod<RichShapesInput, RichShapesOutput, never, TaskTypes>;
+    readonly tree: TaskMethod<RichTreeInput, RichTreeOutput, never, TaskTypes>;
+    readonly ping: TaskMethod<RichPingInput, RichPingOutput, never, TaskTypes>;
+    readonly trimmed: TaskMethod<RichTrimmedInput, RichTrimmedOutput, never, TaskTypes>;
   };
   readonly jobs: {
     /** A long job that reports how far it got. */
-    readonly run: TaskMethod<JobsRunInput, JobsRunOutput, JobsRunProgress>;
+    readonly run: TaskMethod<JobsRunInput, JobsRunOutput, JobsRunProgress, TaskTypes>;
   };
 }
 

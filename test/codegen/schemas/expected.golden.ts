@@ -237,12 +237,20 @@ export function isDeclaredError<P extends keyof TaskErrors, C extends TaskErrors
   return isTaskError(err, code);
 }
 
+/** Input and output of every task by path: a follow-up (`then`, `catch`) must accept what it is given. */
+export interface TaskTypes {
+  'strings': { input: StringsInput; output: StringsOutput };
+  'numbers': { input: NumbersInput; output: NumbersOutput };
+  'wrappers': { input: WrappersInput; output: WrappersOutput };
+  'containers': { input: ContainersInput; output: ContainersOutput };
+}
+
 /** Typed stubs: each task is a callable returning a promise of its output, with map and mapSettled. */
 export interface ContractClient extends ClientHandle {
-  readonly strings: TaskMethod<StringsInput, StringsOutput>;
-  readonly numbers: TaskMethod<NumbersInput, NumbersOutput>;
-  readonly wrappers: TaskMethod<WrappersInput, WrappersOutput>;
-  readonly containers: TaskMethod<ContainersInput, ContainersOutput>;
+  readonly strings: TaskMethod<StringsInput, StringsOutput, never, TaskTypes>;
+  readonly numbers: TaskMethod<NumbersInput, NumbersOutput, never, TaskTypes>;
+  readonly wrappers: TaskMethod<WrappersInput, WrappersOutput, never, TaskTypes>;
+  readonly containers: TaskMethod<ContainersInput, ContainersOutput, never, TaskTypes>;
 }
 
 /**

@@ -99,15 +99,21 @@ export function isDeclaredError<P extends keyof TaskErrors, C extends TaskErrors
   return isTaskError(err, code);
 }
 
+/** Input and output of every task by path: a follow-up (`then`, `catch`) must accept what it is given. */
+export interface TaskTypes {
+  'images.resize': { input: ImagesResizeInput; output: ImagesResizeOutput };
+  'reports.totals': { input: ReportsTotalsInput; output: ReportsTotalsOutput };
+}
+
 /** Typed stubs: each task is a callable returning a promise of its output, with map and mapSettled. */
 export interface ContractClient extends ClientHandle {
   readonly images: {
     /** Resizes an image and reports where the result went. */
-    readonly resize: TaskMethod<ImagesResizeInput, ImagesResizeOutput>;
+    readonly resize: TaskMethod<ImagesResizeInput, ImagesResizeOutput, never, TaskTypes>;
   };
   readonly reports: {
     /** Sums amounts per customer over a period; BigInt totals, Dates and Maps cross the wire. */
-    readonly totals: TaskMethod<ReportsTotalsInput, ReportsTotalsOutput>;
+    readonly totals: TaskMethod<ReportsTotalsInput, ReportsTotalsOutput, never, TaskTypes>;
   };
 }
 

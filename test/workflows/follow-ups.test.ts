@@ -1,0 +1,146 @@
+import { afterEach, expect, it } from 'vitest';
+import { createClient, createWorker, isTaskwireError, type Worker } from '../../src/index.js';
+import { FollowUps } from '../../src/worker/follow-ups.js';
+import { QueueStore } from '../../src/transport/queue-store.js';
+import { encodeCall, type CallEnvelope } from '../../src/wire/envelope.js';
+import { queueKeys } from '../../src/wire/keys.js';
+import { superjsonSerializer } from '../../src/wire/serializer.js';
+import { followUpContract } from './follow-up-contract.js';
+import { quietLogger } from '../support/fixtures.js';
+import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
+
+/** Follow-ups (then/catch): enqueued by the worker when a call settles (src/worker/follow-ups.ts). */
+
+let cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+const AT = new Date(1_700_000_000_000);
+
+async function start() {
+  const prefix = randomPrefix();
+  const runs: Record<string, unknown[]> = { resize: [], index: [], notify: [], alerts: [] };
+  const worker: Worker = createWorker(
+    followUpContract,
+    {
+      images: {
+        resize: ({ url, width, fail }, ctx) => {
+          runs['resize']?.push(url);
+          if (fail) throw ctx.error('NOT_FOUND', { url });
+          return { url: `${url}@${width}`, bytes: width * 10, at: AT };
+        },
+        index: ({ url, bytes }) => {
+          runs['index']?.push(url);
+          if (url.startsWith('bad')) throw new Error(`cannot index ${url}`);
+          return { indexed: `${url}:${bytes}` };
+        },
+      },
+      notify: ({ indexed }) => {
+        runs['notify']?.push(indexed);
+        return `sent ${indexed}`;
+      },
+      alerts: {
+        failed: (failure) => {
+          runs['alerts']?.push(failure);
+          return { seen: failure.callId };
+        },
+      },
+      square: (n) => n * n,
+    },
+    { redis: redisUrl(), prefix, logger: quietLogger },
+  );
+  await worker.start();
+  const client = createClient(followUpContract, { redis: redisUrl(), prefix });
+  const insp = inspector(prefix);
+  cleanups.push(async () => {
+    await client.$close();
+    await worker.close();
+    await insp.cleanup();
+  });
+  return { prefix, worker, client, runs, redis: insp.redis };
+}
+
+it('runs a chain of 3 across queues, each step with the output of the one before, ids known in advance', async () => {
+  const { client, runs } = await start();
+  const handle = await client.images.resize.send({ url: 'cat.png', width: 4 }, { then: { task: 'images.index', then: 'notify' } });
+  expect(handle.followUps).toEqual({ then: `${handle.id}.then`, catch: undefined });
+  expect(await handle.result()).toEqual({ url: 'cat.png@4', bytes: 40, at: AT });
+  expect(await client.images.index.result(`${handle.id}.then`)).toEqual({ indexed: 'cat.png@4:40' });
+  expect(await client.notify.result(`${handle.id}.then.then`)).toBe('sent cat.png@4:40');
+  expect(runs['notify']).toEqual(['cat.png@4:40']);
+});
+
+it('takes the failure branch: catch gets { callId, task, input, error } of a call that finally failed, anywhere in a chain', async () => {
+  const { client, runs } = await start();
+  // The first step fails with a declared error.
+  const first = await client.images.resize.send({ url: 'gone.png', width: 1, fail: true }, { then: 'images.index', catch: 'alerts.failed' });
+  expect(isTaskwireError(await first.result().catch((e: unknown) => e))).toBe(true);
+  expect(await client.alerts.failed.result(`${first.id}.catch`)).toEqual({ seen: first.id });
+  expect(runs['alerts']?.[0]).toEqual({
+    callId: first.id,
+    task: 'images.resize',
+    input: { url: 'gone.png', width: 1, fail: true },
+    error: { code: 'NOT_FOUND', message: expect.any(String), data: { url: 'gone.png' } },
+  });
+  // Its then never ran, and awaiting it says so instead of waiting.
+  expect(await client.$status(`${first.id}.then`)).toEqual({ id: `${first.id}.then`, state: 'unknown' });
+  const never = await client.images.index.result(`${first.id}.then`).catch((e: unknown) => e);
+  expect(isTaskwireError(never) && [never.code, never.message]).toEqual(['UNKNOWN_CALL', `follow-up ${first.id}.then did not run: its call ${first.id} failed`]);
+
+  // The second step fails (an undeclared error): its own catch runs, the third step does not.
+  const chain = await client.images.resize.send({ url: 'bad.png', width: 2 }, { then: { task: 'images.index', then: 'notify', catch: 'alerts.failed' } });
+  await chain.result();
+  const failedStep = `${chain.id}.then`;
+  expect(await client.alerts.failed.result(`${failedStep}.catch`)).toEqual({ seen: failedStep });
+  expect(runs['alerts']?.[1]).toMatchObject({ callId: failedStep, task: 'images.index', input: { url: 'bad.png@2', bytes: 20 }, error: { code: 'INTERNAL' } });
+  expect((await client.$status(`${failedStep}.then`)).state).toBe('unknown');
+  expect(runs['notify']).toEqual([]);
+});
+
+it('runs follow-ups of an awaited call too, and after its caller has gone', async () => {
+  const { client, runs, prefix } = await start();
+  expect(await client.images.resize({ url: 'a.png', width: 3 }, { then: 'images.index' })).toMatchObject({ bytes: 30 });
+  await expect.poll(() => runs['index']).toEqual(['a.png@3']);
+  const handle = await client.images.resize.send({ url: 'b.png', width: 5 }, { then: 'images.index' });
+  await client.$close();
+  // Another process (another client) awaits the follow-up by the id the first one was told.
+  const other = createClient(followUpContract, { redis: redisUrl(), prefix });
+  cleanups.push(() => other.$close());
+  expect(await other.images.index.result(handle.followUps.then ?? '')).toEqual({ indexed: 'b.png@5:50' });
+});
+
+it('refuses a follow-up naming no task of the contract, or not naming a task at all: VALIDATION, nothing sent', async () => {
+  const { client, runs } = await start();
+  const unknown = await client.images.resize({ url: 'x', width: 1 }, { then: 'images.nope' as never }).catch((e: unknown) => e);
+  expect(isTaskwireError(unknown) && [unknown.code, unknown.message]).toEqual(['VALIDATION', 'images.resize: follow-up "images.nope" names no task of the contract']);
+  const nested = await client.images.resize.send({ url: 'x', width: 1 }, { then: { task: 'images.index', then: 'nope' as never } }).catch((e: unknown) => e);
+  expect(isTaskwireError(nested) && nested.code).toBe('VALIDATION');
+  const shapeless = await client.images.resize({ url: 'x', width: 1 }, { catch: 42 as never }).catch((e: unknown) => e);
+  expect(isTaskwireError(shapeless) && shapeless.message).toBe('images.resize: a follow-up is a task path or { task, then?, catch? }, got number');
+  expect(runs['resize']).toEqual([]);
+});
+
+it('enqueues a follow-up once however often the settling worker tries (a worker that died before its settle)', async () => {
+  const { client, runs, prefix, redis } = await start();
+  const store = new QueueStore(redis);
+  const follow = new FollowUps({ queues: () => store, keysOf: (q) => queueKeys(prefix, q), serializer: superjsonSerializer, logger: quietLogger, maxPayloadBytes: 1 << 20 });
+  const raw = encodeCall({
+    id: 'dead-worker.1',
+    task: 'images.resize',
+    input: superjsonSerializer.serialize({ url: 'c.png', width: 1 }),
+    deadline: Date.now() + 10_000,
+    attempt: 1,
+    sentAt: Date.now(),
+    then: { task: 'images.index', queue: 'search', timeout: 10_000, ttl: 60_000 },
+  });
+  const env = JSON.parse(raw) as CallEnvelope;
+  const output = { url: 'c.png@1', bytes: 10, at: AT };
+  expect(await follow.then(env, output)).toBe(true);
+  expect(await follow.then(env, output)).toBe(true);
+  expect(await client.images.index.result('dead-worker.1.then')).toEqual({ indexed: 'c.png@1:10' });
+  expect(await follow.then(env, output)).toBe(true);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(runs['index']).toEqual(['c.png@1']);
+});
