@@ -49,6 +49,7 @@ export const RESERVED_NAMES = [
   'ClientHandle',
   'CallOptions',
   'TaskMethod',
+  'EventsHandle',
   'Route',
   'RouteTable',
   'RoutesOf',

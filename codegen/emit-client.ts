@@ -46,6 +46,7 @@ export function emitClient(model: ContractModel, options: EmitOptions): string {
         'z',
         { name: 'ClientHandle', isTypeOnly: true },
         { name: 'ClientOptions', isTypeOnly: true },
+        { name: 'EventsHandle', isTypeOnly: true },
         { name: 'Route', isTypeOnly: true },
         { name: 'RoutesOf', isTypeOnly: true },
         { name: 'TaskMethod', isTypeOnly: true },
@@ -260,7 +261,7 @@ function client(model: ContractModel, clientName: string): Array<StatementStruct
   // Nested routers are inline object types, so the interface is printed as text.
   const stubs =
     `${jsDoc('Typed stubs: each task is a callable returning a promise of its output, with map and mapSettled.')}` +
-    `export interface ${clientName} extends ClientHandle {\n${membersText(tree, '', model, '  ')}\n}`;
+    `export interface ${clientName} extends ClientHandle, EventsHandle<TaskTypes> {\n${membersText(tree, '', model, '  ')}\n}`;
   const factory: StatementStructures = {
     kind: StructureKind.Function,
     name: 'createClient',

@@ -1,6 +1,8 @@
 // The public API of taskwire. Named exports only; anything not listed here is internal.
 export { createClient, createRouteClient } from './client/create-client.js';
-export type { ClientOptions, CallOptions, ClientHandle, Client, ClientOf, TaskCaller, TaskMethod, MapOptions, Settled, CallArgs, SendOptions, WaitOptions, RunState, RunStatus, CallHandle, ChildCallOptions, ChildMapOptions, ChildSendOptions, ChildTaskMethod, ChildClient, RoutesOf, ProgressOptions, ProgressCallOptions, FailedCall, FollowUpIds, FollowUp, FollowUpOptions, TaskMap, TaskMapOf } from './client/types.js';
+export type { ClientOptions, CallOptions, ClientHandle, Client, ClientOf, TaskCaller, TaskMethod, MapOptions, Settled, CallArgs, SendOptions, WaitOptions, RunState, RunStatus, CallHandle, ChildCallOptions, ChildMapOptions, ChildSendOptions, ChildTaskMethod, ChildClient, RoutesOf, ProgressOptions, ProgressCallOptions, FailedCall, FollowUpIds, FollowUp, FollowUpOptions, TaskMap, TaskMapOf, EventsHandle } from './client/types.js';
+export type { TaskEvents, EventsOptions } from './client/task-events.js';
+export type { TaskEvent } from './wire/task-event.js';
 export type { ClientInterceptor, OutgoingCall, CallOutcome } from './client/interceptor.js';
 export { createWorker } from './worker/create-worker.js';
 export type { Worker, WorkerOptions, WorkerStats, Handlers, Handler, TaskContext } from './worker/types.js';

@@ -23,6 +23,7 @@ import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { Followers, RUN_KEY } from './detached.js';
 import { followUpId, followUpPlan } from './follow-up-plan.js';
 import { ReplyReceivers } from './reply-receivers.js';
+import { EventHub, type EventsOptions, type TaskEvents } from './task-events.js';
 import type { CallOptions, ClientOptions, FollowUpIds, SendOptions } from './types.js';
 
 /** What makes a call detached: nobody awaits its reply; its outcome is kept this long. */
@@ -120,6 +121,7 @@ export class Caller {
   readonly #keysByQueue = new Map<string, QueueKeys>();
   readonly #receivers: ReplyReceivers;
   #followers: Followers | undefined;
+  #events: EventHub | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #everReady = false;
@@ -189,6 +191,21 @@ export class Caller {
         reject(toTaskwireError(err));
       }
     });
+  }
+
+  /** The completion events of task `path` while subscribed (client/task-events.ts). */
+  events(path: string, options?: EventsOptions): TaskEvents<unknown> {
+    if (this.#closed) throw new TaskwireError(ERROR_CODES.CLOSED, 'client is closed');
+    this.#events ??= new EventHub({
+      redis: this.#options.redis,
+      prefix: this.#prefix,
+      clientId: this.id,
+      commands: this.#commands,
+      serializer: this.#serializer,
+      routes: this.#routes,
+      logger: this.#options.logger ?? consoleLogger,
+    });
+    return this.#events.open(path, options);
   }
 
   /** Follows a detached call from this or any process (client/detached.ts). */
@@ -474,7 +491,7 @@ export class Caller {
     this.#closed = true;
     this.#health.stop();
     this.#pending.rejectAll((c) => new TaskwireError(ERROR_CODES.CLOSED, `client closed while ${c.route.path} was in flight`));
-    const receivers = this.#receivers.close();
+    const receivers = Promise.all([this.#receivers.close(), this.#events?.close()]);
     const conns = [this.#commands, this.#stored.connection].filter((c): c is Connection => c !== undefined);
     await Promise.all([receivers, ...conns.map((c) => closeConnection(c))]);
   }

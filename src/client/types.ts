@@ -9,6 +9,7 @@ import type { RedisSource } from '../transport/connection.js';
 import type { Logger } from '../logger.js';
 import type { TaskwireError } from '../errors.js';
 import type { ClientInterceptor } from './interceptor.js';
+import type { EventsOptions, TaskEvents } from './task-events.js';
 
 export interface ClientOptions {
   /**
@@ -309,4 +310,16 @@ export type ClientOf<R extends RouterShape, M = TaskMapOf<R>> = {
       : never;
 };
 
-export type Client<R extends RouterShape> = ClientOf<R> & ClientHandle;
+/** `$events`, typed by the contract's tasks (TaskMap). */
+export interface EventsHandle<M> {
+  /**
+   * Each completion and final failure of task `path` while subscribed (docs/WORKFLOWS.md,
+   * *Events*): `for await (const e of client.$events('images.resize'))`. For observers: best
+   * effort, nothing is replayed, and a result someone awaits never depends on it. Workers
+   * publish a task's events only while someone watches it. UNKNOWN_TASK for a path the
+   * contract does not have.
+   */
+  $events<P extends Extract<keyof M, string>>(path: P, options?: EventsOptions): TaskEvents<M[P] extends { output: infer O } ? O : unknown>;
+}
+
+export type Client<R extends RouterShape> = ClientOf<R> & ClientHandle & EventsHandle<TaskMapOf<R>>;

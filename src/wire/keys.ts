@@ -146,3 +146,18 @@ export function replyChannel(prefix: string, clientId: string): string {
 export function replyChannelPrefix(prefix: string): string {
   return `${prefix}:reply:`;
 }
+
+/**
+ * Completion events (docs/WORKFLOWS.md, *Events*): workers publish a task's completions on
+ * its channel only while someone watches it, which `watching` says: a ZSET of
+ * `<task path>\n<listener id>` → until when (ms, the listener's clock), renewed while it
+ * listens. `watch` tells workers to read it again at once. Not queue keys: a watcher of a task
+ * does not know its queue's shard, and these are one key and two channels per prefix.
+ */
+export function eventKeys(prefix: string): { watching: string; watch: string; channel(task: string): string } {
+  return {
+    watching: `${prefix}:events:watching`,
+    watch: `${prefix}:events:watch`,
+    channel: (task) => `${prefix}:events:${task}`,
+  };
+}

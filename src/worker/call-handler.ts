@@ -7,6 +7,7 @@ import type { QueueStore, TakenCall } from '../transport/queue-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
 import type { ChildClients } from './child-calls.js';
+import type { EventPublisher } from './event-publisher.js';
 import type { FollowUps } from './follow-ups.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
@@ -53,6 +54,8 @@ export interface CallHandlerDeps {
   progressIntervalMs: number;
   /** Enqueues the follow-ups a call names when it settles. */
   followUps: FollowUps;
+  /** Completion events, for the tasks someone watches. */
+  taskEvents: EventPublisher;
 }
 
 /**
@@ -93,7 +96,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       else ev.deadLettered(q, env, taken.deliveries, entry.reason);
       // A detached call's outcome is kept for its followers: TIMEOUT, not silence.
       const item = detached && entry.kind === 'expired' ? d.build.error(keys, taken.token, env, undefined, timedOut(env)) : entry.item;
-      if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, undefined), entry.kind === 'expired' ? timedOut(env) : entry.error))) return;
+      if (!(await failedFinally(env, taken, undefined, entry.kind === 'expired' ? timedOut(env) : entry.error))) return;
       return finish(keys, env, taken, undefined, item);
     }
     let inputText: string | undefined;
@@ -103,7 +106,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       if (read.error) {
         const reason = read.error.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${read.error.message}`;
         ev.deadLettered(q, env, taken.deliveries, reason);
-        if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, inputText), read.error))) return;
+        if (!(await failedFinally(env, taken, inputText, read.error))) return;
         return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, read.error, reason));
       }
     }
@@ -119,7 +122,10 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         // Enqueued before the call settles: a follow-up is never lost to a crash in between.
         if (env.then && !(await d.followUps.then(env, outcome.output))) return;
         // Counted once it reached Redis: a fenced result was not a success anyone saw.
-        if ((await finish(keys, env, taken, inputText, settlement)) === 'settled') ev.succeeded(q, env, taken.deliveries, runMs);
+        if ((await finish(keys, env, taken, inputText, settlement)) === 'settled') {
+          ev.succeeded(q, env, taken.deliveries, runMs);
+          d.taskEvents.ok(env, outcome.output);
+        }
         return;
       }
       // Answered, not dropped: the caller learns why instead of waiting for its deadline.
@@ -128,7 +134,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         data: { task: env.task, bytes, limit: d.maxPayloadBytes },
       });
       ev.failed(q, env, taken.deliveries, err);
-      if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, inputText), err))) return;
+      if (!(await failedFinally(env, taken, inputText, err))) return;
       return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, err));
     }
     ev.failed(q, env, taken.deliveries, outcome.error);
@@ -158,8 +164,17 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable && env.attempt >= policy.attempts;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) ev.deadLettered(q, env, taken.deliveries, deadReason);
-    if (env.catch && !(await d.followUps.catch(env, () => sentInput(taken, inputText), outcome.error))) return;
+    if (!(await failedFinally(env, taken, inputText, outcome.error))) return;
     return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, outcome.error, deadReason));
+  }
+
+  /**
+   * A call failed for good (no retry left): its watchers are told, and its `catch` follow-up is
+   * enqueued. False when that enqueue failed: settle nothing, the call comes back.
+   */
+  function failedFinally(env: CallEnvelope, taken: TakenCall, inputText: string | undefined, error: TaskwireError<string, unknown>): Promise<boolean> | boolean {
+    d.taskEvents.failed(env, error);
+    return env.catch ? d.followUps.catch(env, () => sentInput(taken, inputText), error) : true;
   }
 
   function settle(keys: QueueKeys, env: CallEnvelope | undefined, taken: TakenCall, item: OkSettlement): Promise<'settled' | 'fenced' | 'lost'> {

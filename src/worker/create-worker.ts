@@ -3,7 +3,7 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import type { RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
-import { queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
+import { eventKeys, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
@@ -15,6 +15,8 @@ import { QueueStore } from '../transport/queue-store.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
 import { ScheduleStore } from '../transport/schedule-store.js';
 import { FollowUps } from './follow-ups.js';
+import { EventPublisher } from './event-publisher.js';
+import { EventStore } from '../transport/event-store.js';
 import { callHandler, runningKey, type Running } from './call-handler.js';
 import { ChildClients } from './child-calls.js';
 import { Intake } from './intake.js';
@@ -91,7 +93,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   });
 
   /** The worker's stores on its command connection, made by start(). */
-  let stores: { queues: QueueStore; payloads: PayloadStore; registry: WorkerRegistry; schedules: ScheduleStore } | undefined;
+  let stores: { queues: QueueStore; payloads: PayloadStore; registry: WorkerRegistry; schedules: ScheduleStore; events: EventStore } | undefined;
   function started(): NonNullable<typeof stores> {
     if (!stores) throw new Error('worker is not started');
     return stores;
@@ -128,7 +130,9 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     logger,
     maxPayloadBytes: o.maxPayloadBytes,
   });
+  const taskEvents = new EventPublisher(() => started().events, serializer, id, logger);
   const { handle } = callHandler({
+    taskEvents,
     children,
     followUps,
     channelPrefix: replyChannelPrefix(o.prefix),
@@ -195,7 +199,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   async function maintain(alive = state === 'running'): Promise<void> {
     const s = store();
     const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive, agingMs: o.priorityAgingMs };
-    await Promise.all([...queues.map((k) => s.maintain(k, request)), alive ? info.publish() : info.remove()]);
+    await Promise.all([...queues.map((k) => s.maintain(k, request)), alive ? info.publish() : info.remove(), alive ? taskEvents.refresh() : undefined]);
   }
 
   /** Opens one of the worker's connections, watched for failures. */
@@ -212,7 +216,13 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   async function startUp(): Promise<void> {
     state = 'starting';
     const cmd = (commands = connect(`tw-worker-${id}`, 'commands'));
-    stores = { queues: new QueueStore(cmd), payloads: new PayloadStore(cmd), registry: new WorkerRegistry(cmd), schedules: new ScheduleStore(cmd) };
+    stores = {
+      queues: new QueueStore(cmd),
+      payloads: new PayloadStore(cmd),
+      registry: new WorkerRegistry(cmd),
+      schedules: new ScheduleStore(cmd),
+      events: new EventStore(cmd, o.prefix),
+    };
     const s = stores.queues;
     replier = new Replier(s, {
       inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,
@@ -223,16 +233,22 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
     const sub = (subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true));
     const scheduleChannels = new Set(queues.map((k) => k.scheduleChannel));
+    const watchChannel = eventKeys(o.prefix).watch;
     sub.on('message', (channel: string, callId: string) => {
       // A schedule was upserted: its first tick may come before the next check.
       if (scheduleChannels.has(channel)) return ticker.poke();
+      // Someone started watching a task's completions (callId is the task's path here).
+      if (channel === watchChannel) {
+        taskEvents.watchedNow(callId).catch(() => undefined);
+        return;
+      }
       // A scan of at most `concurrency` entries, on a rare event, instead of a second map per call.
       for (const r of running.values()) {
         if (r.ctx.callId === callId) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
       }
     });
     const reachable = async () => {
-      await sub.subscribe(...queues.map((k) => k.cancelChannel), ...scheduleChannels);
+      await sub.subscribe(...queues.map((k) => k.cancelChannel), ...scheduleChannels, watchChannel);
       // Closed while subscribing: announcing now would outlive close()'s goodbye.
       if (interruptStart.signal.aborted) return undefined;
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.

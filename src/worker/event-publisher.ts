@@ -1,0 +1,60 @@
+import type { TaskwireError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { CallEnvelope } from '../wire/envelope.js';
+import type { Serializer } from '../wire/serializer.js';
+import { encodeAck, encodeFailedEvent, encodeOkEvent } from '../wire/task-event.js';
+import type { EventStore } from '../transport/event-store.js';
+
+/**
+ * Publishes completion events of the tasks someone watches (client.$events; docs/WORKFLOWS.md).
+ * Which tasks are watched is read with each maintenance tick and whenever a new listener says
+ * so: a call of a task nobody watches costs one Set lookup, and no command.
+ */
+export class EventPublisher {
+  #watched: ReadonlySet<string> = new Set();
+  readonly #store: () => EventStore;
+  readonly #serializer: Serializer;
+  readonly #workerId: string;
+  readonly #logger: Logger;
+
+  constructor(store: () => EventStore, serializer: Serializer, workerId: string, logger: Logger) {
+    this.#store = store;
+    this.#serializer = serializer;
+    this.#workerId = workerId;
+    this.#logger = logger;
+  }
+
+  async refresh(): Promise<void> {
+    this.#watched = await this.#store().watched(Date.now());
+  }
+
+  /** A listener started watching `task`: read the watches again, and tell it this worker heard. */
+  async watchedNow(task: string): Promise<void> {
+    await this.refresh();
+    await this.#store().publish(task, encodeAck(this.#workerId));
+  }
+
+  ok(env: CallEnvelope, output: unknown): void {
+    if (this.#watched.size === 0 || !this.#watched.has(env.task)) return;
+    this.#send(env, () => encodeOkEvent(env.id, env.task, output, this.#serializer));
+  }
+
+  failed(env: CallEnvelope, error: TaskwireError<string, unknown>): void {
+    if (this.#watched.size === 0 || !this.#watched.has(env.task)) return;
+    this.#send(env, () => encodeFailedEvent(env.id, env.task, error, this.#serializer));
+  }
+
+  /** Best effort: an event lost to a broken connection is not worth failing a call for. */
+  #send(env: CallEnvelope, encode: () => string): void {
+    let message: string;
+    try {
+      message = encode();
+    } catch (err) {
+      this.#logger.warn(`taskwire: event of ${env.task} cannot be encoded`, { callId: env.id, error: String(err) });
+      return;
+    }
+    this.#store()
+      .publish(env.task, message)
+      .catch(() => undefined);
+  }
+}
