@@ -143,6 +143,13 @@ export function formatReport(results: Results): string {
         `fair groups: Jain's index ${sched.fairness.jain.toFixed(4)} over ${sched.fairness.groups} groups (served ${sched.fairness.served.join(' ')})`,
       ].join('\n\n')
     : '';
+  const wf = results.workflows;
+  const workflows = wf
+    ? table(
+        [`workflows, ${wf.inFlight} in flight (client and worker in one process)`, 'calls/s', 'vs plain'],
+        wf.features.map((f) => [f.feature, fmt(f.callsPerSec), `${f.vsPlain.toFixed(2)}x`]),
+      )
+    : '';
   const targets = results.targets.map((t) => `${t.met ? 'MET   ' : 'MISSED'}  ${t.name}: ${t.goal}; measured ${t.measured}`).join('\n');
   const m = results.meta;
   return [
@@ -157,6 +164,7 @@ export function formatReport(results: Results): string {
     redis,
     '',
     ...(scheduling ? [scheduling, ''] : []),
+    ...(workflows ? [workflows, ''] : []),
     targets,
   ].join('\n');
 }

@@ -2,6 +2,7 @@ import type { CpuPerCall } from './cpu.js';
 import type { LoadResult } from './load.js';
 import type { BenchMode } from './options.js';
 import type { SchedulingResults } from './scheduling.js';
+import type { WorkflowResults } from './workflows.js';
 import type { SystemName } from './systems/system.js';
 
 /** The shape of bench/results.json. The smoke test checks a run against it. */
@@ -98,5 +99,7 @@ export interface Results {
   redisMemory: RedisMemory[];
   /** Absent in runs before scheduling existed (issue 15). */
   scheduling?: SchedulingResults;
+  /** Absent in runs before workflows existed (issue 14). */
+  workflows?: WorkflowResults;
   targets: Target[];
 }

@@ -10,6 +10,7 @@ import { BASE_PAYLOAD_BYTES, parseOptions, WORKER_CONCURRENCY } from './options.
 import { formatReport, judgeTargets } from './report.js';
 import type { Results } from './results.js';
 import { measureScheduling } from './scheduling.js';
+import { measureWorkflows } from './workflows.js';
 import { renderChart } from './svg.js';
 import { calibrateSpin } from './workload.js';
 
@@ -36,6 +37,7 @@ try {
   const redisMemory = await measureRedisMemory(memoryContext);
   const clientMemory = [await measureClientMemory(memoryContext, 'key'), await measureClientMemory(memoryContext, 'pubsub')];
   const scheduling = await measureScheduling({ url: server.url, sizes, log });
+  const workflows = await measureWorkflows({ url: server.url, sizes, log });
 
   const cpuList = cpus();
   const partial: Omit<Results, 'targets'> = {
@@ -68,6 +70,7 @@ try {
     clientMemory,
     redisMemory,
     scheduling,
+    workflows,
   };
   const results: Results = { ...partial, targets: judgeTargets(partial) };
   mkdirSync(options.outDir, { recursive: true });

@@ -1,7 +1,7 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
-import { decodeProgress, decodeReply, replyError, type ReplyEnvelope } from '../wire/envelope.js';
+import { decodeReplyOrProgress, replyError, type ProgressMessage, type ReplyEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PendingCall, PendingCalls } from './pending-calls.js';
@@ -29,8 +29,9 @@ export class ReplySettler {
    * left to its TTL (a burst of timed-out 1 MB results would otherwise stay for replyTtlMs).
    */
   onReply(raw: string, keys?: QueueKeys): void {
-    const decoded = decodeReply(raw);
-    if (!decoded.ok) return this.#progress(raw);
+    const decoded = decodeReplyOrProgress(raw);
+    if (!decoded.ok) return;
+    if ('progress' in decoded) return this.#progress(decoded.progress);
     const reply = decoded.value;
     const call = this.#pending.get(reply.id);
     if (!call) {
@@ -44,10 +45,9 @@ export class ReplySettler {
   }
 
   /** A progress report (envelope.ts ProgressMessage) for a call that asked; anything else is not ours to understand. */
-  #progress(raw: string): void {
-    const report = decodeProgress(raw);
-    const call = report && this.#pending.get(report.id);
-    if (!report || !call?.onProgress) return;
+  #progress(report: ProgressMessage): void {
+    const call = this.#pending.get(report.id);
+    if (!call?.onProgress) return;
     let value: unknown;
     try {
       value = this.#serializer.deserialize(report.progress);

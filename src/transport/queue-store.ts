@@ -328,9 +328,14 @@ export class QueueStore {
    * call's latest progress (`run`). Best effort: a report may be lost, a result never.
    */
   async progress(k: QueueKeys, callId: string, channel: string | undefined, message: string, run: { text: string; ttlMs: number } | undefined): Promise<void> {
+    // One command for a caller that listens (nearly every report): no MULTI around it.
+    if (!run) {
+      if (channel !== undefined) await this.#redis.publish(channel, message);
+      return;
+    }
     const m = this.#redis.multi();
     if (channel !== undefined) m.publish(channel, message);
-    if (run) m.hset(k.run(callId), 'progress', run.text).pexpire(k.run(callId), run.ttlMs);
+    m.hset(k.run(callId), 'progress', run.text).pexpire(k.run(callId), run.ttlMs);
     await m.exec();
   }
 

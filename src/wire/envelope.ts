@@ -314,12 +314,21 @@ export function encodeProgress(id: string, progress: unknown): string {
   return JSON.stringify({ v: PROTOCOL_VERSION, id, progress });
 }
 
-/** A progress report, or undefined for anything else (replies included). */
-export function decodeProgress(raw: string): ProgressMessage | undefined {
+/** A progress report's shape (it has no `ok`: a reply always has). */
+function isProgress(v: unknown): v is ProgressMessage {
+  return isObject(v) && v['v'] === 1 && isCallId(v['id']) && 'progress' in v && !('ok' in v);
+}
+
+/**
+ * What arrives on a caller's reply channel: a reply, or a progress report (its JSON parsed once,
+ * and a report never goes through the reply schema's error path).
+ */
+export function decodeReplyOrProgress(raw: string): Decoded<ReplyEnvelope> | { ok: true; progress: ProgressMessage } {
   const json = parseJson(raw);
-  if (!json.ok) return undefined;
-  const v = json.value;
-  return isObject(v) && v['v'] === 1 && isCallId(v['id']) && 'progress' in v && !('ok' in v) ? (v as unknown as ProgressMessage) : undefined;
+  if (!json.ok) return json;
+  if (isReplyEnvelope(json.value)) return { ok: true, value: json.value };
+  if (isProgress(json.value)) return { ok: true, progress: json.value };
+  return checkedReply(json.value);
 }
 
 export function encodeReply(reply: Omit<OkReply, 'v'> | Omit<ErrReply, 'v'>): string {
@@ -406,7 +415,12 @@ export function decodeReply(raw: string): Decoded<ReplyEnvelope> {
   const json = parseJson(raw);
   if (!json.ok) return json;
   if (isReplyEnvelope(json.value)) return { ok: true, value: json.value };
-  const parsed = replySchema.safeParse(json.value);
+  return checkedReply(json.value);
+}
+
+/** The schema's verdict on what the hand check refused, with its reason in words. */
+function checkedReply(value: unknown): Decoded<ReplyEnvelope> {
+  const parsed = replySchema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data as ReplyEnvelope };
   return { ok: false, reason: `bad reply: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ').slice(0, 500)}` };
 }

@@ -19,6 +19,25 @@ export const contract = router({
       timeoutMs: 30_000,
     }),
   }),
+  albums: router({
+    /**
+     * Resizes every image of an album as sub-tasks (images.resize, run in parallel on any
+     * worker, each once even if this call's worker dies), reporting progress as they finish.
+     */
+    process: task({
+      input: z.object({ album: z.string(), urls: z.array(z.string().url()).min(1).max(500), width: z.number().int().positive() }),
+      output: z.object({ album: z.string(), images: z.array(z.object({ url: z.string(), bytes: z.number() })), bytes: z.number() }),
+      progress: z.object({ done: z.number(), total: z.number() }),
+      queue: 'albums',
+      timeoutMs: 60_000,
+    }),
+    /** Publishes a processed album: a follow-up (`then`) of albums.process takes its output as is. */
+    publish: task({
+      input: z.object({ album: z.string(), images: z.array(z.object({ url: z.string(), bytes: z.number() })), bytes: z.number() }),
+      output: z.object({ page: z.string(), images: z.number() }),
+      queue: 'albums',
+    }),
+  }),
   reports: router({
     /** Sums amounts per customer over a period; BigInt totals, Dates and Maps cross the wire. */
     totals: task({

@@ -47,6 +47,15 @@ try {
   const started = Date.now();
   const many = await Promise.all(Array.from({ length: 1000 }, (_, i) => client.images.resize({ url: `https://img.example/${i}.png`, width: 64 })));
   show('1,000 concurrent calls', `${many.length} results in ${Date.now() - started} ms`);
+
+  // 6. A workflow: the album task fans out to images.resize sub-tasks and reports progress.
+  const urls = Array.from({ length: 24 }, (_, i) => `https://img.example/album/${i}.png`);
+  const album = await client.albums.process({ album: 'holidays', urls, width: 200 }, { onProgress: (p) => show('  progress', `${p.done}/${p.total}`) });
+  show('albums.process', { album: album.album, images: album.images.length, bytes: album.bytes });
+
+  // 7. A detached call with a follow-up: it runs even if this process exits; both ids are known now.
+  const sent = await client.albums.process.send({ album: 'trip', urls: urls.slice(0, 4), width: 100 }, { then: 'albums.publish' });
+  show('albums.process.send → then', await client.albums.publish.result(sent.followUps.then ?? ''));
 } finally {
   await client.$close();
 }

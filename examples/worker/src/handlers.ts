@@ -10,6 +10,22 @@ export const handlers: Handlers<Contract> = {
       return { url: url.replace(/\.png$/, `@${width}w.png`), bytes: width * 42, at: new Date() };
     },
   },
+  albums: {
+    // A parent task: one child call per image through ctx.client (crash-safe sub-tasks), its
+    // progress reported as they finish (coalesced by taskwire), the results combined.
+    process: async ({ album, urls, width }, ctx) => {
+      let done = 0;
+      const images = await Promise.all(
+        urls.map(async (url) => {
+          const { url: resized, bytes } = await ctx.client.images.resize({ url, width });
+          ctx.progress({ done: ++done, total: urls.length });
+          return { url: resized, bytes };
+        }),
+      );
+      return { album, images, bytes: images.reduce((sum, i) => sum + i.bytes, 0) };
+    },
+    publish: ({ album, images }) => ({ page: `https://albums.example/${encodeURIComponent(album)}`, images: images.length }),
+  },
   reports: {
     totals: async ({ from, to, customers }) => {
       const totals = new Map<string, bigint>();

@@ -21,6 +21,46 @@ export type ImagesResizeErrors =
     url: string;
   }>;
 
+export type AlbumsProcessInput = {
+  album: string;
+  urls: string[];
+  width: number;
+};
+
+export type AlbumsProcessOutput = {
+  album: string;
+  images: {
+    url: string;
+    bytes: number;
+  }[];
+  bytes: number;
+};
+
+export type AlbumsProcessProgress = {
+  done: number;
+  total: number;
+};
+
+/** Declared errors of `albums.process`; any call may also reject with a built-in TaskwireError code. */
+export type AlbumsProcessErrors = never;
+
+export type AlbumsPublishInput = {
+  album: string;
+  images: {
+    url: string;
+    bytes: number;
+  }[];
+  bytes: number;
+};
+
+export type AlbumsPublishOutput = {
+  page: string;
+  images: number;
+};
+
+/** Declared errors of `albums.publish`; any call may also reject with a built-in TaskwireError code. */
+export type AlbumsPublishErrors = never;
+
 export type ReportsTotalsInput = {
   from: Date;
   to: Date;
@@ -44,6 +84,35 @@ const imagesResizeOutputSchema = z.object({
   url: z.string(),
   bytes: z.number(),
   at: z.date(),
+});
+
+const albumsProcessInputSchema = z.object({
+  album: z.string(),
+  urls: z.array(z.string().check(z.url())).min(1).max(500),
+  width: z.number().int().gt(0),
+});
+
+const albumsProcessOutputSchema = z.object({
+  album: z.string(),
+  images: z.array(z.object({
+    url: z.string(),
+    bytes: z.number(),
+  })),
+  bytes: z.number(),
+});
+
+const albumsPublishInputSchema = z.object({
+  album: z.string(),
+  images: z.array(z.object({
+    url: z.string(),
+    bytes: z.number(),
+  })),
+  bytes: z.number(),
+});
+
+const albumsPublishOutputSchema = z.object({
+  page: z.string(),
+  images: z.number(),
 });
 
 const reportsTotalsInputSchema = z.object({
@@ -72,6 +141,26 @@ export const routes: RoutesOf<ContractClient> = new Map<string, Route>([
     input: imagesResizeInputSchema,
     output: imagesResizeOutputSchema,
   }],
+  ['albums.process', {
+    path: 'albums.process',
+    queue: 'albums',
+    timeoutMs: 60000,
+    retry: undefined,
+    errorCodes: [],
+    fingerprint: 'b4061ab8f2ca02b3',
+    input: albumsProcessInputSchema,
+    output: albumsProcessOutputSchema,
+  }],
+  ['albums.publish', {
+    path: 'albums.publish',
+    queue: 'albums',
+    timeoutMs: undefined,
+    retry: undefined,
+    errorCodes: [],
+    fingerprint: '1bac2d0f29150297',
+    input: albumsPublishInputSchema,
+    output: albumsPublishOutputSchema,
+  }],
   ['reports.totals', {
     path: 'reports.totals',
     queue: 'default',
@@ -87,6 +176,8 @@ export const routes: RoutesOf<ContractClient> = new Map<string, Route>([
 /** Declared errors by task path. */
 export interface TaskErrors {
   'images.resize': ImagesResizeErrors;
+  'albums.process': AlbumsProcessErrors;
+  'albums.publish': AlbumsPublishErrors;
   'reports.totals': ReportsTotalsErrors;
 }
 
@@ -102,6 +193,8 @@ export function isDeclaredError<P extends keyof TaskErrors, C extends TaskErrors
 /** Input and output of every task by path: a follow-up (`then`, `catch`) must accept what it is given. */
 export interface TaskTypes {
   'images.resize': { input: ImagesResizeInput; output: ImagesResizeOutput };
+  'albums.process': { input: AlbumsProcessInput; output: AlbumsProcessOutput };
+  'albums.publish': { input: AlbumsPublishInput; output: AlbumsPublishOutput };
   'reports.totals': { input: ReportsTotalsInput; output: ReportsTotalsOutput };
 }
 
@@ -110,6 +203,15 @@ export interface ContractClient extends ClientHandle, EventsHandle<TaskTypes> {
   readonly images: {
     /** Resizes an image and reports where the result went. */
     readonly resize: TaskMethod<ImagesResizeInput, ImagesResizeOutput, never, TaskTypes>;
+  };
+  readonly albums: {
+    /**
+     * Resizes every image of an album as sub-tasks (images.resize, run in parallel on any
+     * worker, each once even if this call's worker dies), reporting progress as they finish.
+     */
+    readonly process: TaskMethod<AlbumsProcessInput, AlbumsProcessOutput, AlbumsProcessProgress, TaskTypes>;
+    /** Publishes a processed album: a follow-up (`then`) of albums.process takes its output as is. */
+    readonly publish: TaskMethod<AlbumsPublishInput, AlbumsPublishOutput, never, TaskTypes>;
   };
   readonly reports: {
     /** Sums amounts per customer over a period; BigInt totals, Dates and Maps cross the wire. */
