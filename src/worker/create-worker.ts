@@ -6,7 +6,7 @@ import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
 import { eventKeys, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
-import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
+import { closeConnection, openConnection, redisErrorCode, type Connection } from '../transport/connection.js';
 import { ConnectionHealth } from '../transport/connection-health.js';
 import { SAFE_EVICTION_POLICY, unsafeEvictionPolicy } from '../transport/eviction-policy.js';
 import { checkRedisSource } from '../transport/redis-source.js';
@@ -248,7 +248,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       }
     });
     const reachable = async () => {
-      await sub.subscribe(...queues.map((k) => k.cancelChannel), ...scheduleChannels, watchChannel);
+      await sub.subscribe(...queues.map((k) => k.cancelChannel), ...scheduleChannels);
+      // Apart: a user whose ACL leaves out the events channel still runs calls (events off, said once).
+      sub.subscribe(watchChannel).catch((err: unknown) => {
+        if (redisErrorCode(err) === 'NOPERM') logger.warn(`taskwire: completion events are off for this worker: ${String(err)}`, {});
+      });
       // Closed while subscribing: announcing now would outlive close()'s goodbye.
       if (interruptStart.signal.aborted) return undefined;
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
 import { encodeAck, encodeFailedEvent, encodeOkEvent } from '../wire/task-event.js';
+import { redisErrorCode } from '../transport/connection.js';
 import type { EventStore } from '../transport/event-store.js';
 
 /**
@@ -16,6 +17,7 @@ export class EventPublisher {
   readonly #serializer: Serializer;
   readonly #workerId: string;
   readonly #logger: Logger;
+  #refused = false;
 
   constructor(store: () => EventStore, serializer: Serializer, workerId: string, logger: Logger) {
     this.#store = store;
@@ -24,8 +26,20 @@ export class EventPublisher {
     this.#logger = logger;
   }
 
+  /**
+   * Never throws: events are an extra, and a worker whose Redis user may not read the watches
+   * (an ACL scoped to its queues' keys) still runs every call. Said once, with the reason.
+   */
   async refresh(): Promise<void> {
-    this.#watched = await this.#store().watched(Date.now());
+    try {
+      this.#watched = await this.#store().watched(Date.now());
+    } catch (err) {
+      this.#watched = new Set();
+      if (redisErrorCode(err) === 'NOPERM' && !this.#refused) {
+        this.#refused = true;
+        this.#logger.warn(`taskwire: completion events are off for this worker: its Redis user may not read ${this.#store().keys.watching} (${String(err)})`, {});
+      }
+    }
   }
 
   /** A listener started watching `task`: read the watches again, and tell it this worker heard. */

@@ -4,6 +4,7 @@ import { bytesOver, encodeCall, type CallEnvelope, type FollowUpStep } from '../
 import type { QueueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
+import { redisErrorCode } from '../transport/connection.js';
 import type { QueueStore } from '../transport/queue-store.js';
 
 export interface FollowUpsDeps {
@@ -101,6 +102,12 @@ export class FollowUps {
       });
       return true;
     } catch (err) {
+      // A refusal that no retry will change (an ACL without the follow-up's queue): said, and the call settles.
+      const code = redisErrorCode(err);
+      if (code === 'NOPERM' || code === 'WRONGTYPE') {
+        d.logger.error(`taskwire: follow-up ${step.task} of ${env.task} was refused by Redis; it will not run`, { callId: env.id, error: String(err) });
+        return true;
+      }
       d.logger.warn(`taskwire: follow-up ${step.task} of ${env.task} could not be enqueued; the call runs again when its lease expires`, {
         callId: env.id,
         error: String(err),
