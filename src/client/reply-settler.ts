@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import { decodeReplyOrProgress, replyError, type ProgressMessage, type ReplyEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
+import { hasProtoKey, PROTO_KEY_REASON } from '../wire/proto-keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PendingCall, PendingCalls } from './pending-calls.js';
 import type { StoredPayloads } from './stored-payloads.js';
@@ -81,6 +82,7 @@ export class ReplySettler {
         let output: unknown;
         try {
           output = JSON.parse(text);
+          if (hasProtoKey(text, output)) throw new Error(PROTO_KEY_REASON);
         } catch (err) {
           this.#undecodable(call, err);
           return;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * The synchronous parse alone: undefined when the schema needs zod's async path (then call
@@ -8,10 +8,17 @@ import type { z } from 'zod';
 export function parseSync(schema: z.ZodType, value: unknown): z.ZodSafeParseResult<unknown> | undefined {
   try {
     return schema.safeParse(value);
-  } catch {
+  } catch (err) {
+    // A value nested deeper than a recursive schema's walk can go (zod recurses): a failed check
+    // with a reason, never a thrown RangeError that the call path would not expect.
+    if (err instanceof RangeError) return tooDeep();
     // zod throws "Encountered Promise during synchronous parse" for async schemas.
     return undefined;
   }
+}
+
+function tooDeep(): z.ZodSafeParseResult<unknown> {
+  return { success: false, error: new z.ZodError([{ code: 'custom', message: 'nested too deeply to check', path: [], input: undefined }]) };
 }
 
 /** Synchronous path first, async only where the schema needs it. */

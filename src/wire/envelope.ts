@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorFromJSON, TaskwireError, type SerializedError } from '../errors.js';
 import { isQueueName } from '../contract/names.js';
+import { hasProtoKey, PROTO_KEY_REASON } from './proto-keys.js';
 import { ENVELOPE_PREFIX, GROUP_NAME, MAX_PRIORITY, PROTOCOL_VERSION } from './protocol.js';
 
 /**
@@ -326,6 +327,7 @@ function isProgress(v: unknown): v is ProgressMessage {
 export function decodeReplyOrProgress(raw: string): Decoded<ReplyEnvelope> | { ok: true; progress: ProgressMessage } {
   const json = parseJson(raw);
   if (!json.ok) return json;
+  if (hasProtoKey(raw, json.value)) return { ok: false, reason: `bad reply: ${PROTO_KEY_REASON}` };
   if (isReplyEnvelope(json.value)) return { ok: true, value: json.value };
   if (isProgress(json.value)) return { ok: true, progress: json.value };
   return checkedReply(json.value);
@@ -402,6 +404,7 @@ export function decodeCall(raw: string): Decoded<CallEnvelope> {
     // The scripts read the id by a prefix match (take-12.lua counts deliveries and drops cancelled
     // calls by it): a call written any other way (fields reordered, spaces, an escaped id) would
     // run uncounted, and a poison call in that form would crash workers forever.
+    if (hasProtoKey(raw, value)) return { ok: false, reason: `bad envelope: ${PROTO_KEY_REASON}`, id: value.id, reply: value.reply };
     if (raw.startsWith(`${ENVELOPE_PREFIX}${value.id}"`)) return { ok: true, value };
     return { ok: false, reason: `bad envelope: it must begin with ${ENVELOPE_PREFIX}<call id>"`, id: value.id, reply: value.reply };
   }
@@ -414,6 +417,7 @@ export function decodeCall(raw: string): Decoded<CallEnvelope> {
 export function decodeReply(raw: string): Decoded<ReplyEnvelope> {
   const json = parseJson(raw);
   if (!json.ok) return json;
+  if (hasProtoKey(raw, json.value)) return { ok: false, reason: `bad reply: ${PROTO_KEY_REASON}` };
   if (isReplyEnvelope(json.value)) return { ok: true, value: json.value };
   return checkedReply(json.value);
 }

@@ -1,5 +1,6 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { CallEnvelope } from '../wire/envelope.js';
+import { hasProtoKey, PROTO_KEY_REASON } from '../wire/proto-keys.js';
 import type { QueueKeys } from '../wire/keys.js';
 import { redisErrorCode } from '../transport/connection.js';
 import type { PayloadStore } from '../transport/payload-store.js';
@@ -45,7 +46,11 @@ export async function loadStoredInput(payloads: PayloadStore, keys: QueueKeys, e
   const read = await readStoredInput(payloads, keys, env, maxBytes);
   if (read.text === undefined) return read;
   try {
-    env.input = JSON.parse(read.text);
+    const input: unknown = JSON.parse(read.text);
+    if (hasProtoKey(read.text, input)) {
+      return { text: read.text, error: new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task}: ${PROTO_KEY_REASON}`, { data: { task: env.task } }) };
+    }
+    env.input = input;
     return read;
   } catch (err) {
     const error = new TaskwireError(ERROR_CODES.PROTOCOL, `the stored input of ${env.task} is not JSON: ${(err as Error).message}`, { data: { task: env.task } });
