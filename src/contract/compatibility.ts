@@ -229,7 +229,8 @@ export function compareContracts(before: readonly TaskView[], after: readonly Ta
     const backward = checkCaller(a, b);
     for (const p of forward.problems) attach(drafts, b.path, p.field, 'oldCallers', { reason: p.reason, runtime: p.runtime });
     for (const p of backward.problems) attach(drafts, b.path, p.field, 'oldWorkers', { reason: p.reason, runtime: p.runtime });
-    for (const n of [...forward.notes, ...backward.notes]) {
+    const notes = [...forward.notes.map((n) => ({ ...n, note: `old callers: ${n.note}` })), ...backward.notes.map((n) => ({ ...n, note: `old workers: ${n.note}` }))];
+    for (const n of notes) {
       const d = drafts.find((x) => x.task === b.path && under(n.field, x.field)) ?? drafts.find((x) => x.task === b.path && under(x.field, n.field));
       if (d && !d.notes.includes(n.note)) d.notes.push(n.note);
       else if (!d) drafts.push({ task: b.path, field: n.field, change: 'changed', notes: [n.note] });

@@ -226,8 +226,10 @@ class Comparison {
   single(sent: JsonSchema, accepted: JsonSchema, field: string): void {
     const sentTag = sent['x-zod'];
     const acceptedTag = accepted['x-zod'];
-    if (sentTag !== acceptedTag && acceptedTag !== undefined) {
-      return this.breaks(field, `${sentTag === undefined ? types(sent)?.[0] ?? 'any value' : `a ${String(sentTag)}`} where a ${String(acceptedTag)} is required`);
+    // Date, bigint, Map, Set travel as superjson tags: one is never another, nor a plain JSON value.
+    if (sentTag !== acceptedTag) {
+      const what = (tag: unknown, n: JsonSchema) => (tag === undefined ? types(n)?.[0] ?? 'any value' : `a ${String(tag)}`);
+      return this.breaks(field, `${what(sentTag, sent)} where ${what(acceptedTag, accepted)} is required`);
     }
     const acceptedLits = literals(accepted);
     const sentType = types(sent)?.[0];
