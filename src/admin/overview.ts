@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decodeCall } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import { decodeWorkerInfo, THROUGHPUT_SECONDS, type WorkerInfo, type WorkerTaskInfo } from '../wire/worker-info.js';
@@ -24,6 +25,35 @@ export interface QueueOverview {
   callsPerSecond: number;
   /** Per second, oldest first, the last entry being the current second. */
   throughput: { until: number; succeeded: number[]; failed: number[] };
+  /**
+   * Which versions of the contract the queue's live workers serve, most workers first: workers
+   * whose tasks (paths and schema digests) are the same share a version. Workers without an
+   * info record are not in it.
+   */
+  contracts: ContractVersion[];
+}
+
+/** One version of the tasks served on a queue. */
+export interface ContractVersion {
+  /** 12 hex of a hash over its tasks' paths and digests (fingerprints for older workers). */
+  version: string;
+  workers: number;
+  tasks: WorkerTaskInfo[];
+}
+
+function contractVersions(infos: readonly WorkerInfo[]): ContractVersion[] {
+  const byVersion = new Map<string, ContractVersion>();
+  for (const info of infos) {
+    const tasks = [...info.tasks].sort((a, b) => a.path.localeCompare(b.path));
+    const version = createHash('sha256')
+      .update(tasks.map((t) => `${t.path}@${t.digest ?? t.fingerprint}`).join('\n'))
+      .digest('hex')
+      .slice(0, 12);
+    const v = byVersion.get(version) ?? { version, workers: 0, tasks };
+    v.workers++;
+    byVersion.set(version, v);
+  }
+  return [...byVersion.values()].sort((a, b) => b.workers - a.workers || a.version.localeCompare(b.version));
 }
 
 /** One live worker, over the queues it serves. */
@@ -107,6 +137,7 @@ async function readQueue(s: OverviewStores, k: QueueKeys, now: number, workerTtl
       oldestWaitingMs: sentAt === undefined ? (head === null ? null : 0) : Math.max(0, now - sentAt),
       callsPerSecond: perSecond(sum(throughput.succeeded) + sum(throughput.failed)),
       throughput,
+      contracts: contractVersions(live.flatMap((w) => (w.info ? [w.info] : []))),
     },
     live,
   };

@@ -7,11 +7,13 @@ import { isTaskwireError } from '../errors.js';
 import { ownPackage } from '../own-package.js';
 import type { CliIo } from './cli-io.js';
 import { CliError } from './cli-error.js';
+import { breakingCommand } from './commands/breaking.js';
 import { callCommand } from './commands/call.js';
 import { codegenCommand } from './commands/codegen.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { dlqCommand } from './commands/dlq.js';
 import { inspectCommand } from './commands/inspect.js';
+import { schemaCommand } from './commands/schema.js';
 import { workerCommand } from './commands/worker.js';
 
 /**
@@ -47,7 +49,9 @@ function program(io: CliIo): Command {
     .addCommand(callCommand(io))
     .addCommand(workerCommand(io))
     .addCommand(dashboardCommand(io))
-    .addCommand(codegenCommand(io));
+    .addCommand(codegenCommand(io))
+    .addCommand(breakingCommand(io))
+    .addCommand(schemaCommand(io));
   configure(root, io, 'taskwire');
   return root;
 }

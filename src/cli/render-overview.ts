@@ -1,5 +1,5 @@
-import type { Overview } from '../admin/overview.js';
-import { age, plural, rate, table, time } from './format.js';
+import type { ContractVersion, Overview } from '../admin/overview.js';
+import { age, clip, plural, rate, table, time } from './format.js';
 
 /** `taskwire inspect`'s text: the queues table, then the workers table, from one overview. */
 export function renderOverview(o: Overview, where: string): string {
@@ -28,6 +28,16 @@ export function renderOverview(o: Overview, where: string): string {
           rate(q.callsPerSecond),
           q.oldestWaitingMs === null ? '-' : age(q.oldestWaitingMs),
         ]),
+      ),
+    );
+  }
+  const versions = o.queues.flatMap((q) => q.contracts.map((c) => ({ q, c })));
+  if (versions.length > 0) {
+    out.push('\n');
+    out.push(
+      table(
+        [{ title: 'QUEUE' }, { title: 'CONTRACT' }, { title: 'WORKERS', right: true }, { title: 'TASKS' }],
+        versions.map(({ q, c }) => [q.name, c.version, String(c.workers), contractTasks(c, q.contracts)]),
       ),
     );
   }
@@ -64,4 +74,16 @@ export function renderOverview(o: Overview, where: string): string {
   );
   out.push(`${plural(o.workers.length, 'live worker')}; RUNNING is calls running / concurrency\n`);
   return out.join('');
+}
+
+/**
+ * A version's tasks: all of them when it is the queue's only version, else those in which it
+ * differs from the others (path and fingerprint), which is what an operator rolling out wants.
+ */
+function contractTasks(c: ContractVersion, all: readonly ContractVersion[]): string {
+  const key = (t: ContractVersion['tasks'][number]) => `${t.path}@${t.digest ?? t.fingerprint}`;
+  const shared = all.length < 2 ? new Set<string>() : new Set(c.tasks.map(key).filter((k) => all.every((o) => o.tasks.some((t) => key(t) === k))));
+  const shown = c.tasks.filter((t) => !shared.has(key(t))).map((t) => `${t.path}@${t.fingerprint.slice(0, 8)}`);
+  if (shown.length === 0) return all.length < 2 ? '-' : '(same tasks, other refinements or queues)';
+  return clip(shown.join(', '), 100);
 }

@@ -1,6 +1,7 @@
 import type { RouterShape } from '../contract/router.js';
 import { routesOf, type RouteTable } from '../contract/route.js';
 import { Caller, type Sent } from './caller.js';
+import { checkLive } from './live-check.js';
 import type { EventsOptions } from './task-events.js';
 import { buildTree, type CallTarget } from './stubs.js';
 import type { CallHandle, Client, ClientHandle, ClientOptions, SendOptions, WaitOptions } from './types.js';
@@ -42,6 +43,7 @@ export function createRouteClient<C extends object>(routes: RouteTable, options:
     $result: { value: (id: string, options?: WaitOptions) => caller.followers.result(undefined, id, options), enumerable: false },
     $status: { value: (id: string) => caller.followers.status(undefined, id), enumerable: false },
     $events: { value: (path: string, options?: EventsOptions) => caller.events(path, options), enumerable: false },
+    $check: { value: () => checkLive(routes, options), enumerable: false },
     // `await using client = createClient(...)` closes it when the scope ends.
     [Symbol.asyncDispose]: { value: () => caller.close(), enumerable: false },
   });

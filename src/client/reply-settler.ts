@@ -1,5 +1,6 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { z } from 'zod';
+import { outputNeedsCheck } from '../contract/compatibility.js';
 import { issuesText, parseSync } from '../contract/parse.js';
 import { decodeReplyOrProgress, replyError, type ProgressMessage, type ReplyEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
@@ -116,7 +117,7 @@ export class ReplySettler {
     }
     // Same fingerprint: the worker already checked output against this very schema.
     const schema = call.route.output;
-    if (!schema || reply.fp === undefined || reply.fp === call.route.fingerprint) {
+    if (!schema || !outputNeedsCheck(call.route.fingerprint, reply.fp)) {
       this.#pending.resolve(reply.id, output);
       return;
     }

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { TaskwireError } from '../errors.js';
 import type { ClientInterceptor } from './interceptor.js';
 import type { EventsOptions, TaskEvents } from './task-events.js';
+import type { LiveCheck } from './live-check.js';
 
 export interface ClientOptions {
   /**
@@ -299,6 +300,11 @@ export interface ClientHandle {
   $result(id: string, options?: WaitOptions): Promise<unknown>;
   /** Where a detached call of any of this client's tasks is. */
   $status(id: string): Promise<RunStatus>;
+  /**
+   * This client's tasks against the contract versions live workers serve now, with the rules
+   * `taskwire breaking` applies: safe, or breaking with how calls would fail (docs/CONTRACTS.md).
+   */
+  $check(): Promise<LiveCheck>;
 }
 
 /** M: the tasks of the whole contract (a nested router's tasks follow up into any of them). */

@@ -18,6 +18,11 @@ export type {
   TaskProgress,
 } from './infer.js';
 export { fingerprintTask } from './fingerprint.js';
+export { compareContracts, checkCaller } from './compatibility.js';
+export type { Change, Verdict, Impact, Runtime, CallProblem, CallerCheck } from './compatibility.js';
+export { contractView, taskView } from './task-view.js';
+export type { TaskView, SchemaSides } from './task-view.js';
+export type { JsonSchema } from './json-schema.js';
 export { MAX_PRIORITY } from './flow-control.js';
 export type { RateLimit } from './flow-control.js';
 export { routesOf, DEFAULT_QUEUE } from './route.js';

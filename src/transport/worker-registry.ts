@@ -22,6 +22,21 @@ export class WorkerRegistry {
     await this.#redis.del(k.worker(workerId));
   }
 
+  /** Schema records (wire/task-schema-record.ts) by digest, in one pipeline. */
+  async writeSchemas(k: QueueKeys, records: ReadonlyArray<{ digest: string; text: string }>, ttlMs: number): Promise<void> {
+    if (records.length === 0) return;
+    const p = this.#redis.pipeline();
+    for (const r of records) p.set(k.schema(r.digest), r.text, 'PX', ttlMs);
+    const failed = (await p.exec())?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  /** Schema records by digest, in order; null where none is stored (expired, or an older worker's). */
+  async readSchemas(k: QueueKeys, digests: readonly string[]): Promise<Array<string | null>> {
+    if (digests.length === 0) return [];
+    return this.#redis.mget(...digests.map((d) => k.schema(d)));
+  }
+
   /** The records of these workers, in order; null where a worker has none (gone, or it writes none). */
   async read(k: QueueKeys, workerIds: readonly string[]): Promise<Array<string | null>> {
     if (workerIds.length === 0) return [];

@@ -51,6 +51,11 @@ export interface QueueKeys {
    */
   worker(workerId: string): string;
   /**
+   * STRING JSON schema record of one task version (wire/task-schema-record.ts), named by its
+   * digest; workers serving it rewrite it every minute with a TTL of ten minutes.
+   */
+  schema(digest: string): string;
+  /**
    * LIST holding a token while a source list may have work: parked workers block on it (BLPOP)
    * instead of on one source list, so several sources (priorities, groups, partitions) can wake
    * them. Whoever adds calls adds a token; a take that leaves work behind adds one back.
@@ -118,6 +123,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     workers: `${base}:workers`,
     cancelled: `${base}:cancelled`,
     worker: (workerId) => `${base}:worker:${workerId}`,
+    schema: (digest) => `${base}:schema:${digest}`,
     marker: `${base}:marker`,
     prio: `${base}:prio`,
     groups: `${base}:groups`,

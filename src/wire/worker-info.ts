@@ -18,6 +18,11 @@ export interface WorkerTaskInfo {
   readonly path: string;
   /** fingerprintTask() of the worker's view of the task's schemas. */
   readonly fingerprint: string;
+  /**
+   * viewDigest() of the task's full view (schemas with refinements, queue): names its schema
+   * record `<p>:{q}:schema:<digest>` (task-schema-record.ts). Absent from older workers' records.
+   */
+  readonly digest?: string;
 }
 
 /** Calls of this queue that this worker settled, per second, oldest first. */
@@ -102,7 +107,11 @@ export function decodeWorkerInfo(raw: string): WorkerInfo | undefined {
     startedAt,
     at,
     running,
-    tasks: (tasks as Array<Record<string, string>>).map((t) => ({ path: String(t['path']), fingerprint: String(t['fingerprint']) })),
+    tasks: (tasks as Array<Record<string, unknown>>).map((t) => ({
+      path: String(t['path']),
+      fingerprint: String(t['fingerprint']),
+      ...(typeof t['digest'] === 'string' ? { digest: t['digest'] } : {}),
+    })),
     settled: { succeeded: settled['succeeded'], failed: settled['failed'] },
     throughput: { until: throughput['until'], succeeded, failed },
   };

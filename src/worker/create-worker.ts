@@ -33,6 +33,8 @@ import { Settler } from './settler.js';
 import type { Handlers, Worker, WorkerOptions } from './types.js';
 import { WorkerEvents } from './worker-events.js';
 import { WorkerInfoWriter } from './worker-info-writer.js';
+import { taskView, viewDigest } from '../contract/task-view.js';
+import { encodeTaskSchema } from '../wire/task-schema-record.js';
 
 
 /**
@@ -178,10 +180,15 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     running: () => state === 'running',
   });
 
-  const tasksByQueue = new Map<string, Array<{ path: string; fingerprint: string }>>();
+  const tasksByQueue = new Map<string, Array<{ path: string; fingerprint: string; digest: string }>>();
+  const schemasByQueue = new Map<string, Array<{ digest: string; text: string }>>();
   for (const e of entries.values()) {
     const q = e.task.queue ?? DEFAULT_QUEUE;
-    tasksByQueue.set(q, [...(tasksByQueue.get(q) ?? []), { path: e.path, fingerprint: e.fingerprint }]);
+    // What a live contract registry needs to judge this worker's tasks (a client's $check()).
+    const view = taskView(e.path, e.task);
+    const digest = viewDigest(view);
+    tasksByQueue.set(q, [...(tasksByQueue.get(q) ?? []), { path: e.path, fingerprint: e.fingerprint, digest }]);
+    schemasByQueue.set(q, [...(schemasByQueue.get(q) ?? []), { digest, text: encodeTaskSchema(view) }]);
   }
   // Who this worker is, for operators (`taskwire inspect`, the dashboard): beside the heartbeat.
   const info = new WorkerInfoWriter({
@@ -189,6 +196,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     queues,
     concurrency: o.concurrency,
     tasks: tasksByQueue,
+    schemas: schemasByQueue,
     ttlMs: o.workerTtlMs,
     tallies: events.byQueue,
     running: () => running.size,

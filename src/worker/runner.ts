@@ -1,4 +1,5 @@
 import { ERROR_CODES, isTaskwireError, TaskError, TaskwireError } from '../errors.js';
+import { inputRefusalCode } from '../contract/compatibility.js';
 import { issuesText, parseSync, parseWith } from '../contract/parse.js';
 import type { AnyTask, RetryPolicy } from '../contract/task.js';
 import type { CallEnvelope } from '../wire/envelope.js';
@@ -35,9 +36,8 @@ export async function parseInput(entry: TaskEntry, env: CallEnvelope, serializer
   // parseSync first: no promise and no microtask per call unless the schema is async.
   const parsed = parseSync(entry.task.input, raw) ?? (await entry.task.input.safeParseAsync(raw));
   if (parsed.success) return { ok: true, input: parsed.data };
-  const skew = env.fp !== undefined && env.fp !== entry.fingerprint;
   const fields = issuesText(parsed.error);
-  return skew
+  return inputRefusalCode(env.fp, entry.fingerprint) === ERROR_CODES.CONTRACT_MISMATCH
     ? fail(
         ERROR_CODES.CONTRACT_MISMATCH,
         `${entry.path}: the caller's contract differs from the worker's and its input no longer fits: ${fields}`,

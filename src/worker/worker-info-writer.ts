@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { ownPackage } from '../own-package.js';
 import type { QueueKeys } from '../wire/keys.js';
 import { encodeWorkerInfo, type WorkerTaskInfo } from '../wire/worker-info.js';
+import { TASK_SCHEMA_REWRITE_MS, TASK_SCHEMA_TTL_MS } from '../wire/task-schema-record.js';
 import type { WorkerRegistry } from '../transport/worker-registry.js';
 import { ThroughputWindow } from './throughput-window.js';
 import type { QueueTally } from './worker-events.js';
@@ -13,6 +14,8 @@ export interface WorkerInfoWriterOptions {
   concurrency: number;
   /** The tasks served on each queue, by queue name. */
   tasks: ReadonlyMap<string, readonly WorkerTaskInfo[]>;
+  /** Schema records of the tasks served on each queue (wire/task-schema-record.ts), by queue name. */
+  schemas: ReadonlyMap<string, ReadonlyArray<{ digest: string; text: string }>>;
   /** The record lives as long as a heartbeat counts: a worker that dies takes it along. */
   ttlMs: number;
   tallies: ReadonlyMap<string, QueueTally>;
@@ -42,6 +45,7 @@ export class WorkerInfoWriter {
   readonly #host = hostname();
   readonly #version = packageVersion();
   #warned = false;
+  #schemasAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: WorkerInfoWriterOptions) {
     this.#o = options;
@@ -53,6 +57,12 @@ export class WorkerInfoWriter {
     const now = Date.now();
     const registry = o.registry();
     const queueNames = o.queues.map((k) => k.queue);
+    // Schema records are content-addressed and shared by every worker of a version: rewritten
+    // once a minute, not per tick, so a tick costs what it did before.
+    if (now - this.#schemasAt >= TASK_SCHEMA_REWRITE_MS) {
+      this.#schemasAt = now;
+      await this.#guard(Promise.all(o.queues.map((k) => registry.writeSchemas(k, o.schemas.get(k.queue) ?? [], TASK_SCHEMA_TTL_MS))));
+    }
     await this.#guard(
       Promise.all(
         o.queues.map((k) => {
