@@ -3,7 +3,7 @@ import { consoleLogger } from '../logger.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
-import type { ReplyMode } from '../wire/envelope.js';
+import { encodeReply, type ReplyMode } from '../wire/envelope.js';
 import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import { callIds, newClientId } from '../wire/ids.js';
@@ -97,6 +97,8 @@ export interface Sent {
   group: string | undefined;
   /** The ids its follow-ups will have (when it names them). */
   followUps: FollowUpIds;
+  /** How long its outcome is kept. */
+  resultTtlMs: number;
 }
 
 /**
@@ -381,7 +383,7 @@ export class Caller {
         // Its outcome is kept in Redis; nobody here waits for it.
         if (detached) {
           const ids = { then: followUps?.then ? followUpId(id, 'then') : undefined, catch: followUps?.catch ? followUpId(id, 'catch') : undefined };
-          this.#pending.resolve(id, { id, raw, deadline, group: flow.group, followUps: ids } satisfies Sent);
+          this.#pending.resolve(id, { id, raw, deadline, group: flow.group, followUps: ids, resultTtlMs: idemTtlMs } satisfies Sent);
         }
       }
     };
@@ -468,11 +470,20 @@ export class Caller {
     if (call.enqueued && !call.follower) this.#withdraw(call, false);
   }
 
-  /** Cancels a detached call this client sent (its handle): withdrawn if queued, else its handler told. */
-  cancelSent(path: string, id: string, raw: string, deadline: number, group: string | undefined): Promise<void> {
+  /**
+   * Cancels a detached call this client sent (its handle): withdrawn if queued, and then its
+   * outcome is CANCELLED at once for whoever awaits it; else its handler is told (and the worker
+   * stores CANCELLED when the handler stops).
+   */
+  async cancelSent(path: string, sent: Sent): Promise<void> {
     const route = this.#routes.get(path);
-    if (!route) return Promise.resolve();
-    return this.#store.withdraw(this.#keysFor(route), { raw, callId: id, deadline, announce: true, group, task: path }).then(() => undefined);
+    if (!route) return;
+    const keys = this.#keysFor(route);
+    const res = await this.#store.withdraw(keys, { raw: sent.raw, callId: sent.id, deadline: sent.deadline, announce: true, group: sent.group, task: path });
+    if (res !== 'withdrawn') return;
+    const error = this.#cancelled(path).toJSON();
+    const reply = encodeReply({ id: sent.id, ok: false, error: error.data === undefined ? error : { ...error, data: this.#serializer.serialize(error.data) } });
+    await this.#store.cancelRun(keys, sent.id, reply, sent.resultTtlMs, this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs);
   }
 
   #keysFor(route: Route): QueueKeys {

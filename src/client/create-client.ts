@@ -14,7 +14,7 @@ export async function sendDetached(send: () => Promise<Sent>, caller: Caller, pa
     followUps: sent.followUps,
     result: (wait?: WaitOptions) => caller.followers.result(path, sent.id, wait),
     status: () => caller.followers.status(path, sent.id),
-    cancel: () => caller.cancelSent(path, sent.id, sent.raw, sent.deadline, sent.group),
+    cancel: () => caller.cancelSent(path, sent),
   };
 }
 

@@ -48,8 +48,15 @@ export class Followers {
     this.#o = options;
   }
 
-  /** The outcome of call `id` of task `path` (any of this client's tasks when undefined), awaited. */
-  async result(path: string | undefined, id: string, options: WaitOptions = {}, lookUpChain = true): Promise<unknown> {
+  /**
+   * The outcome of call `id` of task `path` (any of this client's tasks when undefined), awaited
+   * until one deadline (`timeoutMs`, else the client's default), however long a chain it waits along.
+   */
+  result(path: string | undefined, id: string, options: WaitOptions = {}): Promise<unknown> {
+    return this.#result(path, id, options, Date.now() + (options.timeoutMs ?? this.#o.defaultTimeoutMs), true);
+  }
+
+  async #result(path: string | undefined, id: string, options: WaitOptions, deadline: number, lookUpChain: boolean): Promise<unknown> {
     const o = this.#o;
     if (o.closed()) throw new TaskwireError(ERROR_CODES.CLOSED, 'client is closed');
     const route = path === undefined ? undefined : o.routes.get(path);
@@ -58,7 +65,7 @@ export class Followers {
     for (const queue of queues) {
       const keys = o.keysOf(queue);
       if (!keys) continue;
-      const outcome = await this.#follow(route ?? anyRoute(queue), keys, id, options, route ? route.path : '');
+      const outcome = await this.#follow(route ?? anyRoute(queue), keys, id, { ...options, timeoutMs: Math.max(deadline - Date.now(), 1) }, route ? route.path : '');
       if (outcome !== UNKNOWN) return outcome;
     }
     // A follow-up (`<call id>.then`, `.catch`) is enqueued when its call settles: until then its id
@@ -66,20 +73,23 @@ export class Followers {
     // look once more.
     const parent = FOLLOW_UP.exec(id)?.[1];
     if (parent !== undefined && lookUpChain) {
-      const started = Date.now();
-      const settled = await this.result(undefined, parent, options).then(
-        () => 'succeeded',
-        (err: unknown) => (err instanceof TaskwireError && err.code === ERROR_CODES.UNKNOWN_CALL ? undefined : 'failed'),
-      );
-      if (settled !== undefined) {
-        const left = options.timeoutMs === undefined ? {} : { timeoutMs: Math.max(options.timeoutMs - (Date.now() - started), 1) };
+      let waited: unknown;
+      try {
+        await this.#result(undefined, parent, options, deadline, true);
+      } catch (err) {
+        waited = err;
+      }
+      // Settled, or not: the call's own failure and this wait's (TIMEOUT, CANCELLED) look alike.
+      const state = (await this.status(undefined, parent)).state;
+      if (state === 'succeeded' || state === 'failed') {
         try {
-          return await this.result(path, id, { ...options, ...left }, false);
+          return await this.#result(path, id, options, deadline, false);
         } catch (err) {
           if (!(err instanceof TaskwireError && err.code === ERROR_CODES.UNKNOWN_CALL)) throw err;
-          throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `follow-up ${id} did not run: its call ${parent} ${settled}`, { data: { id, ...(path ? { task: path } : {}) } });
+          throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `follow-up ${id} did not run: its call ${parent} ${state}`, { data: { id, ...(path ? { task: path } : {}) } });
         }
       }
+      if (state !== 'unknown' && waited !== undefined) throw waited;
     }
     throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `no call ${id}${path ? ` of ${path}` : ''} is known: never sent, or its outcome expired (resultTtlMs)`, {
       data: { id, ...(path ? { task: path } : {}) },
@@ -108,15 +118,28 @@ export class Followers {
         reject,
       };
       if (options.signal?.aborted) return reject(new TaskwireError(ERROR_CODES.CANCELLED, `waiting for ${id} was cancelled`));
-      const onAbort = () => o.pending.reject(followerId, new TaskwireError(ERROR_CODES.CANCELLED, `waiting for ${id} was cancelled`));
+      const replySpec = `h|${keys.replies(o.clientId)}|${keys.inbox(o.clientId)}`;
+      // A waiter left behind would get a copy of the outcome written for nobody (a poll per second
+      // for an hour: 3,600 copies when the call settles).
+      const unfollow = () => void o.store.unfollow(keys, id, followerId, replySpec).catch(() => undefined);
+      const onAbort = () => {
+        if (o.pending.reject(followerId, new TaskwireError(ERROR_CODES.CANCELLED, `waiting for ${id} was cancelled`))) unfollow();
+      };
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      o.pending.add(call, (c) => o.expire(c), () => options.signal?.removeEventListener('abort', onAbort));
+      o.pending.add(
+        call,
+        (c) => {
+          o.expire(c);
+          unfollow();
+        },
+        () => options.signal?.removeEventListener('abort', onAbort),
+      );
       o.listen();
       o.store
         .follow(keys, {
           callId: id,
           followerId,
-          replySpec: `h|${keys.replies(o.clientId)}|${keys.inbox(o.clientId)}`,
+          replySpec,
           replyTtlMs: o.replyTtlMs,
           inboxTtlMs: DEFAULTS.inboxTtlMs,
           task,

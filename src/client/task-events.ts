@@ -86,6 +86,11 @@ export class EventHub {
     await subscribed;
     if (stream.closed) return;
     const told = await this.#store.watch(stream.task, stream.listener, Date.now() + 3 * RENEW_MS);
+    // Closed while the watch was written: its removal ran before it, so undo the watch here.
+    if (stream.closed) {
+      await this.#store.unwatch(stream.task, stream.listener);
+      return;
+    }
     stream.renewal = setInterval(() => {
       this.#store.watch(stream.task, stream.listener, Date.now() + 3 * RENEW_MS, false).catch(() => undefined);
     }, RENEW_MS);

@@ -297,6 +297,12 @@ export class QueueStore {
     return res === 1 ? 'withdrawn' : res === 0 ? 'announced' : 'gone';
   }
 
+  /** Stores CANCELLED as the outcome of a detached call withdrawn before it ran: see cancel-run-2.lua. */
+  async cancelRun(k: QueueKeys, callId: string, reply: string, resultTtlMs: number, replyTtlMs: number): Promise<boolean> {
+    const idem = k.idempotency(`run:${callId}`);
+    return Number(await runScript(this.#redis, 'cancelRun', [idem, k.run(callId)], [reply, resultTtlMs, replyTtlMs, DEFAULTS.inboxTtlMs])) === 1;
+  }
+
   /** Puts a dead letter back on its queue exactly once; false if it was gone. */
   async replay(k: QueueKeys, entryId: string, raw: string, agingMs = AGING): Promise<boolean> {
     return Number(await runScript(this.#redis, 'replay', [k.dead, k.wait, k.marker, k.prio, k.groups], [entryId, raw, k.base, agingMs])) === 1;
@@ -309,6 +315,11 @@ export class QueueStore {
     const code = Number(res[0]);
     if (code === -5) return { kind: 'other-task', task: String(res[1]) };
     return { kind: code === -3 ? 'delivered' : code === -2 ? 'joined' : 'unknown' };
+  }
+
+  /** A follower that stopped waiting (timed out, aborted) leaves the call's waiters: no copy is written for it. */
+  async unfollow(k: QueueKeys, callId: string, followerId: string, replySpec: string): Promise<void> {
+    await this.#redis.lrem(`${k.idempotency(`run:${callId}`)}:waiters`, 1, `${followerId}|${replySpec}`);
   }
 
   /** A detached call's reply and status, read together. */

@@ -22,6 +22,7 @@ export const SCRIPT_FILES = {
   withdraw: 'withdraw-7.lua',
   replay: 'replay-5.lua',
   follow: 'follow-2.lua',
+  cancelRun: 'cancel-run-2.lua',
   scheduleUpsert: 'schedule-upsert-2.lua',
   scheduleRemove: 'schedule-remove-2.lua',
   scheduleDue: 'schedule-due-2.lua',

@@ -1,4 +1,4 @@
-import { ERROR_CODES, TaskwireError } from '../errors.js';
+import { ERROR_CODES, isTaskwireError, TaskwireError } from '../errors.js';
 import { bytesOver, decodeCall, encodeCall, encodeProgress, type CallEnvelope, type Decoded } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
@@ -96,7 +96,9 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       else ev.deadLettered(q, env, taken.deliveries, entry.reason);
       // A detached call's outcome is kept for its followers: TIMEOUT, not silence.
       const item = detached && entry.kind === 'expired' ? d.build.error(keys, taken.token, env, undefined, timedOut(env)) : entry.item;
-      if (!(await failedFinally(env, taken, undefined, entry.kind === 'expired' ? timedOut(env) : entry.error))) return;
+      // A catch follow-up gets the input as sent: a stored one is read for it.
+      const storedText = env.catch && env.stored === 1 ? (await readStoredInput(d.payloads(), keys, env, d.maxPayloadBytes)).text : undefined;
+      if (!(await failedFinally(env, taken, storedText, entry.kind === 'expired' ? timedOut(env) : entry.error))) return;
       return finish(keys, env, taken, undefined, item);
     }
     let inputText: string | undefined;
@@ -164,7 +166,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable && env.attempt >= policy.attempts;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) ev.deadLettered(q, env, taken.deliveries, deadReason);
-    if (!(await failedFinally(env, taken, inputText, outcome.error))) return;
+    if (!outcome.handedBack && !(await failedFinally(env, taken, inputText, outcome.error))) return;
     return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, outcome.error, deadReason));
   }
 
@@ -212,7 +214,9 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       const outcome = runHandler(entry, input.input, ctx, d.logger);
       // runHandler returned at the handler's first await (or its end): that much blocked the thread.
       d.budget.record(performance.now() - t0);
-      return await outcome;
+      const result = await outcome;
+      if (!result.ok && ctx.signal.aborted && isTaskwireError(ctx.signal.reason) && ctx.signal.reason.code === ERROR_CODES.CLOSED) result.handedBack = true;
+      return result;
     } finally {
       ctx.dispose();
       d.running.delete(at);

@@ -4,7 +4,10 @@ import { routesOf, type RouteTable } from '../contract/route.js';
 import { Caller, type ChildLink } from '../client/caller.js';
 import { sendDetached } from '../client/create-client.js';
 import { buildTree, type CallTarget, type Tree } from '../client/stubs.js';
-import type { ClientOptions } from '../client/types.js';
+import type { CallHandle, ClientOptions, WaitOptions } from '../client/types.js';
+
+/** The longest call id the wire takes (wire/envelope.ts). */
+const MAX_CALL_ID = 128;
 
 /** Keys a caller may give a child: they become part of Redis keys and call ids. */
 const CHILD_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -111,6 +114,17 @@ export class ChildScope {
     return this.#signal;
   }
 
+  /** A handler waits for a detached child no later than its own deadline, and stops with its cancellation. */
+  #waitOptions(options: WaitOptions | undefined): WaitOptions {
+    const left = Math.max(this.#parent.deadline - Date.now(), 1);
+    const own = this.#cancelled();
+    return { timeoutMs: Math.min(options?.timeoutMs ?? left, left), signal: options?.signal ? AbortSignal.any([options.signal, own]) : own };
+  }
+
+  #bounded<O>(handle: CallHandle<O>): CallHandle<O> {
+    return { ...handle, result: (options?: WaitOptions) => handle.result(this.#waitOptions(options)) };
+  }
+
   #link(key: string | undefined, position: number | undefined): ChildLink {
     if (key !== undefined && !(typeof key === 'string' && CHILD_KEY.test(key))) {
       throw new TaskwireError(ERROR_CODES.VALIDATION, `a child call's key is 1 to 128 of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(key)}`);
@@ -146,13 +160,17 @@ export class ChildScope {
         try {
           const { key, ...rest } = (options ?? {}) as { key?: string };
           const link = this.#link(key, undefined);
+          // The id is `<parent id>/<key>`: refused here if it would pass the wire's limit.
+          if (link.parentId.length + 1 + link.key.length > MAX_CALL_ID) {
+            throw new TaskwireError(ERROR_CODES.VALIDATION, `a detached child's id (its parent's id, "/", its key) must be at most ${MAX_CALL_ID} characters: shorten its key`);
+          }
           const c = caller();
-          return sendDetached(() => c.send(path, input, rest, link), c, path);
+          return sendDetached(() => c.send(path, input, rest, link), c, path).then((handle) => this.#bounded(handle));
         } catch (err) {
           return Promise.reject(err);
         }
       },
-      result: (path, id, options) => caller().followers.result(path, id, options),
+      result: (path, id, options) => caller().followers.result(path, id, this.#waitOptions(options)),
       status: (path, id) => caller().followers.status(path, id),
     };
   }

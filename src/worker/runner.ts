@@ -17,7 +17,17 @@ export interface TaskEntry {
 
 export type Outcome =
   | { ok: true; output: unknown }
-  | { ok: false; error: TaskwireError<string, unknown>; retryable: boolean; unreadable?: boolean };
+  | {
+      ok: false;
+      error: TaskwireError<string, unknown>;
+      retryable: boolean;
+      unreadable?: boolean;
+      /**
+       * The worker took the call back (it is closing, or lost the lease): another worker runs it,
+       * so this failure is nobody's final outcome (no catch follow-up, no event).
+       */
+      handedBack?: boolean;
+    };
 
 function fail(code: string, message: string, data?: unknown, retryable = false): Outcome {
   return { ok: false, error: new TaskwireError(code, message, { data }), retryable };

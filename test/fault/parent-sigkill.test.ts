@@ -24,7 +24,9 @@ it('the retried parent completes after its worker is SIGKILLed mid fan-out, and 
     env.worker({ options: { ...timing, queues: ['parents'] } }),
   ]);
   const client = env.client({ defaultTimeoutMs: 30_000 });
-  const parent = client.fanOut({ id: 'p', children: CHILDREN, concurrency: 8, ms: 60 });
+  // Children 8..15 outlive the kill and the parent's redelivery (a lease, a tick, a new worker):
+  // the retried parent must join them, not start them again.
+  const parent = client.fanOut({ id: 'p', children: CHILDREN, concurrency: 8, ms: 60, slow: { from: 8, to: 16, ms: 4_000 } });
   const log = env.log;
   const childRuns = () => [...log.runs().keys()].filter((id) => id.startsWith('p-')).length;
   await expect.poll(childRuns, { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(12);
@@ -32,9 +34,12 @@ it('the retried parent completes after its worker is SIGKILLed mid fan-out, and 
   expect((await victim.exited).signal).toBe('SIGKILL');
   const runsAtKill = childRuns();
   expect(runsAtKill).toBeLessThan(CHILDREN);
+  const killedAt = Date.now();
   await env.worker({ options: { ...timing, queues: ['parents'] } });
 
   const out = await parent;
+  // The slow children were still running when the retried parent reached them: it joined them.
+  expect(Date.now() - killedAt).toBeLessThan(4_000 + 8_000);
   expect(out).toEqual({ id: 'p', sum: (CHILDREN * (CHILDREN - 1) / 2) * 2 });
   const runs = env.log.runs();
   // The parent ran twice (killed, then retried); each child once.

@@ -104,6 +104,24 @@ it('cancels a running detached call through its handle: its handler is aborted a
   expect(isTaskwireError(err) && err.code).toBe('CANCELLED');
 });
 
+it('cancels a queued or delayed detached call: whoever awaits it gets CANCELLED at once, and it never runs', async () => {
+  const { client, worker, signals } = await start({ worker: false });
+  const queued = await client.report.send({ name: 'queued' });
+  const delayed = await client.report.send({ name: 'later' }, { delayMs: 60_000 });
+  // A follower already waiting (another process would do the same) is answered too.
+  const waiting = client.report.result(queued.id).catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 50));
+  const started = Date.now();
+  await Promise.all([queued.cancel(), delayed.cancel()]);
+  const [a, b] = await Promise.all([waiting, delayed.result().catch((e: unknown) => e)]);
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect([isTaskwireError(a) && a.code, isTaskwireError(b) && b.code]).toEqual(['CANCELLED', 'CANCELLED']);
+  expect(await client.$status(queued.id)).toMatchObject({ state: 'failed', error: { code: 'CANCELLED' } });
+  await worker.start();
+  await new Promise((r) => setTimeout(r, 300));
+  expect(signals).toEqual([]);
+});
+
 it('forgets an outcome after resultTtlMs', async () => {
   const { client } = await start();
   const handle = await client.report.send({ name: 'short' }, { resultTtlMs: 300 });

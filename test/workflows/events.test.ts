@@ -129,3 +129,13 @@ it('never makes an awaited result depend on events: a call with watchers settles
   for await (const e of events) left.push(e);
   expect(left).toHaveLength(2);
 });
+
+it('leaves no watch behind when a stream is closed before it is ready', async () => {
+  const { observer, redis, prefix } = await start();
+  const events = observer.$events('square');
+  await events.close();
+  await events.ready;
+  // Past a renewal: nothing brought the watch back.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await redis.zcard(eventKeys(prefix).watching)).toBe(0);
+});

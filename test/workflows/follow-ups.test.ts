@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { createClient, createWorker, isTaskwireError, type Worker } from '../../src/index.js';
+import { createClient, createWorker, isTaskwireError, type Handlers, type Worker } from '../../src/index.js';
 import { FollowUps } from '../../src/worker/follow-ups.js';
 import { QueueStore } from '../../src/transport/queue-store.js';
 import { encodeCall, type CallEnvelope } from '../../src/wire/envelope.js';
@@ -22,13 +22,17 @@ const AT = new Date(1_700_000_000_000);
 async function start() {
   const prefix = randomPrefix();
   const runs: Record<string, unknown[]> = { resize: [], index: [], notify: [], alerts: [] };
-  const worker: Worker = createWorker(
-    followUpContract,
-    {
+  /** While true, a resize of "handoff" waits for its ctx.signal (a worker closing hands it back). */
+  const hold = { handoff: true };
+  const handlers: Handlers<typeof followUpContract> = {
       images: {
-        resize: ({ url, width, fail }, ctx) => {
+        resize: async ({ url, width, fail }, ctx) => {
           runs['resize']?.push(url);
           if (fail) throw ctx.error('NOT_FOUND', { url });
+          if (url === 'slow') await new Promise((r) => setTimeout(r, 800));
+          if (url === 'handoff' && hold.handoff) {
+            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)));
+          }
           return { url: `${url}@${width}`, bytes: width * 10, at: AT };
         },
         index: ({ url, bytes }) => {
@@ -48,9 +52,9 @@ async function start() {
         },
       },
       square: (n) => n * n,
-    },
-    { redis: redisUrl(), prefix, logger: quietLogger },
-  );
+  };
+  const newWorker = (): Worker => createWorker(followUpContract, handlers, { redis: redisUrl(), prefix, logger: quietLogger });
+  const worker = newWorker();
   await worker.start();
   const client = createClient(followUpContract, { redis: redisUrl(), prefix });
   const insp = inspector(prefix);
@@ -59,7 +63,17 @@ async function start() {
     await worker.close();
     await insp.cleanup();
   });
-  return { prefix, worker, client, runs, redis: insp.redis };
+  const extra: Worker[] = [];
+  cleanups.push(async () => {
+    for (const w of extra) await w.close();
+  });
+  const another = async () => {
+    const w = newWorker();
+    extra.push(w);
+    await w.start();
+    return w;
+  };
+  return { prefix, worker, client, runs, hold, another, redis: insp.redis };
 }
 
 it('runs a chain of 3 across queues, each step with the output of the one before, ids known in advance', async () => {
@@ -143,4 +157,26 @@ it('enqueues a follow-up once however often the settling worker tries (a worker 
   expect(await follow.then(env, output)).toBe(true);
   await new Promise((r) => setTimeout(r, 200));
   expect(runs['index']).toEqual(['c.png@1']);
+});
+
+it('waits for a follow-up no longer than asked, even while its call still runs: TIMEOUT, not "did not run"', async () => {
+  const { client } = await start();
+  const handle = await client.images.resize.send({ url: 'slow', width: 1 }, { then: 'images.index' });
+  const early = await client.images.index.result(`${handle.id}.then`, { timeoutMs: 300 }).catch((e: unknown) => e);
+  expect(isTaskwireError(early) && early.code).toBe('TIMEOUT');
+  expect(await client.images.index.result(`${handle.id}.then`)).toEqual({ indexed: 'slow@1:10' });
+});
+
+it('runs no catch for a call its worker handed back on close: the next worker runs it, and only then', async () => {
+  const { client, runs, worker, hold, another } = await start();
+  const handle = await client.images.resize.send({ url: 'handoff', width: 2 }, { then: 'images.index', catch: 'alerts.failed' });
+  await expect.poll(() => runs['resize']).toEqual(['handoff']);
+  await worker.close({ drainTimeoutMs: 50 });
+  hold.handoff = false;
+  await another();
+  expect(await handle.result()).toMatchObject({ url: 'handoff@2' });
+  expect(await client.images.index.result(`${handle.id}.then`)).toEqual({ indexed: 'handoff@2:20' });
+  await new Promise((r) => setTimeout(r, 300));
+  expect(runs['alerts']).toEqual([]);
+  expect((await client.$status(`${handle.id}.catch`)).state).toBe('unknown');
 });

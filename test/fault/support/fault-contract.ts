@@ -15,7 +15,14 @@ export const faultContract = router({
   poison: task({ input: z.object({ id: z.string() }), output: z.null() }),
   /** A parent: `work` children, `children` of them, `concurrency` at a time, through ctx.client. */
   fanOut: task({
-    input: z.object({ id: z.string(), children: z.number().int().min(0), concurrency: z.number().int().min(1), ms: z.number().int().min(0) }),
+    input: z.object({
+      id: z.string(),
+      children: z.number().int().min(0),
+      concurrency: z.number().int().min(1),
+      ms: z.number().int().min(0),
+      /** Children [from, to) take `ms` this long instead: still running when the parent is retried. */
+      slow: z.object({ from: z.number().int(), to: z.number().int(), ms: z.number().int().min(0) }).optional(),
+    }),
     output: z.object({ id: z.string(), sum: z.number() }),
     queue: 'parents',
   }),
@@ -52,9 +59,9 @@ export function faultHandlers(record: (id: string, ctx: TaskContext) => void): H
       await sleep(input.ms, ctx.signal);
       return expectedWork(input);
     },
-    fanOut: async ({ id, children, concurrency, ms }, ctx) => {
+    fanOut: async ({ id, children, concurrency, ms, slow }, ctx) => {
       record(id, ctx);
-      const inputs = Array.from({ length: children }, (_, i) => ({ id: `${id}-${i}`, n: i, ms }));
+      const inputs = Array.from({ length: children }, (_, i) => ({ id: `${id}-${i}`, n: i, ms: slow && i >= slow.from && i < slow.to ? slow.ms : ms }));
       const outputs = await ctx.client.work.map(inputs, { concurrency });
       return { id, sum: outputs.reduce((a, o) => a + o.double, 0) };
     },
