@@ -3,23 +3,14 @@ import type { TaskwireError } from '../errors.js';
 import type { Middleware } from '../worker/middleware.js';
 import type { WorkerCall, WorkerObserver } from '../worker/worker-events.js';
 import { isScheduleTick } from '../wire/schedule-record.js';
+import { Deliveries } from './deliveries.js';
 import { ATTR, endWith, EVENT, messagingAttributes } from './span-attributes.js';
 import { extractSpanContext, injectTraceContext } from './trace-context.js';
 
 interface Open {
   span: Span;
-  deadline: number;
   /** A failure ends it at the next microtask: retried and deadLettered come in the same turn. */
   ending: boolean;
-}
-
-/** A span left open by a settle that never came back (the call is redelivered) is ended this long after its deadline. */
-const ABANDONED_AFTER_MS = 60_000;
-/** How many spans start between two looks for abandoned ones. */
-const SWEEP_EVERY = 256;
-
-function keyOf(callId: string, attempt: number, deliveries: number): string {
-  return `${callId}\n${attempt}\n${deliveries}`;
 }
 
 /**
@@ -32,8 +23,10 @@ function keyOf(callId: string, attempt: number, deliveries: number): string {
  * carry: one long-lived schedule does not grow one endless trace (bullmq#2942).
  */
 export function workerSpans(tracer: Tracer): { middleware: Middleware; observer: WorkerObserver } {
-  const open = new Map<string, Open>();
-  let starts = 0;
+  const open = new Deliveries<Open>((o) => {
+    o.span.setAttribute(ATTR.outcome, 'ABANDONED');
+    o.span.end();
+  });
 
   function start(call: WorkerCall): Span {
     const remote = extractSpanContext(call.headers);
@@ -54,44 +47,37 @@ export function workerSpans(tracer: Tracer): { middleware: Middleware; observer:
 
   /** The call's open span, or one made now for what happened to a call that never ran. */
   function spanOf(call: WorkerCall): Open | undefined {
-    const o = open.get(keyOf(call.callId, call.attempt, call.deliveries));
+    const o = open.get(call);
     if (o) return o;
     const span = start(call);
-    return span.isRecording() ? { span, deadline: call.deadline, ending: false } : undefined;
+    return span.isRecording() ? { span, ending: false } : undefined;
   }
 
-  function end(call: WorkerCall, o: Open, error: TaskwireError<string, unknown> | undefined): void {
-    open.delete(keyOf(call.callId, call.attempt, call.deliveries));
-    endWith(o.span, error);
-  }
-
-  function sweep(): void {
-    const now = Date.now();
-    for (const [key, o] of open) {
-      if (now <= o.deadline + ABANDONED_AFTER_MS) continue;
-      open.delete(key);
-      o.span.setAttribute(ATTR.outcome, 'ABANDONED');
-      o.span.end();
-    }
+  /** Ends a span with an outcome that is not an error of the call's (set aside, expired, fenced). */
+  function endAs(call: WorkerCall, o: Open, outcome: string): void {
+    open.take(call);
+    o.span.setAttribute(ATTR.outcome, outcome);
+    o.span.end();
   }
 
   const observer: WorkerObserver = {
     started(call) {
       const span = start(call);
-      if (!span.isRecording()) return;
-      if (++starts % SWEEP_EVERY === 0) sweep();
-      open.set(keyOf(call.callId, call.attempt, call.deliveries), { span, deadline: call.deadline, ending: false });
+      if (span.isRecording()) open.set(call, { span, ending: false });
     },
     succeeded(call) {
-      const o = open.get(keyOf(call.callId, call.attempt, call.deliveries));
-      if (o) end(call, o, undefined);
+      const o = open.take(call);
+      if (o) endWith(o.span, undefined);
     },
-    failed(call, error) {
+    failed(call, error: TaskwireError<string, unknown>) {
       const o = spanOf(call);
       if (!o || o.ending) return;
       o.ending = true;
-      open.set(keyOf(call.callId, call.attempt, call.deliveries), o);
-      queueMicrotask(() => end(call, o, error));
+      open.set(call, o);
+      queueMicrotask(() => {
+        open.take(call);
+        endWith(o.span, error);
+      });
     },
     retried(call, delayMs) {
       spanOf(call)?.span.addEvent(EVENT.retry, { [ATTR.retryDelayMs]: delayMs, [ATTR.attempt]: call.attempt + 1 });
@@ -101,30 +87,22 @@ export function workerSpans(tracer: Tracer): { middleware: Middleware; observer:
       if (!o) return;
       o.span.addEvent(EVENT.deadLetter, { [ATTR.deadLetterReason]: reason });
       // Set aside before it ran (no such task, too many deliveries): its span is this event.
-      if (!o.ending) {
-        open.delete(keyOf(call.callId, call.attempt, call.deliveries));
-        o.span.setAttribute(ATTR.outcome, reason.split(':')[0] ?? reason);
-        o.span.end();
-      }
+      if (!o.ending) endAs(call, o, reason.split(':')[0] ?? reason);
     },
     expired(call) {
       const o = spanOf(call);
-      if (!o) return;
-      o.span.setAttribute(ATTR.outcome, 'TIMEOUT');
-      o.span.end();
+      if (o) endAs(call, o, 'TIMEOUT');
     },
     fenced(call) {
-      const o = open.get(keyOf(call.callId, call.attempt, call.deliveries));
+      const o = open.get(call);
       if (!o || o.ending) return;
       o.span.addEvent(EVENT.fenced);
-      open.delete(keyOf(call.callId, call.attempt, call.deliveries));
-      o.span.setAttribute(ATTR.outcome, 'FENCED');
-      o.span.end();
+      endAs(call, o, 'FENCED');
     },
   };
 
   const middleware: Middleware = (ctx, _input, next) => {
-    const o = open.get(keyOf(ctx.callId, ctx.attempt, ctx.deliveries));
+    const o = open.get(ctx);
     if (o === undefined) return next();
     const active = trace.setSpan(context.active(), o.span);
     const headers = { ...ctx.headers };

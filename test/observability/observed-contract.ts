@@ -9,10 +9,18 @@ export const observedContract = router({
   declared: task({ input: z.object({}), output: z.null(), errors: { NOPE: z.object({}) }, queue: 'obs' }),
   parent: task({ input: z.object({ n: z.number() }), output: z.number(), queue: 'obs' }),
   tick: task({ input: z.object({}), output: z.null(), queue: 'obs' }),
+  hold: task({ input: z.object({}), output: z.null(), queue: 'obs' }),
 });
 
-/** Handlers; `flaky` fails its first `failFirst` runs overall (a counter the test may reset). */
-export function observedHandlers(state: { runs: number; ticks: number }): Handlers<typeof observedContract> {
+/** What the handlers count, and the gate `hold` waits on. */
+export interface ObservedState {
+  runs: number;
+  ticks: number;
+  gate?: Promise<void>;
+}
+
+/** Handlers; `flaky` fails its first `failFirst` runs overall, `hold` waits for the state's gate. */
+export function observedHandlers(state: ObservedState): Handlers<typeof observedContract> {
   return {
     add: ({ a, b }) => a + b,
     flaky: ({ failFirst }) => {
@@ -26,6 +34,10 @@ export function observedHandlers(state: { runs: number; ticks: number }): Handle
     parent: async ({ n }, ctx) => (await ctx.client.add({ a: n, b: 1 })) * 2,
     tick: () => {
       state.ticks++;
+      return null;
+    },
+    hold: async () => {
+      await state.gate;
       return null;
     },
   };

@@ -5,7 +5,7 @@ import { createAdmin, createClient, createSchedules, createWorker, isTaskwireErr
 import { traceHeaders, tracing } from '../../src/observability/tracing.js';
 import { quietLogger } from '../support/fixtures.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
-import { observedContract, observedHandlers } from './observed-contract.js';
+import { observedContract, observedHandlers, type ObservedState } from './observed-contract.js';
 
 /** Tracing (src/observability/): spans read back from the SDK's in-memory exporter, against a real Redis. */
 let cleanups: Array<() => Promise<void>> = [];
@@ -20,7 +20,7 @@ async function traced() {
   const t = tracing({ tracerProvider: provider });
   const prefix = randomPrefix();
   const redis = redisUrl();
-  const state = { runs: 0, ticks: 0 };
+  const state: ObservedState = { runs: 0, ticks: 0 };
   const worker = createWorker(observedContract, observedHandlers(state), { redis, prefix, logger: quietLogger, middleware: [t.middleware], observers: [t.observer] });
   await worker.start();
   const client = createClient(observedContract, { redis, prefix, interceptors: [t.interceptor] });
