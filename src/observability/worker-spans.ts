@@ -33,16 +33,9 @@ export function workerSpans(tracer: Tracer): { middleware: Middleware; observer:
     const tick = isScheduleTick(call.callId);
     const links: Link[] = tick && remote ? [{ context: remote }] : [];
     const parent = remote && !tick ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
-    return tracer.startSpan(
-      `process ${call.task}`,
-      {
-        kind: SpanKind.CONSUMER,
-        root: tick,
-        links,
-        attributes: { ...messagingAttributes('process', call.queue, call.callId, call.task), [ATTR.attempt]: call.attempt, [ATTR.deliveries]: call.deliveries },
-      },
-      parent,
-    );
+    const span = tracer.startSpan(`process ${call.task}`, { kind: SpanKind.CONSUMER, root: tick, links, attributes: messagingAttributes('process', call.queue, call.callId, call.task) }, parent);
+    if (span.isRecording()) span.setAttribute(ATTR.attempt, call.attempt).setAttribute(ATTR.deliveries, call.deliveries);
+    return span;
   }
 
   /** The call's open span, or one made now for what happened to a call that never ran. */
