@@ -13,6 +13,7 @@ import { codegenCommand } from './commands/codegen.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { dlqCommand } from './commands/dlq.js';
 import { inspectCommand } from './commands/inspect.js';
+import { metricsCommand } from './commands/metrics.js';
 import { schemaCommand } from './commands/schema.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -49,6 +50,7 @@ function program(io: CliIo): Command {
     .addCommand(callCommand(io))
     .addCommand(workerCommand(io))
     .addCommand(dashboardCommand(io))
+    .addCommand(metricsCommand(io))
     .addCommand(codegenCommand(io))
     .addCommand(breakingCommand(io))
     .addCommand(schemaCommand(io));

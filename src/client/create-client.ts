@@ -1,5 +1,6 @@
 import type { RouterShape } from '../contract/router.js';
 import { routesOf, type RouteTable } from '../contract/route.js';
+import { toLogger } from '../logger.js';
 import { Caller, type Sent } from './caller.js';
 import { checkLive } from './live-check.js';
 import type { EventsOptions } from './task-events.js';
@@ -34,7 +35,8 @@ function clientTarget(caller: Caller): CallTarget {
  * name their own interface as C; in-repo code uses createClient(contract) instead.
  */
 export function createRouteClient<C extends object>(routes: RouteTable, options: ClientOptions): C & ClientHandle {
-  const caller = new Caller(routes, options);
+  // pino takes (detail, message): adapted once here, so nothing on the call path needs to know.
+  const caller = new Caller(routes, options.logger === undefined ? options : { ...options, logger: toLogger(options.logger) });
   const tree = buildTree(routes, clientTarget(caller));
   Object.defineProperties(tree, {
     $id: { value: caller.id, enumerable: false },

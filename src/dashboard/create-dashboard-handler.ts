@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdmin, type Admin } from '../admin/create-admin.js';
 import { isTaskwireError } from '../errors.js';
+import { queueMetricsText, sendMetrics } from '../observability/queue-metrics.js';
 import { ownPackage } from '../own-package.js';
 import type { RedisSource } from '../transport/connection.js';
 import { checkAction, checkHost } from './access.js';
@@ -80,6 +81,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       }
       path = '/index.html';
     }
+    // The queue gauges for Prometheus, from the overview the page shows (create-metrics-handler.ts).
+    if (path === '/metrics' && read) return sendMetrics(res, method, queueMetricsText(await api.overview()));
     const name = path.slice(1);
     if (isStaticName(name)) {
       if (!read) throw new HttpError(405, `${method} is not allowed here`);

@@ -2,3 +2,5 @@
 // so a client or worker never loads it.
 export { createDashboardHandler } from './create-dashboard-handler.js';
 export type { DashboardHandler, DashboardOptions } from './create-dashboard-handler.js';
+export { createMetricsHandler } from './create-metrics-handler.js';
+export type { MetricsHandler, MetricsHandlerOptions } from './create-metrics-handler.js';

@@ -1,5 +1,5 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
-import { consoleLogger } from '../logger.js';
+import { toLogger } from '../logger.js';
 import { routesOf } from '../contract/route.js';
 import type { RouterShape } from '../contract/router.js';
 import { bytesOver } from '../wire/envelope.js';
@@ -29,7 +29,7 @@ export function createSchedules<R extends RouterShape>(contract: R, options: Sch
   const routes = routesOf(contract);
   const queues = new Map<string, QueueKeys>();
   for (const r of routes.values()) if (!queues.has(r.queue)) queues.set(r.queue, queueKeys(prefix, r.queue));
-  const health = new ConnectionHealth('schedules', options.logger ?? consoleLogger);
+  const health = new ConnectionHealth('schedules', toLogger(options.logger));
   const redis = health.watch(openConnection(options.redis, { name: 'tw-schedules' }), 'commands');
   const store = new ScheduleStore(redis);
   let closed: Promise<void> | undefined;

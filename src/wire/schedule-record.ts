@@ -54,6 +54,15 @@ export function scheduleCallId(scheduleId: string, tick: number): string {
   return `sched.${scheduleId}.${tick.toString(36)}`;
 }
 
+/**
+ * Whether a call id names a schedule's tick (scheduleCallId), for tracing: each tick starts a
+ * trace of its own. Ticks are ms timestamps, six or more base-36 digits, which tells them from a
+ * tick's follow-ups (`.then`, `.catch`); a detached child's id (`<parent>/<key>`) has a slash.
+ */
+export function isScheduleTick(callId: string): boolean {
+  return callId.startsWith('sched.') && /^sched\.[A-Za-z0-9_.:@#-]{1,100}\.[0-9a-z]{6,}$/.test(callId);
+}
+
 export function newRevision(): string {
   return randomBytes(9).toString('base64url');
 }

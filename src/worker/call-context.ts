@@ -19,7 +19,8 @@ export class CallContext implements TaskContext {
   readonly attempt: number;
   readonly deliveries: number;
   readonly deadline: number;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Replaced only by middleware through next(input, { headers }) (middleware.ts). */
+  headers: Readonly<Record<string, string>>;
   /** Aborted on cancellation, lease loss and close; see call-signal.ts. Private: not a handler's to abort. */
   readonly #signal: CallSignal;
   readonly #clients: ChildClients | undefined;
@@ -62,6 +63,14 @@ export class CallContext implements TaskContext {
   #scope(): ChildScope {
     this.#children ??= new ChildScope(this.#clientsOrThrow(), this);
     return this.#children;
+  }
+
+  /**
+   * For middleware (`next(input, { headers })`): the headers the handler and its child calls see
+   * from now on, e.g. a trace context naming the worker's span instead of the caller's.
+   */
+  replaceHeaders(headers: Readonly<Record<string, string>>): void {
+    this.headers = headers;
   }
 
   /** For the worker (not part of TaskContext): cancellation, lease loss, close. */

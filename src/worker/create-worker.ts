@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
-import { consoleLogger } from '../logger.js';
+import { toLogger } from '../logger.js';
 import type { RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
 import { eventKeys, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
@@ -53,7 +53,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at start().
   checkRedisSource(options.redis, 'createWorker()');
   const o = { ...WORKER_DEFAULTS, ...options };
-  const logger = options.logger ?? consoleLogger;
+  const logger = toLogger(options.logger);
   const serializer = options.serializer ?? superjsonSerializer;
   const id = randomUUID();
   const events = new WorkerEvents(options.observers, logger);

@@ -1,4 +1,14 @@
+import { CallContext } from './call-context.js';
 import type { TaskContext } from './types.js';
+
+/** What a middleware may change besides the input when it calls `next`. */
+export interface NextOptions {
+  /**
+   * The headers the handler (ctx.headers) and its child calls (ctx.client) see from then on:
+   * how tracing makes children of a call nest under the worker's span, not beside it.
+   */
+  headers?: Readonly<Record<string, string>>;
+}
 
 /**
  * A worker-side hook around every handler: `(ctx, input, next) => next()`. It sees the validated
@@ -7,7 +17,7 @@ import type { TaskContext } from './types.js';
  * so nothing a middleware does can send a caller what the contract does not allow.
  * Tracing, metrics, auth checks and logging plug in here instead of into the worker's call path.
  */
-export type Middleware = (ctx: TaskContext, input: unknown, next: (input?: unknown) => Promise<unknown>) => unknown;
+export type Middleware = (ctx: TaskContext, input: unknown, next: (input?: unknown, options?: NextOptions) => Promise<unknown>) => unknown;
 
 type Run = (input: unknown, ctx: TaskContext) => unknown;
 
@@ -18,7 +28,11 @@ type Run = (input: unknown, ctx: TaskContext) => unknown;
 export function withMiddleware(handler: Run, middleware: readonly Middleware[] | undefined): Run {
   if (!middleware || middleware.length === 0) return handler;
   return middleware.reduceRight<Run>(
-    (next, m) => (input, ctx) => m(ctx, input, async (changed?: unknown) => next(changed === undefined ? input : changed, ctx)),
+    (next, m) => (input, ctx) =>
+      m(ctx, input, async (changed?: unknown, options?: NextOptions) => {
+        if (options?.headers !== undefined && ctx instanceof CallContext) ctx.replaceHeaders(options.headers);
+        return next(changed === undefined ? input : changed, ctx);
+      }),
     handler,
   );
 }

@@ -6,6 +6,9 @@ import { installPacked, readPackageJson, REPO_ROOT, type InstalledPackage } from
 
 const COMPILERS = ['ts-morph', 'typescript'];
 
+/** Subpaths that exist for an optional peer, and that peer: they load only where it is installed. */
+const PEER_EXPORTS: Record<string, string> = { './tracing': '@opentelemetry/api', './prometheus': 'prom-client' };
+
 /** Every module a user can import: the "default" target of each entry of package.json "exports". */
 function exportedModules(): string[] {
   return Object.values(readPackageJson().exports ?? {})
@@ -36,14 +39,25 @@ describe('the runtime path imports no compiler', () => {
     }, 90_000);
     afterAll(() => installed?.remove());
 
-    it('every export loads', () => {
-      const names = Object.keys(readPackageJson().exports ?? {})
-        .filter((key) => key !== './package.json')
-        .map((key) => join('taskwire', key));
+    const load = (names: readonly string[]) => {
       const script = names.map((name) => `await import(${JSON.stringify(name)});`).join('\n');
-      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: installed.project, encoding: 'utf8', timeout: 20_000 });
+      return spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: installed.project, encoding: 'utf8', timeout: 20_000 });
+    };
+
+    it('every export loads (those of optional peers once the peer is installed)', () => {
+      const keys = Object.keys(readPackageJson().exports ?? {}).filter((key) => key !== './package.json');
+      const result = load(keys.filter((key) => PEER_EXPORTS[key] === undefined).map((key) => join('taskwire', key)));
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
+      for (const [key, peer] of Object.entries(PEER_EXPORTS)) {
+        expect(keys).toContain(key);
+        const without = load([join('taskwire', key)]);
+        expect(without.stderr).toContain(peer);
+        installed.link(peer);
+        const withPeer = load([join('taskwire', key)]);
+        expect(withPeer.stderr).toBe('');
+        expect(withPeer.status).toBe(0);
+      }
     });
   });
 });
