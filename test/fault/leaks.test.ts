@@ -82,7 +82,8 @@ it('leaks no listener, timer, pending call, reply or heap across 10,000 calls of
   const left = await keysLeft(e);
   const k = e.keys;
   const structures = new Set([k.workers, k.seq, k.cancelled]);
-  const perClientOrCall = [`${k.base}:enq:`, `${k.base}:replies:`, `${k.base}:inbox:`, `${k.base}:worker:`];
+  // `schema:<digest>`: a worker's contract version (docs/PROTOCOL.md), one per task version, with a TTL.
+  const perClientOrCall = [`${k.base}:enq:`, `${k.base}:replies:`, `${k.base}:inbox:`, `${k.base}:worker:`, `${k.base}:schema:`];
   const remaining: Record<string, { count: number; minPttl: number; maxPttl: number }> = {};
   const problems: string[] = [];
   const repliesLeft: Record<string, number> = {};

@@ -33,6 +33,7 @@ export const REASONS = {
   tooLarge: /^PAYLOAD_TOO_LARGE$/,
   notJson: /^PROTOCOL: not JSON: /,
   badEnvelope: /^PROTOCOL: bad envelope: /,
+  protoKey: /^PROTOCOL: bad envelope: a key named "__proto__" \(prototype pollution\) is refused$/,
   unknownTask: /^UNKNOWN_TASK$/,
   unreadableInput: /^PROTOCOL: input of work could not be decoded: /,
 } as const;
@@ -174,23 +175,28 @@ export function catalogue(o: CatalogueOptions): RawMessage[] {
     input('null', 'innull', 'null');
     input('string', 'instr', '"x"');
     input('meta-__proto__', 'mproto', `{"json":${json('mproto')},"meta":{"values":{"__proto__.polluted":["undefined"]}}}`);
-    input('meta-nested-__proto__', 'mproto2', `{"json":${json('mproto2')},"meta":{"values":{"id":{"__proto__":{"polluted":["undefined"]}}}}}`);
+    // A __proto__ key (not a path naming one): refused before the serializer sees it.
+    told('unreadable-input/meta-nested-__proto__', id('mproto2'), env('mproto2', `{"json":${json('mproto2')},"meta":{"values":{"id":{"__proto__":{"polluted":["undefined"]}}}}}`), REASONS.protoKey);
     input('meta-constructor.prototype', 'mctor', `{"json":${json('mctor')},"meta":{"values":{"constructor.prototype.polluted":["undefined"]}}}`);
     input('meta-prototype', 'mprot', `{"json":${json('mprot')},"meta":{"values":{"n.prototype":["undefined"]}}}`);
     input('meta-referential-__proto__', 'mref', `{"json":${json('mref')},"meta":{"referentialEqualities":{"id":["__proto__.polluted"]}}}`);
     input('meta-unknown-transform', 'mbogus', `{"json":${json('mbogus')},"meta":{"values":{"n":["bogus"]}}}`);
     input('meta-unknown-class', 'mclass', `{"json":${json('mclass')},"meta":{"values":{"n":[["class","Evil"]]}}}`);
 
-    // Hostile but readable: prototype keys the decoders must ignore; answered like any call.
-    answered('hostile/__proto__-top', id('htop'), c, withMembers(env('htop'), `"__proto__":${POLLUTION}`), 'ok');
+    // A key named __proto__ anywhere, however readable the rest: refused whole (a handler copying
+    // it with assignment semantics would replace a prototype), its caller told (src/wire/proto-keys.ts).
+    told('hostile/__proto__-top', id('htop'), withMembers(env('htop'), `"__proto__":${POLLUTION}`), REASONS.protoKey);
+    told('hostile/headers-__proto__', id('hhead'), withMembers(env('hhead'), '"headers":{"__proto__":"x","constructor":"y","toString":"z"}'), REASONS.protoKey);
+    told('hostile/reply-__proto__', id('hreply'), withValue(env('hreply'), 'reply', `{"mode":"hash","client":"${RAW_CLIENT}","__proto__":${POLLUTION}}`), REASONS.protoKey);
+    told('hostile/input.json-__proto__', id('hin'), env('hin', `{"json":{"id":"${id('hin')}","n":${c},"ms":0,"__proto__":${POLLUTION}}}`), REASONS.protoKey);
+    told('hostile/input.json-depth-3', id('hin3'), env('hin3', `{"json":{"id":"${id('hin3')}","n":${c},"ms":0,"x":{"y":{"__proto__":${POLLUTION}}}}}`), REASONS.protoKey);
+    told('hostile/input.json-escaped-__proto__', id('hesc'), env('hesc', `{"json":{"id":"${id('hesc')}","n":${c},"ms":0,"\\u005f_proto__":${POLLUTION}}}`), REASONS.protoKey);
+    told('hostile/input.json-under-__proto__', id('vproto'), env('vproto', `{"json":{"__proto__":${json('vproto')}}}`), REASONS.protoKey);
+    // Hostile but readable: other prototype names are data to the decoders; answered like any call.
     answered('hostile/constructor.prototype-top', id('hctor'), c, withMembers(env('hctor'), `"constructor":{"prototype":${POLLUTION}},"prototype":${POLLUTION}`), 'ok');
-    answered('hostile/headers-__proto__', id('hhead'), c, withMembers(env('hhead'), '"headers":{"__proto__":"x","constructor":"y","toString":"z"}'), 'ok');
-    answered('hostile/reply-__proto__', id('hreply'), c, withValue(env('hreply'), 'reply', `{"mode":"hash","client":"${RAW_CLIENT}","__proto__":${POLLUTION}}`), 'ok');
-    answered('hostile/input.json-__proto__', id('hin'), c, env('hin', `{"json":{"id":"${id('hin')}","n":${c},"ms":0,"__proto__":${POLLUTION}}}`), 'ok');
     answered('hostile/input.json-constructor', id('hin2'), c, env('hin2', `{"json":{"id":"${id('hin2')}","n":${c},"ms":0,"constructor":{"prototype":${POLLUTION}}}}`), 'ok');
-    answered('hostile/input.json-depth-3', id('hin3'), c, env('hin3', `{"json":{"id":"${id('hin3')}","n":${c},"ms":0,"x":{"y":{"__proto__":${POLLUTION}}}}}`), 'ok');
+    answered('hostile/input.json-string-__proto__', id('hstr'), c, env('hstr', `{"json":{"id":"${id('hstr')}","n":${c},"ms":0,"note":"__proto__"}}`), 'ok');
     // Inputs that decode but break the schema: the caller's mistake, answered, not set aside.
-    answered('validation/input.json-under-__proto__', id('vproto'), c, env('vproto', `{"json":{"__proto__":${json('vproto')}}}`), 'VALIDATION');
     answered('validation/n-string', id('vnum'), c, env('vnum', `{"json":{"id":"${id('vnum')}","n":"${c}","ms":0}}`), 'VALIDATION');
   }
 
