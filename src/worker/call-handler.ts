@@ -33,8 +33,11 @@ export interface CallHandlerDeps {
   build: ReturnType<typeof settlements>;
   serializer: Serializer;
   logger: Logger;
-  /** By runningKey(): lease tokens count per queue, so two queues' calls may share one. */
-  running: Map<string, Running>;
+  /**
+   * The calls running now. A Set of entries, not a map by lease token: tokens count per queue, so
+   * two queues' calls may share one, and the rare lookups (a lost lease, a cancel) scan it.
+   */
+  running: Set<Running>;
   budget: TakeBudget;
   maxDeliveries: number;
   maxPayloadBytes: number;
@@ -207,8 +210,8 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     ev.started(keys.queue, env, taken.deliveries);
     if (isDetached(env)) setRun(keys, env, { state: 'running', attempt: env.attempt, at: Date.now() });
     // One entry per running call: the lease keeper renews from it, cancellation and close abort through it.
-    const at = runningKey(keys, taken.token);
-    d.running.set(at, { keys, token: taken.token, ctx, deadline: env.deadline });
+    const at: Running = { keys, token: taken.token, ctx, deadline: env.deadline };
+    d.running.add(at);
     try {
       const t0 = performance.now();
       const outcome = runHandler(entry, input.input, ctx, d.logger);
@@ -247,11 +250,6 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   }
 
   return { handle };
-}
-
-/** Where a running call is in the worker's map: its queue and its lease token. */
-export function runningKey(keys: QueueKeys, token: string): string {
-  return `${keys.base}\n${token}`;
 }
 
 /** 1 ms: an idempotency key settled with it is gone at once (its waiters still get the outcome). */

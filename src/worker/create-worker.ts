@@ -17,7 +17,7 @@ import { ScheduleStore } from '../transport/schedule-store.js';
 import { FollowUps } from './follow-ups.js';
 import { EventPublisher } from './event-publisher.js';
 import { EventStore } from '../transport/event-store.js';
-import { callHandler, runningKey, type Running } from './call-handler.js';
+import { callHandler, type Running } from './call-handler.js';
 import { ChildClients } from './child-calls.js';
 import { Intake } from './intake.js';
 import { TakeBudget } from './take-budget.js';
@@ -82,13 +82,17 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const limitsOf = (queue: string) => limits.get(queue) ?? queueLimits([], queue, undefined);
   const budget = new TakeBudget();
   const build = settlements(serializer, options.storeLargeResults ?? true);
-  const running = new Map<string, Running>();
+  const running = new Set<Running>();
   const leases = new LeaseKeeper({
     held: running,
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
     extend: (keys, tokens) => store().extend(keys, o.leaseMs, tokens),
-    onLost: (keys, token) => running.get(runningKey(keys, token))?.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now')),
+    onLost: (keys, token) => {
+      for (const r of running) {
+        if (r.keys === keys && r.token === token) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now'));
+      }
+    },
     onError: (err) => {
       if (state === 'running') logger.warn('taskwire: lease renewal failed', { error: String(err) });
     },
@@ -343,12 +347,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const drainMs = closeOptions.drainTimeoutMs ?? o.drainTimeoutMs;
     await settledWithin(Promise.all([...intake.handling]), drainMs);
     // Unfinished calls go back to the queue for another worker; their late results are fenced off.
-    const left = [...running.entries()];
-    for (const [, r] of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
+    const left = [...running];
+    for (const r of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
     const s = store();
     const handBack = async () => {
       for (const keys of queues) {
-        const tokens = left.filter(([, r]) => r.keys === keys).map(([, r]) => r.token);
+        const tokens = left.filter((r) => r.keys === keys).map((r) => r.token);
         try {
           if (tokens.length) await s.release(keys, tokens, o.priorityAgingMs);
           await replier?.drain();

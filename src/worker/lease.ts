@@ -8,7 +8,7 @@ export interface Held {
 
 export interface LeaseKeeperOptions {
   /** The running calls; the worker adds and removes them. */
-  held: ReadonlyMap<string, Held>;
+  held: ReadonlySet<Held>;
   leaseMs: number;
   /** How long past its call's deadline a lease may still be renewed. */
   graceMs: number;
@@ -42,7 +42,7 @@ export class LeaseKeeper {
   async renew(): Promise<void> {
     const now = Date.now();
     const byQueue = new Map<QueueKeys, string[]>();
-    for (const held of this.#o.held.values()) {
+    for (const held of this.#o.held) {
       if (now > held.deadline + this.#o.graceMs) continue;
       let list = byQueue.get(held.keys);
       if (!list) byQueue.set(held.keys, (list = []));
