@@ -119,6 +119,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const children = new ChildClients(routesOf(contract), {
     redis: options.redis,
     prefix: o.prefix,
+    // The worker's view of liveness: a longer workerTtlMs must not make children fail NO_WORKERS.
+    workerTtlMs: o.workerTtlMs,
     serializer,
     logger,
     maxPayloadBytes: o.maxPayloadBytes,
