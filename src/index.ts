@@ -16,6 +16,7 @@ export { errorFromJSON, toTaskwireError } from './errors.js';
 export type { Logger } from './logger.js';
 export { superjsonSerializer } from './wire/serializer.js';
 export type { Serializer } from './wire/serializer.js';
+export type { SigningOptions } from './wire/signing.js';
 export type { ReplyMode } from './wire/envelope.js';
 export type { RedisSource } from './transport/connection.js';
 // Re-exported so a generated client needs `taskwire` as its only dependency.

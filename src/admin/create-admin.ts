@@ -1,3 +1,4 @@
+import { Signer, type SigningOptions } from '../wire/signing.js';
 import { queueNameProblem } from '../contract/names.js';
 import { queueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
@@ -15,6 +16,12 @@ import { readOverview, type Overview } from './overview.js';
 export type { QueueCounts } from '../transport/queue-store.js';
 
 export interface AdminOptions {
+  /**
+   * Signs the calls a dead-letter replay writes; signed messages (docs/SECURITY.md, *Signing*): HMAC-SHA256 over each call and reply, so that
+   * write access to Redis alone cannot make a worker run a forged call or a caller accept a
+   * forged result. Clients, workers and the admin API of a prefix share the keys.
+   */
+  signing?: SigningOptions;
   redis: RedisSource;
   prefix?: string;
   /** How dead letters' inputs and errors are decoded; the workers' serializer. Default superjson. */
@@ -51,6 +58,7 @@ export function createAdmin(options: AdminOptions): Admin {
   checkRedisSource(options.redis, 'createAdmin()');
   const prefix = options.prefix ?? DEFAULTS.prefix;
   const serializer = options.serializer ?? superjsonSerializer;
+  const signer = options.signing ? new Signer(options.signing, 'createAdmin()') : undefined;
   const redis: Connection = openConnection(options.redis, { name: 'tw-admin' });
   redis.on('error', () => undefined);
   const queues = new QueueStore(redis);
@@ -67,7 +75,7 @@ export function createAdmin(options: AdminOptions): Admin {
     },
     queues: discover,
     calls: (queue, state, o = {}) => listCalls(views, queueKeys(prefix, queue), state, o.count ?? 50, serializer),
-    deadLetters: (queue) => new DeadLetters(letters, queues, queueKeys(prefix, queue), serializer),
+    deadLetters: (queue) => new DeadLetters(letters, queues, queueKeys(prefix, queue), serializer, signer),
     counts: (queue, countOptions = {}) => queues.counts(queueKeys(prefix, queue), countOptions.workerTtlMs ?? DEFAULTS.workerTtlMs),
     close: () => closeConnection(redis),
   };

@@ -1,4 +1,5 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
+import type { Signer } from '../wire/signing.js';
 import { decodeCall, decodeReply, encodeCall, replyError, type CallEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
@@ -115,11 +116,15 @@ export class DeadLetters {
   readonly #keys: QueueKeys;
   readonly #serializer: Serializer;
 
-  constructor(store: DeadLetterStore, queues: QueueStore, keys: QueueKeys, serializer: Serializer) {
+  readonly #signer: Signer | undefined;
+
+  /** `signer`: signs the calls a replay writes, for workers that check signatures. */
+  constructor(store: DeadLetterStore, queues: QueueStore, keys: QueueKeys, serializer: Serializer, signer?: Signer) {
     this.#store = store;
     this.#queues = queues;
     this.#keys = keys;
     this.#serializer = serializer;
+    this.#signer = signer;
   }
 
   count(): Promise<number> {
@@ -184,7 +189,8 @@ export class DeadLetters {
         });
       }
     }
-    const raw = encodeCall({ ...env, stored: undefined, input, attempt: 1, sentAt: now, deadline: now + Math.max(1_000, env.deadline - env.sentAt) });
+    const unsigned = encodeCall({ ...env, stored: undefined, input, attempt: 1, sentAt: now, deadline: now + Math.max(1_000, env.deadline - env.sentAt) });
+    const raw = this.#signer ? this.#signer.signCall(unsigned) : unsigned;
     return this.#queues.replay(this.#keys, id, raw, DEFAULTS.priorityAgingMs);
   }
 

@@ -22,6 +22,7 @@ import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { Followers, RUN_KEY } from './detached.js';
 import { followUpId, followUpPlan } from './follow-up-plan.js';
+import { Signer } from '../wire/signing.js';
 import { ReplyReceivers } from './reply-receivers.js';
 import { EventHub, type EventsOptions, type TaskEvents } from './task-events.js';
 import type { CallOptions, ClientOptions, FollowUpIds, SendOptions } from './types.js';
@@ -130,6 +131,7 @@ export class Caller {
   /** Makes a Redis that is down or misconfigured heard: logged once, named in CONNECTION errors. */
   readonly #health: ConnectionHealth;
   readonly #storeLargeInputs: boolean;
+  readonly #signer: Signer | undefined;
 
   constructor(routes: RouteTable, options: ClientOptions) {
     // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at the first call.
@@ -153,7 +155,14 @@ export class Caller {
     this.#hooks = ClientHooks.from(options.interceptors, options.logger ?? consoleLogger);
     this.#batcher = new EnqueueBatcher(this.#store);
     this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
-    this.#replies = new ReplySettler(this.#pending, this.#serializer, this.#stored);
+    this.#signer = options.signing ? new Signer(options.signing, 'createClient()') : undefined;
+    const logger = options.logger ?? consoleLogger;
+    this.#replies = new ReplySettler(
+      this.#pending,
+      this.#serializer,
+      this.#stored,
+      this.#signer ? { signer: this.#signer, acceptUnsigned: options.signing?.acceptUnsigned === true, onForged: (reason) => logger.warn(`taskwire: a reply was refused: ${reason}`, {}) } : undefined,
+    );
     this.#receivers = new ReplyReceivers({
       redis: options.redis,
       clientId: this.id,
@@ -347,7 +356,8 @@ export class Caller {
       return reject(toTaskwireError(err));
     }
     const keys = this.#keysFor(route);
-    const { raw, storedInput, inputHash } = encoded;
+    const { storedInput, inputHash } = encoded;
+    const raw = this.#signer ? this.#signer.signCall(encoded.raw, storedInput) : encoded.raw;
     const stored = storedInput !== undefined;
     const deadline = now + flow.delayMs + timeoutMs;
     // Its key goes if it is withdrawn: a later call with it must run, not wait for this one.
@@ -482,7 +492,8 @@ export class Caller {
     const res = await this.#store.withdraw(keys, { raw: sent.raw, callId: sent.id, deadline: sent.deadline, announce: true, group: sent.group, task: path });
     if (res !== 'withdrawn') return;
     const error = this.#cancelled(path).toJSON();
-    const reply = encodeReply({ id: sent.id, ok: false, error: error.data === undefined ? error : { ...error, data: this.#serializer.serialize(error.data) } });
+    const unsigned = encodeReply({ id: sent.id, ok: false, error: error.data === undefined ? error : { ...error, data: this.#serializer.serialize(error.data) } });
+    const reply = this.#signer ? this.#signer.signReply(unsigned) : unsigned;
     await this.#store.cancelRun(keys, sent.id, reply, sent.resultTtlMs, this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs);
   }
 

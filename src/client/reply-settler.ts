@@ -5,6 +5,7 @@ import { issuesText, parseSync } from '../contract/parse.js';
 import { decodeReplyOrProgress, replyError, type ProgressMessage, type ReplyEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import { hasProtoKey, PROTO_KEY_REASON } from '../wire/proto-keys.js';
+import { boundDigest, digest, type Signer } from '../wire/signing.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PendingCall, PendingCalls } from './pending-calls.js';
 import type { StoredPayloads } from './stored-payloads.js';
@@ -19,10 +20,17 @@ export class ReplySettler {
   readonly #serializer: Serializer;
   readonly #stored: StoredPayloads;
 
-  constructor(pending: PendingCalls, serializer: Serializer, stored: StoredPayloads) {
+  readonly #signer: Signer | undefined;
+  readonly #acceptUnsigned: boolean;
+  readonly #onForged: (reason: string) => void;
+
+  constructor(pending: PendingCalls, serializer: Serializer, stored: StoredPayloads, signing?: { signer: Signer; acceptUnsigned: boolean; onForged: (reason: string) => void }) {
     this.#pending = pending;
     this.#serializer = serializer;
     this.#stored = stored;
+    this.#signer = signing?.signer;
+    this.#acceptUnsigned = signing?.acceptUnsigned ?? false;
+    this.#onForged = signing?.onForged ?? (() => undefined);
   }
 
   /**
@@ -35,6 +43,12 @@ export class ReplySettler {
     if (!decoded.ok) return;
     if ('progress' in decoded) return this.#progress(decoded.progress);
     const reply = decoded.value;
+    // A reply that fails its signature is nobody's result: dropped (the call goes on waiting for
+    // the real one, or its deadline), and said.
+    if (this.#signer) {
+      const verdict = this.#signer.verifyReply(raw);
+      if (!verdict.ok && !(this.#acceptUnsigned && verdict.reason === 'unsigned')) return this.#onForged(`reply to ${reply.id}: ${verdict.reason}`);
+    }
     const call = this.#pending.get(reply.id);
     if (!call) {
       // Settled already (timeout, cancel) or a duplicate: exactly one outcome. A second notice of
@@ -42,7 +56,7 @@ export class ReplySettler {
       if (keys && reply.ok && reply.stored !== undefined) this.#stored.dropOutput(keys, reply.id, reply.stored);
       return;
     }
-    if (reply.ok && reply.stored !== undefined) return this.#readStoredOutput(call, reply, reply.stored);
+    if (reply.ok && reply.stored !== undefined) return this.#readStoredOutput(call, reply, reply.stored, this.#signer ? boundDigest(raw, 'oh') ?? '' : undefined);
     this.#settle(call, reply, reply.ok ? reply.output : undefined);
   }
 
@@ -67,7 +81,7 @@ export class ReplySettler {
    * A large result is at its own key (stored-payloads.ts). A second notice of the same reply
    * (inbox and reconnect sweep) is ignored while the first is being read.
    */
-  #readStoredOutput(call: PendingCall, reply: ReplyEnvelope, token: string): void {
+  #readStoredOutput(call: PendingCall, reply: ReplyEnvelope, token: string, signedDigest: string | undefined): void {
     if (call.readingOutput) return;
     call.readingOutput = true;
     this.#stored.readOutput(call.keys, call.id, token).then(
@@ -78,6 +92,11 @@ export class ReplySettler {
             call.id,
             new TaskwireError(ERROR_CODES.PROTOCOL, `the stored result of ${call.route.path} is gone (expired or deleted)`, { data: { task: call.route.path } }),
           );
+          return;
+        }
+        if (signedDigest !== undefined && signedDigest !== digest(text) && !this.#acceptUnsigned) {
+          this.#onForged(`stored result of ${call.id}: not the one signed`);
+          call.readingOutput = false;
           return;
         }
         let output: unknown;

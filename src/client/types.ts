@@ -7,12 +7,19 @@ import type { ReplyMode } from '../wire/envelope.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
 import type { Logger } from '../logger.js';
+import type { SigningOptions } from '../wire/signing.js';
 import type { TaskwireError } from '../errors.js';
 import type { ClientInterceptor } from './interceptor.js';
 import type { EventsOptions, TaskEvents } from './task-events.js';
 import type { LiveCheck } from './live-check.js';
 
 export interface ClientOptions {
+  /**
+   * Signed messages (docs/SECURITY.md, *Signing*): HMAC-SHA256 over each call and reply, so that
+   * write access to Redis alone cannot make a worker run a forged call or a caller accept a
+   * forged result. Clients, workers and the admin API of a prefix share the keys.
+   */
+  signing?: SigningOptions;
   /**
    * Where Redis is: a redis:// URL, ioredis options, `{ cluster: [{ host, port }] }`, or an
    * ioredis 5 or 6 `Redis` or `Cluster` of the app's (duplicated, never used itself). Checked

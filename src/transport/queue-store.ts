@@ -317,6 +317,15 @@ export class QueueStore {
     return { kind: code === -3 ? 'delivered' : code === -2 ? 'joined' : 'unknown' };
   }
 
+  /**
+   * Claims the first delivery of a signed call's attempt (docs/SECURITY.md, *Signing*): false when
+   * it was claimed before, i.e. the same call was pushed again. Kept until its deadline + 60 s.
+   */
+  async claimDelivery(k: QueueKeys, callId: string, attempt: number, deadline: number): Promise<boolean> {
+    const ttl = Math.max(deadline - Date.now(), 0) + 60_000;
+    return (await this.#redis.set(`${k.base}:seen:${callId}:${attempt}:${deadline}`, '1', 'PX', ttl, 'NX')) === 'OK';
+  }
+
   /** A follower that stopped waiting (timed out, aborted) leaves the call's waiters: no copy is written for it. */
   async unfollow(k: QueueKeys, callId: string, followerId: string, replySpec: string): Promise<void> {
     await this.#redis.lrem(`${k.idempotency(`run:${callId}`)}:waiters`, 1, `${followerId}|${replySpec}`);

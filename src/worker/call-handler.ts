@@ -7,6 +7,7 @@ import type { QueueStore, TakenCall } from '../transport/queue-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
 import type { ChildClients } from './child-calls.js';
+import { boundDigest, digest, type Signer } from '../wire/signing.js';
 import type { EventPublisher } from './event-publisher.js';
 import type { FollowUps } from './follow-ups.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -59,6 +60,10 @@ export interface CallHandlerDeps {
   followUps: FollowUps;
   /** Completion events, for the tasks someone watches. */
   taskEvents: EventPublisher;
+  /** Checks the calls it takes and signs the ones it writes (docs/SECURITY.md, *Signing*). */
+  signer: Signer | undefined;
+  /** With a signer: unsigned calls still run (a rollout: callers not signing yet). */
+  acceptUnsigned: boolean;
 }
 
 /**
@@ -68,6 +73,20 @@ export interface CallHandlerDeps {
  */
 export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken: TakenCall, free: () => void): Promise<unknown> } {
   const ev = d.events;
+
+  /**
+   * A call that failed its signature check, or a replay: set aside with the reason, and nobody
+   * told (its reply target is as untrusted as the rest of it).
+   */
+  function refused(keys: QueueKeys, taken: TakenCall, reason: string): Promise<unknown> {
+    d.logger.warn('taskwire: call refused', { queue: keys.queue, reason });
+    ev.malformed(keys.queue, reason);
+    ev.deadLettered(keys.queue, undefined, taken.deliveries, reason.slice(0, reason.indexOf(':')));
+    const item = d.build.error(keys, taken.token, { id: '', reply: undefined }, undefined, new TaskwireError(ERROR_CODES.PROTOCOL, reason), reason);
+    // Its stored input, if it names one, goes into the dead letter as it is.
+    if (taken.raw.includes('"stored":1')) item.input = '-';
+    return settle(keys, undefined, taken, item);
+  }
 
   /** Garbage: set aside with the reason; the caller is told when the message still names one. */
   function malformed(keys: QueueKeys, taken: TakenCall, decoded: Extract<Decoded<CallEnvelope>, { ok: false }>): Promise<unknown> {
@@ -88,6 +107,11 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
    */
   async function handle(keys: QueueKeys, taken: TakenCall, free: () => void): Promise<unknown> {
     ev.taken();
+    // Checked before the text is parsed: a forged or tampered call never gets further.
+    if (d.signer) {
+      const verdict = d.signer.verifyCall(taken.raw);
+      if (!verdict.ok && !(d.acceptUnsigned && verdict.reason === 'unsigned')) return refused(keys, taken, `SIGNATURE: ${verdict.reason}`);
+    }
     const decoded = decodeCall(taken.raw);
     if (!decoded.ok) return malformed(keys, taken, decoded);
     const env = decoded.value;
@@ -108,12 +132,20 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     if (env.stored === 1) {
       const read = await loadStoredInput(d.payloads(), keys, env, d.maxPayloadBytes);
       inputText = read.text;
+      if (d.signer && read.text !== undefined && boundDigest(taken.raw, 'ih') !== digest(read.text) && !(d.acceptUnsigned && !taken.raw.includes(',"sig":"'))) {
+        return refused(keys, taken, 'SIGNATURE: the stored input is not the one signed');
+      }
       if (read.error) {
         const reason = read.error.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${read.error.message}`;
         ev.deadLettered(q, env, taken.deliveries, reason);
         if (!(await failedFinally(env, taken, inputText, read.error))) return;
         return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, read.error, reason));
       }
+    }
+    // A signed call pushed again after it ran (a replay): the first delivery of each attempt
+    // claims it; a redelivery (its lease expired) is the same delivery going on.
+    if (d.signer && taken.deliveries === 1 && !(await d.queues().claimDelivery(keys, env.id, env.attempt, env.deadline))) {
+      return refused(keys, taken, 'REPLAYED: this call ran already');
     }
     // Timed only for observers (succeeded's runMs): two clock reads per call otherwise for nothing.
     const t0 = ev.observed ? performance.now() : 0;
@@ -159,7 +191,8 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         // Re-read from the raw text, not `env`: the handler got env.input's objects without a copy
         // (see serializer.ts) and may have changed them.
         const again = decodeCall(taken.raw);
-        const next = encodeCall({ ...(again.ok ? again.value : env), attempt: env.attempt + 1 });
+        const unsigned = encodeCall({ ...(again.ok ? again.value : env), attempt: env.attempt + 1 });
+        const next = d.signer ? d.signer.signCall(unsigned, env.stored === 1 ? inputText : undefined) : unsigned;
         return finish(keys, env, taken, inputText, d.build.retry(taken.token, env.id, delay, next));
       }
     }

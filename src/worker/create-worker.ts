@@ -15,6 +15,7 @@ import { QueueStore } from '../transport/queue-store.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
 import { ScheduleStore } from '../transport/schedule-store.js';
 import { FollowUps } from './follow-ups.js';
+import { Signer } from '../wire/signing.js';
 import { EventPublisher } from './event-publisher.js';
 import { EventStore } from '../transport/event-store.js';
 import { callHandler, type Running } from './call-handler.js';
@@ -81,7 +82,9 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const limits = new Map(queueNames.map((q) => [q, queueLimits(entries.values(), q, options.groups)]));
   const limitsOf = (queue: string) => limits.get(queue) ?? queueLimits([], queue, undefined);
   const budget = new TakeBudget();
-  const build = settlements(serializer, options.storeLargeResults ?? true);
+  const signer = options.signing ? new Signer(options.signing, 'createWorker()') : undefined;
+  const sign = signer ? (raw: string) => signer.signCall(raw) : undefined;
+  const build = settlements(serializer, options.storeLargeResults ?? true, signer);
   const running = new Set<Running>();
   const leases = new LeaseKeeper({
     held: running,
@@ -113,6 +116,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     agingMs: o.priorityAgingMs,
     logger,
     live: () => state === 'running',
+    ...(sign ? { sign } : {}),
   });
 
   // Handlers' child calls (ctx.client): a client of the worker's own, opened on first use.
@@ -121,6 +125,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     prefix: o.prefix,
     // The worker's view of liveness: a longer workerTtlMs must not make children fail NO_WORKERS.
     workerTtlMs: o.workerTtlMs,
+    ...(options.signing ? { signing: options.signing } : {}),
     serializer,
     logger,
     maxPayloadBytes: o.maxPayloadBytes,
@@ -137,9 +142,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     serializer,
     logger,
     maxPayloadBytes: o.maxPayloadBytes,
+    ...(sign ? { sign } : {}),
   });
   const taskEvents = new EventPublisher(() => started().events, serializer, id, logger);
   const { handle } = callHandler({
+    signer,
+    acceptUnsigned: options.signing?.acceptUnsigned === true,
     taskEvents,
     children,
     followUps,

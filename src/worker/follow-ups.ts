@@ -13,6 +13,8 @@ export interface FollowUpsDeps {
   serializer: Serializer;
   logger: Logger;
   maxPayloadBytes: number;
+  /** Signs the follow-ups it enqueues (docs/SECURITY.md, *Signing*). */
+  sign?: (raw: string) => string;
 }
 
 /**
@@ -79,6 +81,7 @@ export class FollowUps {
       d.logger.error(`taskwire: follow-up ${step.task} of ${env.task} cannot be encoded; it will not run`, { callId: env.id, error: String(err) });
       return true;
     }
+    if (d.sign) raw = d.sign(raw);
     const bytes = bytesOver(raw, d.maxPayloadBytes);
     if (bytes !== undefined) {
       d.logger.error(`taskwire: follow-up ${step.task} of ${env.task} is ${bytes} bytes, over maxPayloadBytes; it will not run`, { callId: env.id });

@@ -23,6 +23,8 @@ export interface ScheduleTickerOptions {
   logger: Logger;
   /** Whether failures are news (not while the worker closes). */
   live: () => boolean;
+  /** Signs the calls it fires (docs/SECURITY.md, *Signing*). */
+  sign?: (raw: string) => string;
 }
 
 /**
@@ -125,7 +127,8 @@ export class ScheduleTicker {
       this.#broke(k, d.id, r.rev, `its next tick cannot be computed: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     }
-    const envelope = plan.fire ? tickEnvelope(r, plan.tick, now) : undefined;
+    const unsigned = plan.fire ? tickEnvelope(r, plan.tick, now) : undefined;
+    const envelope = unsigned !== undefined && this.#o.sign ? this.#o.sign(unsigned) : unsigned;
     await this.#o.store().fire(k, { id: r.id, rev: r.rev, due: d.tick, next: plan.next, envelope, agingMs: this.#o.agingMs });
     return plan.next;
   }

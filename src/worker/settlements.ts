@@ -3,6 +3,7 @@ import { encodeReply, storedReply, type CallEnvelope, type WireReplyMode } from 
 import type { QueueKeys } from '../wire/keys.js';
 import { DEFAULTS, isStoredSize } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
+import type { Signer } from '../wire/signing.js';
 import type { Settlement } from '../transport/queue-store.js';
 
 /**
@@ -24,7 +25,8 @@ export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;
  * Builds the records complete-5.lua consumes: how a call ends (reply, silence, retry, dead
  * letter) as plain data, separate from when and how they are sent (replier.ts).
  */
-export function settlements(serializer: Serializer, storeLargeResults = true) {
+export function settlements(serializer: Serializer, storeLargeResults = true, signer?: Signer) {
+  const sign = (payload: string, stored?: string) => (signer ? signer.signReply(payload, stored) : payload);
   /** Settles without a reply (nobody waits, or the caller already has its answer). */
   function silent(token: string, callId: string): Settlement {
     return { token, callId, action: '-', to: '', payload: '', deadReason: '', idem: '', idemTtlMs: 0, input: '' };
@@ -57,9 +59,9 @@ export function settlements(serializer: Serializer, storeLargeResults = true) {
   function ok(keys: QueueKeys, token: string, to: Addressee, output: unknown, fp: string): OkSettlement {
     const fields = { id: to.id, ok: true as const, output: serializer.serialize(output), fp };
     const payload = encodeReply(fields);
-    if (!storeLargeResults || !isStoredSize(payload) || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, payload);
+    if (!storeLargeResults || !isStoredSize(payload) || to.reply === undefined || to.idem !== undefined) return reply(keys, token, to, sign(payload));
     const form = storedReply(payload, fields, token);
-    return { ...reply(keys, token, to, form.envelope), storedOutput: { text: form.payload, inline: payload } };
+    return { ...reply(keys, token, to, sign(form.envelope, form.payload)), storedOutput: { text: form.payload, inline: sign(payload) } };
   }
 
   function error(keys: QueueKeys, token: string, to: Addressee, fp: string | undefined, err: TaskwireError<string, unknown>, deadReason = ''): Settlement {
@@ -70,7 +72,7 @@ export function settlements(serializer: Serializer, storeLargeResults = true) {
       error: json.data === undefined ? json : { ...json, data: serializer.serialize(json.data) },
       ...(fp ? { fp } : {}),
     });
-    return reply(keys, token, to, payload, deadReason);
+    return reply(keys, token, to, sign(payload), deadReason);
   }
 
   return { silent, retry, ok, error };

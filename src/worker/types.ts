@@ -5,6 +5,7 @@ import type { RouterShape } from '../contract/router.js';
 import type { HandlerInput, HandlerOutput, HandlerProgress, TaskErrorCode, TaskErrorData } from '../contract/infer.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RedisSource } from '../transport/connection.js';
+import type { SigningOptions } from '../wire/signing.js';
 import type { Logger } from '../logger.js';
 import type { GroupLimits } from './limits.js';
 import type { Middleware } from './middleware.js';
@@ -65,6 +66,12 @@ export type Handlers<R extends RouterShape, Root extends RouterShape = R> = {
 };
 
 export interface WorkerOptions {
+  /**
+   * Signed messages (docs/SECURITY.md, *Signing*): HMAC-SHA256 over each call and reply, so that
+   * write access to Redis alone cannot make a worker run a forged call or a caller accept a
+   * forged result. Clients, workers and the admin API of a prefix share the keys.
+   */
+  signing?: SigningOptions;
   /**
    * Where Redis is: a redis:// URL, ioredis options, `{ cluster: [{ host, port }] }`, or an
    * ioredis 5 or 6 `Redis` or `Cluster` of the app's (duplicated, never used itself). Checked
