@@ -304,7 +304,7 @@ export class Caller {
     const onProgress = detached ? undefined : (options as ProgressOption).onProgress;
     if (onProgress !== undefined && typeof onProgress !== 'function') return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: onProgress must be a function`));
     let headers = options.headers;
-    const hooks = this.#hooks;
+    const hooks = this.#hooks?.live() ? this.#hooks : undefined;
     let outgoing: OutgoingCall | undefined;
     if (hooks) {
       outgoing = { id, task: path, queue: route.queue, input, deadline: now + timeoutMs, headers: { ...headers } };

@@ -27,6 +27,11 @@ export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: Tas
  * Throws from `sent` and `settled` are logged, never passed to the caller.
  */
 export interface ClientInterceptor {
+  /**
+   * Whether it wants calls now (default: always). While every interceptor of a client answers
+   * false, its calls take the plain path: tracing registered with no tracer provider costs nothing.
+   */
+  active?(): boolean;
   prepare?(call: OutgoingCall): void;
   sent?(call: OutgoingCall): void;
   settled?(call: OutgoingCall, outcome: CallOutcome): void;
@@ -41,6 +46,9 @@ export class ClientHooks {
   readonly #sent: Array<(call: OutgoingCall) => void> = [];
   readonly #settled: Array<(call: OutgoingCall, outcome: CallOutcome) => void> = [];
   readonly #logger: Logger;
+  /** Some interceptor has no `active`: the hooks always run. */
+  readonly #always: boolean;
+  readonly #actives: Array<() => boolean> = [];
 
   static from(interceptors: readonly ClientInterceptor[] | undefined, logger: Logger): ClientHooks | undefined {
     return interceptors && interceptors.length > 0 ? new ClientHooks(interceptors, logger) : undefined;
@@ -48,12 +56,19 @@ export class ClientHooks {
 
   private constructor(interceptors: readonly ClientInterceptor[], logger: Logger) {
     this.#logger = logger;
+    this.#always = interceptors.some((i) => !i.active);
+    for (const i of interceptors) if (i.active) this.#actives.push(i.active.bind(i));
     for (const i of interceptors) {
       if (i.prepare) this.#prepare.push(i.prepare.bind(i));
       if (i.sent) this.#sent.push(i.sent.bind(i));
     }
     // Settled unwinds in reverse, as middleware returns: the first registered sees the call first and last.
     for (const i of [...interceptors].reverse()) if (i.settled) this.#settled.push(i.settled.bind(i));
+  }
+
+  /** Whether this call goes through the hooks (any interceptor active). */
+  live(): boolean {
+    return this.#always || this.#actives.some((f) => f());
   }
 
   /** Runs every `prepare`; a throw propagates (the call is refused with it). */

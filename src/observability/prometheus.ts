@@ -39,23 +39,42 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Metri
   const retries = counter('taskwire_worker_retries_total', 'Failed attempts whose next one was scheduled.', ['task', 'queue']);
   const dead = counter('taskwire_worker_dead_letters_total', 'Calls set aside on the dead-letter stream, by reason.', ['task', 'queue', 'reason']);
 
+  // Label children cached by their values: prom-client hashes a label object on every call
+  // (sorting its keys), which was most of what the metrics cost a call.
+  const cached = <C>(of: (...values: string[]) => C) => {
+    const children = new Map<string, C>();
+    return (...values: string[]): C => {
+      const key = values.join('\n');
+      let child = children.get(key);
+      if (!child) children.set(key, (child = of(...values)));
+      return child;
+    };
+  };
+  const callsOf = cached((t, q, o) => calls.labels(t ?? '', q ?? '', o ?? ''));
+  const latencyOf = cached((t, q, o) => latency.labels(t ?? '', q ?? '', o ?? ''));
+  const inFlightOf = cached((t, q) => inFlight.labels(t ?? '', q ?? ''));
+  const runsOf = cached((t, q, o) => runs.labels(t ?? '', q ?? '', o ?? ''));
+  const waitOf = cached((t, q) => wait.labels(t ?? '', q ?? ''));
+  const runTimeOf = cached((t, q, o) => runTime.labels(t ?? '', q ?? '', o ?? ''));
+  const runningOf = cached((t, q) => running.labels(t ?? '', q ?? ''));
+
   return {
-    callStarted: (c) => inFlight.inc({ task: c.task, queue: c.queue }),
+    callStarted: (c) => inFlightOf(c.task, c.queue).inc(),
     callSettled: (c, outcome, ms) => {
-      inFlight.dec({ task: c.task, queue: c.queue });
-      calls.inc({ task: c.task, queue: c.queue, outcome });
-      latency.observe({ task: c.task, queue: c.queue, outcome }, ms / 1000);
+      inFlightOf(c.task, c.queue).dec();
+      callsOf(c.task, c.queue, outcome).inc();
+      latencyOf(c.task, c.queue, outcome).observe(ms / 1000);
     },
     runStarted: (c, waitMs) => {
-      running.inc({ task: c.task, queue: c.queue });
-      wait.observe({ task: c.task, queue: c.queue }, waitMs / 1000);
+      runningOf(c.task, c.queue).inc();
+      waitOf(c.task, c.queue).observe(waitMs / 1000);
     },
     runEnded: (c, outcome, ms) => {
-      running.dec({ task: c.task, queue: c.queue });
-      runs.inc({ task: c.task, queue: c.queue, outcome });
-      runTime.observe({ task: c.task, queue: c.queue, outcome }, ms / 1000);
+      runningOf(c.task, c.queue).dec();
+      runsOf(c.task, c.queue, outcome).inc();
+      runTimeOf(c.task, c.queue, outcome).observe(ms / 1000);
     },
-    skipped: (c, outcome) => runs.inc({ task: c.task, queue: c.queue, outcome }),
+    skipped: (c, outcome) => runsOf(c.task, c.queue, outcome).inc(),
     retried: (c) => retries.inc({ task: c.task, queue: c.queue }),
     deadLettered: (c, reason) => dead.inc({ task: c.task, queue: c.queue, reason }),
   };

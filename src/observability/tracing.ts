@@ -1,7 +1,7 @@
 // taskwire/tracing: OpenTelemetry tracing over the interceptor, middleware and observer seams.
 // Kept off the root export: only apps that import this subpath load @opentelemetry/api (an
 // optional peer dependency), and taskwire itself runs without it installed.
-import { context, trace, type Context, type TracerProvider } from '@opentelemetry/api';
+import { context, ProxyTracerProvider, trace, type Context, type TracerProvider } from '@opentelemetry/api';
 import type { ClientInterceptor } from '../client/interceptor.js';
 import { ownPackage } from '../own-package.js';
 import type { Middleware } from '../worker/middleware.js';
@@ -34,7 +34,34 @@ export interface Tracing {
 export function tracing(options: TracingOptions = {}): Tracing {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('taskwire', ownPackage().version);
   const worker = workerSpans(tracer);
-  return { interceptor: callerSpans(tracer), middleware: worker.middleware, observer: worker.observer };
+  const active = options.tracerProvider ? undefined : globalProviderSet();
+  if (!active) return { interceptor: callerSpans(tracer), middleware: worker.middleware, observer: worker.observer };
+  // Dormant until a provider is registered: calls take the plain path (no hooks, no headers).
+  return {
+    interceptor: Object.assign(callerSpans(tracer), { active }),
+    middleware: Object.assign(worker.middleware, { active }),
+    observer: Object.assign(worker.observer, { active }),
+  };
+}
+
+/**
+ * Whether a global tracer provider is registered (the API's proxy has a delegate), read at most
+ * once a second: a call asks it three times, and a provider registered later is seen within it.
+ */
+function globalProviderSet(): () => boolean {
+  const proxy = trace.getTracerProvider();
+  if (!(proxy instanceof ProxyTracerProvider)) return () => true;
+  let known = false;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  return () => {
+    if (known) return true;
+    const now = Date.now();
+    if (now - checkedAt >= 1_000) {
+      checkedAt = now;
+      known = proxy.getDelegateTracer('taskwire') !== undefined;
+    }
+    return known;
+  };
 }
 
 /**

@@ -17,7 +17,13 @@ export interface NextOptions {
  * so nothing a middleware does can send a caller what the contract does not allow.
  * Tracing, metrics, auth checks and logging plug in here instead of into the worker's call path.
  */
-export type Middleware = (ctx: TaskContext, input: unknown, next: (input?: unknown, options?: NextOptions) => Promise<unknown>) => unknown;
+export type Middleware = ((ctx: TaskContext, input: unknown, next: (input?: unknown, options?: NextOptions) => Promise<unknown>) => unknown) & {
+  /**
+   * Whether it wants calls now (default: always). While every middleware answers false, calls run
+   * the bare handler: tracing registered with no tracer provider costs nothing.
+   */
+  active?: () => boolean;
+};
 
 type Run = (input: unknown, ctx: TaskContext) => unknown;
 
@@ -27,7 +33,7 @@ type Run = (input: unknown, ctx: TaskContext) => unknown;
  */
 export function withMiddleware(handler: Run, middleware: readonly Middleware[] | undefined): Run {
   if (!middleware || middleware.length === 0) return handler;
-  return middleware.reduceRight<Run>(
+  const chained = middleware.reduceRight<Run>(
     (next, m) => (input, ctx) =>
       m(ctx, input, async (changed?: unknown, options?: NextOptions) => {
         if (options?.headers !== undefined && ctx instanceof CallContext) ctx.replaceHeaders(options.headers);
@@ -35,4 +41,7 @@ export function withMiddleware(handler: Run, middleware: readonly Middleware[] |
       }),
     handler,
   );
+  if (middleware.some((m) => !m.active)) return chained;
+  const actives = middleware.map((m) => m.active as () => boolean);
+  return (input, ctx) => (actives.some((f) => f()) ? chained(input, ctx) : handler(input, ctx));
 }

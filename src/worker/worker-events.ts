@@ -24,6 +24,8 @@ export interface WorkerCall {
  * when its settle found the lease gone.
  */
 export interface WorkerObserver {
+  /** Whether it wants events now (default: always); while no observer does, none is told. */
+  active?(): boolean;
   /** The handler is about to run. */
   started?(call: WorkerCall): void;
   /** The result reached Redis. */
@@ -78,14 +80,20 @@ export class WorkerEvents {
   readonly #observers: readonly WorkerObserver[];
   readonly #logger: Logger;
 
+  /** Some observer has no `active`: observers are always told. */
+  readonly #always: boolean;
+  readonly #actives: Array<() => boolean>;
+
   constructor(observers: readonly WorkerObserver[] | undefined, logger: Logger) {
     this.#observers = observers ?? [];
     this.#logger = logger;
+    this.#always = this.#observers.some((o) => !o.active);
+    this.#actives = this.#observers.flatMap((o) => (o.active ? [o.active.bind(o)] : []));
   }
 
-  /** Whether any observer is registered. */
+  /** Whether any observer wants events now. */
   get observed(): boolean {
-    return this.#observers.length > 0;
+    return this.#always || (this.#actives.length > 0 && this.#actives.some((f) => f()));
   }
 
   taken(): void {
@@ -94,40 +102,40 @@ export class WorkerEvents {
 
   started(queue: string, env: CallEnvelope, deliveries: number): void {
     this.stats.started++;
-    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.started?.(c));
+    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.started?.(c));
   }
 
   succeeded(queue: string, env: CallEnvelope, deliveries: number, runMs: number): void {
     this.stats.succeeded++;
     this.#tally(queue).succeeded++;
-    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.succeeded?.(c, runMs));
+    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.succeeded?.(c, runMs));
   }
 
   failed(queue: string, env: CallEnvelope, deliveries: number, error: TaskwireError<string, unknown>): void {
     this.stats.failed++;
     this.#tally(queue).failed++;
-    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.failed?.(c, error));
+    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.failed?.(c, error));
   }
 
   retried(queue: string, env: CallEnvelope, deliveries: number, delayMs: number): void {
     this.stats.retried++;
-    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.retried?.(c, delayMs));
+    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.retried?.(c, delayMs));
   }
 
   deadLettered(queue: string, env: CallEnvelope | undefined, deliveries: number, reason: string): void {
     this.stats.deadLettered++;
-    if (this.#observers.length > 0 && env) this.#tell(queue, env, deliveries, (o, c) => o.deadLettered?.(c, reason));
+    if (this.observed && env) this.#tell(queue, env, deliveries, (o, c) => o.deadLettered?.(c, reason));
   }
 
   expired(queue: string, env: CallEnvelope, deliveries: number): void {
     this.stats.expired++;
     this.#tally(queue).failed++;
-    if (this.#observers.length > 0) this.#tell(queue, env, deliveries, (o, c) => o.expired?.(c));
+    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.expired?.(c));
   }
 
   fenced(queue: string, env: CallEnvelope | undefined, deliveries: number): void {
     this.stats.fenced++;
-    if (this.#observers.length > 0 && env) this.#tell(queue, env, deliveries, (o, c) => o.fenced?.(c));
+    if (this.observed && env) this.#tell(queue, env, deliveries, (o, c) => o.fenced?.(c));
   }
 
   malformed(queue: string, reason: string): void {
