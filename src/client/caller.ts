@@ -413,7 +413,10 @@ export class Caller {
           workerTtlMs: ttl,
           callId: id,
           idem: idem === undefined ? '' : keys.idempotency(idem),
-          idemTtlMs,
+          // Until it settles, a detached call's key lives at least as long as it could still run
+          // (delay, deadline, a minute): a short resultTtlMs must not make a queued call unknown.
+          // Its outcome is then kept resultTtlMs (the envelope's idemTtl).
+          idemTtlMs: detached ? Math.max(idemTtlMs, flow.delayMs + timeoutMs + 60_000) : idemTtlMs,
           replySpec: detached ? '-' : mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
           replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
           inboxTtlMs: DEFAULTS.inboxTtlMs,

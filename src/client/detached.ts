@@ -171,6 +171,10 @@ export class Followers {
       if (!keys) continue;
       const run = await o.store.run(keys, id);
       const task = run.status['task'] || undefined;
+      // A call of another task is not this task's (as result() says VALIDATION for it).
+      if (route && task !== undefined && task !== route.path) {
+        throw new TaskwireError(ERROR_CODES.VALIDATION, `call ${id} is a call of ${task}, not of ${route.path}`, { data: { id, task } });
+      }
       const attempt = run.status['attempt'] === undefined ? undefined : Number(run.status['attempt']);
       const progress = this.#progress(run.status['progress']);
       if (run.reply !== null) {

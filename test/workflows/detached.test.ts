@@ -122,6 +122,15 @@ it('cancels a queued or delayed detached call: whoever awaits it gets CANCELLED 
   expect(signals).toEqual([]);
 });
 
+it('keeps a queued call known past a short resultTtlMs, and refuses status() of another task\'s call', async () => {
+  const { client } = await start({ worker: false });
+  const later = await client.report.send({ name: 'later' }, { delayMs: 5_000, resultTtlMs: 100 });
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await later.status()).state).toBe('delayed');
+  const wrong = await client.other.status(later.id).catch((e: unknown) => e);
+  expect(isTaskwireError(wrong) && wrong.code).toBe('VALIDATION');
+});
+
 it('forgets an outcome after resultTtlMs', async () => {
   const { client } = await start();
   const handle = await client.report.send({ name: 'short' }, { resultTtlMs: 300 });

@@ -147,13 +147,16 @@ it('enqueues a follow-up once however often the settling worker tries (a worker 
     deadline: Date.now() + 10_000,
     attempt: 1,
     sentAt: Date.now(),
-    then: { task: 'images.index', queue: 'search', timeout: 10_000, ttl: 60_000 },
+    // A timeout this short lets the enqueue's sent marker lapse: the third enqueue meets the run: key.
+    then: { task: 'images.index', queue: 'search', timeout: 600, ttl: 60_000 },
   });
   const env = JSON.parse(raw) as CallEnvelope;
   const output = { url: 'c.png@1', bytes: 10, at: AT };
   expect(await follow.then(env, output)).toBe(true);
   expect(await follow.then(env, output)).toBe(true);
   expect(await client.images.index.result('dead-worker.1.then')).toEqual({ indexed: 'c.png@1:10' });
+  await new Promise((r) => setTimeout(r, 700));
+  expect(await redis.exists(queueKeys(prefix, 'search').enqueued('dead-worker.1.then'))).toBe(0);
   expect(await follow.then(env, output)).toBe(true);
   await new Promise((r) => setTimeout(r, 200));
   expect(runs['index']).toEqual(['c.png@1']);
