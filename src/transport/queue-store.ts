@@ -80,6 +80,8 @@ export interface TakeLimits {
 
 export interface TakeRequest {
   max: number;
+  /** The taking worker's id: recorded per lease, so its leases come back as soon as its heartbeat stops. */
+  workerId?: string;
   /** Rate and concurrency limits; absent when the queue has none (then a take pays nothing for them). */
   limits?: TakeLimits | undefined;
   /** Priority aging, for calls a take routes (due delayed calls, calls handed back). */
@@ -248,6 +250,7 @@ export class QueueStore {
       base: k.base,
       agingMs: r.agingMs ?? AGING,
       limits: r.limits,
+      worker: r.workerId,
     });
     const keys = [k.wait, k.marker, k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled, k.delayed, k.prio, k.groups, k.held];
     const flat = (await runScript(this.#redis, 'take', keys, [options])) as Array<string | number>;

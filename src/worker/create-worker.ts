@@ -180,6 +180,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     }),
   });
   const intake = new Intake({
+    workerId: id,
     concurrency: o.concurrency,
     queues,
     maxDeliveries: o.maxDeliveries,

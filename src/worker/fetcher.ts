@@ -4,6 +4,8 @@ import type { Slots } from './slots.js';
 
 export interface FetcherOptions {
   keys: QueueKeys;
+  /** Named with each lease it takes (take-lease.lua). */
+  workerId: string;
   /** The queue store on the worker's command connection. */
   store: QueueStore;
   /** The queue store on a connection of this fetcher's own: it spends idle time parked (BLPOP). */
@@ -131,6 +133,7 @@ export class Fetcher {
     const o = this.#o;
     return store.take(o.keys, {
       max: want,
+      workerId: o.workerId,
       leaseMs: o.leaseMs,
       agingMs: o.agingMs,
       limits: o.limits,

@@ -7,6 +7,8 @@ import { Slots } from './slots.js';
 import { TakeBudget } from './take-budget.js';
 
 export interface IntakeOptions {
+  /** The worker's id, named with each lease it takes. */
+  workerId: string;
   concurrency: number;
   queues: readonly QueueKeys[];
   maxDeliveries: number;
@@ -59,6 +61,7 @@ export class Intake {
       (keys) =>
         new Fetcher({
           keys,
+          workerId: o.workerId,
           store,
           blocking: blocking(keys),
           slots: this.#slots,

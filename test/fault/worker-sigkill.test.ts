@@ -44,3 +44,28 @@ it('settles 1,000 in-flight calls exactly once with the right result after a wor
   // Only calls the victim had started can run twice: at most its concurrency.
   expect(report.duplicateRuns).toBeLessThanOrEqual(CONCURRENCY);
 });
+
+it('hands a SIGKILLed worker\'s calls to another worker when its heartbeat stops, not when their 30 s leases expire (default settings)', { timeout: 60_000 }, async () => {
+  env = await faultEnv(redis.server.url);
+  // Default lease (30 s), heartbeat ttl (10 s), maintenance (1 s) and concurrency (16).
+  const [victim, survivor] = await Promise.all([env.worker({ options: {} }), env.worker({ options: {} })]);
+  const client = env.client({ defaultTimeoutMs: 60_000 });
+  const ledger = new Ledger();
+  for (let i = 0; i < 1_000; i++) {
+    const input = { id: `d${i}`, n: i, ms: 40 };
+    ledger.track(input.id, client.work(input), expectedWork(input));
+  }
+  await expect.poll(async () => (await victim.probe()).stats.started, { timeout: 10_000, interval: 20 }).toBeGreaterThan(50);
+  victim.signal('SIGKILL');
+  const killedAt = Date.now();
+  expect((await victim.exited).signal).toBe('SIGKILL');
+  // The heartbeat's ttl and a maintenance tick, with room for a loaded machine; the lease is 30 s.
+  const boundMs = 10_000 + 1_000 + 5_000;
+  await ledger.settle(boundMs + 5_000);
+  const recoveryMs = ledger.lastSettledAt() - killedAt;
+  const report = ledger.report(env.log.runs());
+  figure('worker-sigkill-defaults', { recoveryMs, boundMs, leaseMs: 30_000, ...report, survivor: (await survivor.probe()).stats });
+  expect(report).toMatchObject({ total: 1_000, ok: 1_000, wrong: 0, lost: 0, duplicateOutcomes: 0 });
+  expect(recoveryMs).toBeLessThanOrEqual(boundMs);
+  expect(report.duplicateRuns).toBeLessThanOrEqual(16);
+});

@@ -34,8 +34,23 @@ if ARGV[4] == '1' then
 else
   redis.call('ZREM', KEYS[4], ARGV[1])
 end
--- A gone worker holds nothing but leases, which expire below like anyone's.
-local gone = redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[2]))
+-- A gone worker's leases (<base>:owners, take-lease.lua) expire now, and come back below at
+-- once: a SIGKILLed worker's calls wait its heartbeat's ttl, not their whole lease.
+local gone_ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[2]))
+local gone = #gone_ids
+if gone > 0 then
+  redis.call('ZREM', KEYS[4], unpack(gone_ids))
+  local dead = {}
+  for _, w in ipairs(gone_ids) do dead[w] = true end
+  local owners = owners_key(ARGV[5])
+  local all = redis.call('HGETALL', owners)
+  local orphans = {}
+  for i = 1, #all, 2 do
+    if dead[all[i + 1]] then orphans[#orphans + 1] = all[i] end
+  end
+  for _, token in ipairs(orphans) do redis.call('ZADD', KEYS[1], 'XX', now, token) end
+  if #orphans > 0 then redis.call('HDEL', owners, unpack(orphans)) end
+end
 
 local requeued = 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
@@ -45,6 +60,7 @@ for i = #expired, 1, -1 do
   local raw = redis.call('HGET', KEYS[2], token)
   redis.call('ZREM', KEYS[1], token)
   redis.call('HDEL', KEYS[2], token)
+  redis.call('HDEL', owners_key(ARGV[5]), token)
   if raw then
     -- The only place deliveries are counted: a lease that expired is a delivery that ended
     -- without a settle (the worker died, froze, or lost Redis). take-12.lua reads the count.

@@ -6,3 +6,5 @@ local function inbox_key(base, client) return base .. ':inbox:' .. client end
 local function replies_key(base, client) return base .. ':replies:' .. client end
 local function input_key(base, id) return base .. ':input:' .. id end
 local function group_key(base, group) return base .. ':group:' .. group end
+-- HASH lease token -> the id of the worker holding it (a dead worker's leases come back at once).
+local function owners_key(base) return base .. ':owners' end
