@@ -144,6 +144,8 @@ export interface MaintainRequest {
   /** false when the worker leaves: its heartbeat is removed instead of renewed. */
   alive: boolean;
   agingMs?: number;
+  /** The lease tokens this worker holds on the queue now (maintain-10.lua restarts its record with them). */
+  held?: readonly string[];
 }
 
 export interface MaintainResult {
@@ -283,7 +285,7 @@ export class QueueStore {
 
   async maintain(k: QueueKeys, r: MaintainRequest): Promise<MaintainResult> {
     const keys = [k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled, k.deliveries, k.marker, k.prio, k.groups];
-    const res = (await runScript(this.#redis, 'maintain', keys, [r.workerId, r.workerTtlMs, r.limit, r.alive ? '1' : '0', k.base, r.agingMs ?? AGING])) as number[];
+    const res = (await runScript(this.#redis, 'maintain', keys, [r.workerId, r.workerTtlMs, r.limit, r.alive ? '1' : '0', k.base, r.agingMs ?? AGING, (r.held ?? []).join(',')])) as number[];
     return { requeued: Number(res[0]), gone: Number(res[1]), promoted: Number(res[2]) };
   }
 

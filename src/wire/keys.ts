@@ -95,8 +95,8 @@ export interface QueueKeys {
    */
   run(callId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
-  /** HASH lease token → id of the worker holding it: a worker whose heartbeat stopped loses its leases at once (maintain-10.lua). */
-  owners: string;
+  /** LIST: what worker `id` may hold (token ranges, tokens): its leases come back as soon as its heartbeat stops (maintain-10.lua). */
+  leases(workerId: string): string;
   idempotency(key: string): string;
   /** STRING serialized input of a call sent with `"stored":1` (see protocol.ts STORED_PAYLOAD_BYTES). */
   // complete-5.lua builds it from `base` the same way.
@@ -139,7 +139,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     enqueued: (callId) => `${base}:enq:${callId}`,
     inbox: (clientId) => `${base}:inbox:${clientId}`,
     idempotency: (key) => `${base}:idem:${key}`,
-    owners: `${base}:owners`,
+    leases: (workerId) => `${base}:leases:${workerId}`,
     run: (callId) => `${base}:run:${callId}`,
     input: (callId) => `${base}:input:${callId}`,
     output: (callId, token) => `${base}:output:${callId}:${token}`,

@@ -222,7 +222,9 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   async function maintain(alive = state === 'running'): Promise<void> {
     const s = store();
     const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive, agingMs: o.priorityAgingMs };
-    await Promise.all([...queues.map((k) => s.maintain(k, request)), alive ? info.publish() : info.remove(), alive ? taskEvents.refresh() : undefined]);
+    // What this worker holds per queue: its record for a fast hand-back if it dies (maintain-10.lua).
+    const held = (k: QueueKeys) => [...running].filter((r) => r.keys === k).map((r) => r.token);
+    await Promise.all([...queues.map((k) => s.maintain(k, { ...request, held: held(k) })), alive ? info.publish() : info.remove(), alive ? taskEvents.refresh() : undefined]);
   }
 
   /** Opens one of the worker's connections, watched for failures. */

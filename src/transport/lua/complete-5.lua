@@ -78,7 +78,6 @@ end
 if #held == 0 then return res end
 redis.call('ZREM', KEYS[1], unpack(held))
 redis.call('HDEL', KEYS[2], unpack(held))
-redis.call('HDEL', owners_key(base), unpack(held))
 -- Keyed by what take-12.lua counted (the envelope's id prefix), not by what the worker could
 -- decode: a malformed message with a readable id would otherwise leave its counter behind.
 -- Read only when some call has a count (rare): matching every body cost ~0.4 us per call.

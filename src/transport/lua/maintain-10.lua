@@ -16,6 +16,7 @@
   ARGV[4] '1' to record a heartbeat, '0' to leave (worker closing)
   ARGV[5] the queue's key base "<prefix>:{<queue>}"
   ARGV[6] priority aging in ms (route.lua)
+  ARGV[7] the lease tokens this worker holds on the queue now, comma-separated ('' none)
   Returns: { expired leases requeued, gone workers forgotten, delayed calls promoted }
   Requeued calls go to the head of where they wait (route.lua): they have waited longest. Due
   delayed calls go to the tail; takes promote them too (take-sources.lua), this is the backstop.
@@ -34,22 +35,33 @@ if ARGV[4] == '1' then
 else
   redis.call('ZREM', KEYS[4], ARGV[1])
 end
--- A gone worker's leases (<base>:owners, take-lease.lua) expire now, and come back below at
--- once: a SIGKILLed worker's calls wait its heartbeat's ttl, not their whole lease.
+-- This worker's record of what it may hold starts again from what it holds now (ARGV[7]:
+-- its tokens on this queue, comma-separated); takes append their ranges until the next tick.
+local mine = leases_key(ARGV[5], ARGV[1])
+redis.call('DEL', mine)
+if ARGV[4] == '1' then
+  if ARGV[7] and ARGV[7] ~= '' then redis.call('RPUSH', mine, ARGV[7]) end
+  redis.call('PEXPIRE', mine, 3 * tonumber(ARGV[2]))
+end
+-- A gone worker's leases (its record, above) expire now, and come back below at once: a
+-- SIGKILLed worker's calls wait for its heartbeat's ttl, not for their whole lease. A token
+-- settled since is not in `active` any more (ZADD XX skips it).
 local gone_ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[2]))
 local gone = #gone_ids
 if gone > 0 then
   redis.call('ZREM', KEYS[4], unpack(gone_ids))
-  local dead = {}
-  for _, w in ipairs(gone_ids) do dead[w] = true end
-  local owners = owners_key(ARGV[5])
-  local all = redis.call('HGETALL', owners)
-  local orphans = {}
-  for i = 1, #all, 2 do
-    if dead[all[i + 1]] then orphans[#orphans + 1] = all[i] end
+  for _, w in ipairs(gone_ids) do
+    local record = leases_key(ARGV[5], w)
+    for _, entry in ipairs(redis.call('LRANGE', record, 0, -1)) do
+      local first, last = string.match(entry, '^(%d+)-(%d+)$')
+      if first then
+        for t = tonumber(first), tonumber(last) do redis.call('ZADD', KEYS[1], 'XX', now, string.format('%d', t)) end
+      else
+        for t in string.gmatch(entry, '[^,]+') do redis.call('ZADD', KEYS[1], 'XX', now, t) end
+      end
+    end
+    redis.call('DEL', record)
   end
-  for _, token in ipairs(orphans) do redis.call('ZADD', KEYS[1], 'XX', now, token) end
-  if #orphans > 0 then redis.call('HDEL', owners, unpack(orphans)) end
 end
 
 local requeued = 0
@@ -60,7 +72,6 @@ for i = #expired, 1, -1 do
   local raw = redis.call('HGET', KEYS[2], token)
   redis.call('ZREM', KEYS[1], token)
   redis.call('HDEL', KEYS[2], token)
-  redis.call('HDEL', owners_key(ARGV[5]), token)
   if raw then
     -- The only place deliveries are counted: a lease that expired is a delivery that ended
     -- without a settle (the worker died, froze, or lost Redis). take-12.lua reads the count.

@@ -25,7 +25,6 @@ for i = 3, #ARGV do
   if redis.call('ZREM', KEYS[1], token) == 1 then
     local raw = redis.call('HGET', KEYS[2], token)
     redis.call('HDEL', KEYS[2], token)
-    redis.call('HDEL', owners_key(ARGV[1]), token)
     if raw then
       free_slots(ARGV[1], token, scopes_of(raw))
       route(q, raw, true, now, aging)

@@ -26,8 +26,8 @@
           base        the queue's key base "<prefix>:{<queue>}" (keys.lua)
           agingMs     priority aging (route.lua) for calls routed here
           limits      (absent without any) rate and concurrency limits, see take-limits.lua
-          worker      (absent: an older worker) the taking worker's id, recorded per lease in
-                      <base>:owners (take-lease.lua)
+          worker      (absent: an older worker) the taking worker's id: the range of tokens
+                      taken goes on <base>:leases:<worker> (take-lease.lua)
   Returns take_lease's answer (take-lease.lua) after two fixed fields: blocked (1 if a suspect
   stopped the take) and the ms until the next delayed call is due or a limit's window opens
   (-1: none); then, if any call
@@ -102,6 +102,6 @@ if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[10]) > 0 or redis
 else
   redis.call('DEL', KEYS[2])
 end
-local out = take_lease(leased, KEYS[3], KEYS[4], KEYS[6], o.leaseMs, now, { blocked_at and 1 or 0, next_ms() }, owners_key(o.base), o.worker or '')
+local out = take_lease(leased, KEYS[3], KEYS[4], KEYS[6], o.leaseMs, now, { blocked_at and 1 or 0, next_ms() }, o.worker and leases_key(o.base, o.worker) or '')
 if next(leased_scopes) then limits_record(o.base, limits, leased_scopes, out[3] + 1, now) end
 return out

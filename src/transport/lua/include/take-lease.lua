@@ -5,18 +5,18 @@
     table of the take's fixed fields), then the token before the first and envelope, deliveries
     per call (just `head` when nothing was leased); leased[j] = { envelope, deliveries }
   A lease is held exactly while its token has a body: every script that adds or drops one does
-  the other too. `owners` (a HASH) and `worker`: who holds the leases, so that the leases of a
-  worker whose heartbeat stopped come back at once (maintain-10.lua), not when they expire;
-  worker '' (an older worker) records nothing.
+  the other too. `leases` (a LIST, keys.lua): the taking worker's record of what it may hold,
+  one range per take, so that the leases of a worker whose heartbeat stopped come back at once
+  (maintain-10.lua), not when they expire; '' (an older worker) records nothing.
 ]]
 -- @include keys.lua
-local function take_lease(leased, active, bodies, seq, lease_ms, now, head, owners, worker)
+local function take_lease(leased, active, bodies, seq, lease_ms, now, head, leases)
   local out = head
   local base = #head
   local count = #leased
   if count == 0 then return out end
   local last = redis.call('INCRBY', seq, count)
-  local zadd, hbodies, howners = {}, {}, {}
+  local zadd, hbodies = {}, {}
   local expiry = now + lease_ms
   for j = 1, count do
     local l = leased[j]
@@ -29,14 +29,12 @@ local function take_lease(leased, active, bodies, seq, lease_ms, now, head, owne
     zadd[2 * (count - j) + 2] = token
     hbodies[2 * j - 1] = token
     hbodies[2 * j] = l[1]
-    howners[2 * j - 1] = token
-    howners[2 * j] = worker
     out[base + 2 * j] = l[1]
     out[base + 2 * j + 1] = l[2]
   end
   out[base + 1] = last - count
   redis.call('ZADD', active, unpack(zadd))
   redis.call('HSET', bodies, unpack(hbodies))
-  if worker ~= '' then redis.call('HSET', owners, unpack(howners)) end
+  if leases ~= '' then redis.call('RPUSH', leases, string.format('%d-%d', last - count + 1, last)) end
   return out
 end
