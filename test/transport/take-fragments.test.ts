@@ -162,6 +162,16 @@ describe('take-lease.lua', () => {
     expect(await redis.get(keys.seq)).toBe('43');
   });
 
+  it('appends the range it leased to the taking worker\'s record, and nothing for an older worker', async () => {
+    const { redis, keys } = setup();
+    await redis.set(keys.seq, '9');
+    const record = keys.leases('w1');
+    await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'a', 1 }, { 'b', 1 }, { 'c', 1 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 0 }, KEYS[4])`, [keys.active, keys.bodies, keys.seq, record]);
+    await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'd', 1 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 0 }, '')`, [keys.active, keys.bodies, keys.seq]);
+    expect(await redis.lrange(record, 0, -1)).toEqual(['10-12']);
+    expect(await redis.zcard(keys.active)).toBe(4);
+  });
+
   it('answers only its head and issues no token when nothing is leased', async () => {
     const { redis, keys } = setup();
     const out = await runFragments(redis, ['take-lease.lua'], `return take_lease({}, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 1, 250 })`, [keys.active, keys.bodies, keys.seq]);

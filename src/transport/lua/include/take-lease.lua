@@ -35,6 +35,6 @@ local function take_lease(leased, active, bodies, seq, lease_ms, now, head, leas
   out[base + 1] = last - count
   redis.call('ZADD', active, unpack(zadd))
   redis.call('HSET', bodies, unpack(hbodies))
-  if leases ~= '' then redis.call('RPUSH', leases, string.format('%d-%d', last - count + 1, last)) end
+  if leases and leases ~= '' then redis.call('RPUSH', leases, string.format('%d-%d', last - count + 1, last)) end
   return out
 end
