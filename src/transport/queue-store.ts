@@ -326,9 +326,11 @@ export class QueueStore {
    * Claims the first delivery of a signed call's attempt (docs/SECURITY.md, *Signing*): false when
    * it was claimed before, i.e. the same call was pushed again. Kept until its deadline + 60 s.
    */
-  async claimDelivery(k: QueueKeys, callId: string, attempt: number, deadline: number): Promise<boolean> {
-    const ttl = Math.max(deadline - Date.now(), 0) + 60_000;
-    return (await this.#redis.set(`${k.base}:seen:${callId}:${attempt}:${deadline}`, '1', 'PX', ttl, 'NX')) === 'OK';
+  async claimDeliveries(k: QueueKeys, claims: ReadonlyArray<{ callId: string; attempt: number; deadline: number }>): Promise<boolean[]> {
+    const now = Date.now();
+    const keys = claims.map((c) => `${k.base}:seen:${c.callId}:${c.attempt}:${c.deadline}`);
+    const ttls = claims.map((c) => Math.max(c.deadline - now, 0) + 60_000);
+    return ((await runScript(this.#redis, 'claim', keys, ttls)) as number[]).map((r) => Number(r) === 1);
   }
 
   /** A follower that stopped waiting (timed out, aborted) leaves the call's waiters: no copy is written for it. */

@@ -23,6 +23,7 @@ export const SCRIPT_FILES = {
   replay: 'replay-5.lua',
   follow: 'follow-2.lua',
   cancelRun: 'cancel-run-2.lua',
+  claim: 'claim-n.lua',
   scheduleUpsert: 'schedule-upsert-2.lua',
   scheduleRemove: 'schedule-remove-2.lua',
   scheduleDue: 'schedule-due-2.lua',
@@ -46,15 +47,16 @@ export function withIncludes(text: string, included = new Set<string>()): string
   });
 }
 
-const sources = new Map<ScriptName, { lua: string; numberOfKeys: number }>();
+const sources = new Map<ScriptName, { lua: string; numberOfKeys?: number }>();
 
-function source(name: ScriptName): { lua: string; numberOfKeys: number } {
+/** `-<n>.lua`: n keys; `-n.lua`: as many as each call passes (ioredis then takes the count first). */
+function source(name: ScriptName): { lua: string; numberOfKeys?: number } {
   let s = sources.get(name);
   if (!s) {
     const file = SCRIPT_FILES[name];
-    const keys = /-(\d+)\.lua$/.exec(file);
-    if (!keys?.[1]) throw new Error(`script file ${file} does not end in -<numberOfKeys>.lua`);
-    s = { lua: scriptSource(file), numberOfKeys: Number(keys[1]) };
+    const keys = /-(\d+|n)\.lua$/.exec(file);
+    if (!keys?.[1]) throw new Error(`script file ${file} does not end in -<numberOfKeys>.lua or -n.lua`);
+    s = keys[1] === 'n' ? { lua: scriptSource(file) } : { lua: scriptSource(file), numberOfKeys: Number(keys[1]) };
     sources.set(name, s);
   }
   return s;
@@ -73,5 +75,6 @@ export function runScript(redis: Connection, name: ScriptName, keys: readonly st
     for (const n of Object.keys(SCRIPT_FILES) as ScriptName[]) redis.defineCommand(`${SCRIPT_COMMAND_PREFIX}${n}`, source(n));
     holder[DEFINED] = true;
   }
-  return (holder[`${SCRIPT_COMMAND_PREFIX}${name}`] as Raw).call(redis, ...keys, ...args);
+  const run = holder[`${SCRIPT_COMMAND_PREFIX}${name}`] as Raw;
+  return source(name).numberOfKeys === undefined ? run.call(redis, keys.length, ...keys, ...args) : run.call(redis, ...keys, ...args);
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
 import type { ChildClients } from './child-calls.js';
 import { boundDigest, digest, type Signer } from '../wire/signing.js';
+import type { DeliveryClaims } from './delivery-claims.js';
 import type { EventPublisher } from './event-publisher.js';
 import type { FollowUps } from './follow-ups.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -64,6 +65,8 @@ export interface CallHandlerDeps {
   signer: Signer | undefined;
   /** With a signer: unsigned calls still run (a rollout: callers not signing yet). */
   acceptUnsigned: boolean;
+  /** Replay claims of signed calls, batched per turn. */
+  claims: DeliveryClaims;
 }
 
 /**
@@ -144,7 +147,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     }
     // A signed call pushed again after it ran (a replay): the first delivery of each attempt
     // claims it; a redelivery (its lease expired) is the same delivery going on.
-    if (d.signer && taken.deliveries === 1 && !(await d.queues().claimDelivery(keys, env.id, env.attempt, env.deadline))) {
+    if (d.signer && taken.deliveries === 1 && !(await d.claims.claim(keys, env.id, env.attempt, env.deadline))) {
       return refused(keys, taken, 'REPLAYED: this call ran already');
     }
     // Timed only for observers (succeeded's runMs): two clock reads per call otherwise for nothing.

@@ -16,6 +16,7 @@ import { WorkerRegistry } from '../transport/worker-registry.js';
 import { ScheduleStore } from '../transport/schedule-store.js';
 import { FollowUps } from './follow-ups.js';
 import { Signer } from '../wire/signing.js';
+import { DeliveryClaims } from './delivery-claims.js';
 import { EventPublisher } from './event-publisher.js';
 import { EventStore } from '../transport/event-store.js';
 import { callHandler, type Running } from './call-handler.js';
@@ -148,6 +149,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const { handle } = callHandler({
     signer,
     acceptUnsigned: options.signing?.acceptUnsigned === true,
+    claims: new DeliveryClaims(store),
     taskEvents,
     children,
     followUps,
