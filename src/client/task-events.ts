@@ -85,14 +85,14 @@ export class EventHub {
     if (!subscribed) this.#subscribed.set(channel, (subscribed = this.#subscriber().subscribe(channel)));
     await subscribed;
     if (stream.closed) return;
-    const told = await this.#store.watch(stream.task, stream.listener, Date.now() + 3 * RENEW_MS);
+    const told = await this.#store.watch(stream.task, stream.listener, 3 * RENEW_MS);
     // Closed while the watch was written: its removal ran before it, so undo the watch here.
     if (stream.closed) {
       await this.#store.unwatch(stream.task, stream.listener);
       return;
     }
     stream.renewal = setInterval(() => {
-      this.#store.watch(stream.task, stream.listener, Date.now() + 3 * RENEW_MS, false).catch(() => undefined);
+      this.#store.watch(stream.task, stream.listener, 3 * RENEW_MS, false).catch(() => undefined);
     }, RENEW_MS);
     stream.renewal.unref?.();
     await stream.acked(told, ACK_WAIT_MS);

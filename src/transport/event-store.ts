@@ -20,23 +20,29 @@ export class EventStore {
   }
 
   /**
-   * Marks `task` watched by `listener` until `until` (ms), and drops watches long expired.
-   * `announce`: tell the workers now (a new listener) rather than at their next maintenance
-   * tick; answers how many were told.
+   * Marks `task` watched by `listener` for `forMs` from now by Redis' clock (listeners' and
+   * workers' clocks may disagree), and drops watches long expired. `announce`: tell the workers
+   * now (a new listener) rather than at their next maintenance tick; answers how many were told.
    */
-  async watch(task: string, listener: string, until: number, announce = true): Promise<number> {
+  async watch(task: string, listener: string, forMs: number, announce = true): Promise<number> {
     const k = this.#keys;
-    await this.#redis.multi().zadd(k.watching, until, `${task}\n${listener}`).zremrangebyscore(k.watching, '-inf', Date.now() - STALE_MS).exec();
+    const now = await this.#now();
+    await this.#redis.multi().zadd(k.watching, now + forMs, `${task}\n${listener}`).zremrangebyscore(k.watching, '-inf', now - STALE_MS).exec();
     return announce ? Number(await this.#redis.publish(k.watch, task)) : 0;
+  }
+
+  async #now(): Promise<number> {
+    const [s, us] = await this.#redis.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
   }
 
   async unwatch(task: string, listener: string): Promise<void> {
     await this.#redis.zrem(this.#keys.watching, `${task}\n${listener}`);
   }
 
-  /** The tasks someone watches now. */
-  async watched(now: number): Promise<Set<string>> {
-    const members = await this.#redis.zrangebyscore(this.#keys.watching, now, '+inf');
+  /** The tasks someone watches now (by Redis' clock). */
+  async watched(): Promise<Set<string>> {
+    const members = await this.#redis.zrangebyscore(this.#keys.watching, await this.#now(), '+inf');
     return new Set(members.map((m) => m.slice(0, m.indexOf('\n'))));
   }
 

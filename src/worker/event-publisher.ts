@@ -32,7 +32,7 @@ export class EventPublisher {
    */
   async refresh(): Promise<void> {
     try {
-      this.#watched = await this.#store().watched(Date.now());
+      this.#watched = await this.#store().watched();
     } catch (err) {
       this.#watched = new Set();
       if (redisErrorCode(err) === 'NOPERM' && !this.#refused) {
