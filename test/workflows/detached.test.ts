@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { createClient, createWorker, isTaskError, isTaskwireError } from '../../src/index.js';
+import { z } from 'zod';
+import { createClient, createWorker, isTaskError, isTaskwireError, router, task } from '../../src/index.js';
 import { detachedContract } from './detached-contract.js';
 import { quietLogger } from '../support/fixtures.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
@@ -162,4 +163,28 @@ it('runs a call sent by a process that exited, and another process awaits its ou
   const id = run.stdout.trim();
   expect((await client.report.result(id)).name).toBe('from-elsewhere');
   expect(((await client.$result(id)) as { name: string }).name).toBe('from-elsewhere');
+});
+
+it('gives a detached call cancelled during its retry backoff CANCELLED as its outcome (the retry is dropped unrun)', async () => {
+  const prefix = randomPrefix();
+  const flakyContract = router({ flaky: task({ input: z.object({}), output: z.string(), retry: { attempts: 3, backoffMs: 400 } }) });
+  let runs = 0;
+  const worker = createWorker(flakyContract, { flaky: () => { runs++; throw new Error('not yet'); } }, { redis: redisUrl(), prefix, logger: quietLogger });
+  await worker.start();
+  const client = createClient(flakyContract, { redis: redisUrl(), prefix });
+  const insp = inspector(prefix);
+  cleanups.push(async () => {
+    await client.$close();
+    await worker.close();
+    await insp.cleanup();
+  });
+  const handle = await client.flaky.send({});
+  await expect.poll(() => runs).toBe(1);
+  // The retry waits in `delayed` under another envelope (attempt 2): the cancel is announced.
+  await handle.cancel();
+  const t0 = Date.now();
+  const err = await handle.result({ timeoutMs: 5_000 }).catch((e: unknown) => e);
+  expect(isTaskwireError(err) && err.code).toBe('CANCELLED');
+  expect(Date.now() - t0).toBeLessThan(3_000);
+  expect(runs).toBe(1);
 });

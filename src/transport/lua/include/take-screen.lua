@@ -6,9 +6,30 @@
   take_set_aside(dead, dead_max_len, raw, max_bytes, now): the dead letter of a 'large' call
   take_drop_cancelled(base, cancelled, deliveries, ids, raws): uses up the cancellations of
     dropped calls, deletes their stored inputs (nobody will read them) and forgets their
-    delivery counts (a dropped call never settles, so nothing else would)
+    delivery counts (a dropped call never settles, so nothing else would); a detached call
+    (idempotency key run:<id>) gets CANCELLED as its outcome, for whoever follows it
 ]]
 -- @include keys.lua
+-- @include deliver.lua
+
+local CANCELLED_REPLY = '","ok":false,"error":{"code":"CANCELLED","message":"the call was cancelled before it ran","defined":false}}'
+
+--[[ A detached call dropped unrun: its outcome, as a worker would have stored it (complete-5). ]]
+local function settle_dropped_run(base, id, raw)
+  local ttl = tonumber(string.match(raw, '"idemTtl":(%d+)'))
+  if not ttl or not string.find(raw, '"idem":"run:', 1, true) then return end
+  local idem = base .. ':idem:run:' .. id
+  if redis.call('EXISTS', idem .. ':result') == 1 then return end
+  local reply = ENVELOPE_PREFIX .. id .. CANCELLED_REPLY
+  redis.call('SET', idem .. ':result', reply, 'PX', ttl)
+  redis.call('PEXPIRE', idem, ttl)
+  for _, w in ipairs(redis.call('LRANGE', idem .. ':waiters', 0, -1)) do
+    local fid, spec = string.match(w, '^([^|]+)|(.*)$')
+    if fid then deliver_copy(reply, fid, spec, 60000, 300000) end
+  end
+  redis.call('DEL', idem .. ':waiters')
+  redis.call('HDEL', base .. ':run:' .. id, 'state')
+end
 local function take_screen(items, facts, max_bytes)
   local verdicts = {}
   local ids, cancelled = facts.ids, facts.cancelled
@@ -34,6 +55,7 @@ local function take_drop_cancelled(base, cancelled, deliveries, ids, raws)
     -- Found by a text search: a rare path, and a false match only deletes a key that does not
     -- exist. pcall: best effort (the key has a TTL).
     if string.find(raws[j], '"stored":1', 1, true) then redis.pcall('UNLINK', input_key(base, id)) end
+    settle_dropped_run(base, id, raws[j])
   end
   if redis.call('HLEN', deliveries) > 0 then redis.call('HDEL', deliveries, unpack(ids)) end
 end
