@@ -60,7 +60,7 @@ export async function openAdmin(target: RedisTarget): Promise<Admin> {
   await probe(target);
   const template = boundedSource(target);
   try {
-    return createAdmin({ redis: template, prefix: target.prefix });
+    return createAdmin({ redis: template, prefix: target.prefix, ...(target.signing ? { signing: target.signing } : {}) });
   } finally {
     template.disconnect();
   }

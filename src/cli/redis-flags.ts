@@ -13,6 +13,12 @@ export interface RedisTarget {
   /** The URL with its password masked, for messages. */
   readonly shown: string;
   readonly prefix: string;
+  /**
+   * Signing keys from TASKWIRE_SIGNING_KEYS ("id=secret,id2=secret2") and TASKWIRE_SIGNING_CURRENT
+   * (default: the first id): what the CLI writes (a replay, a call) is signed for workers that
+   * check signatures, and replies are checked (docs/SECURITY.md, *Signing*).
+   */
+  readonly signing?: { keys: Record<string, string>; current: string };
 }
 
 export interface RedisFlags {
@@ -47,5 +53,20 @@ export function redisTarget(flags: RedisFlags, io: CliIo): RedisTarget {
   }
   const prefix = flags.prefix ?? io.env['TASKWIRE_PREFIX'] ?? DEFAULTS.prefix;
   if (prefix === '' || /[{}\s]/.test(prefix)) throw usageError(`bad prefix ${JSON.stringify(prefix)}: it must be non-empty, without braces or spaces`);
-  return { url: text, shown: mask(url), prefix };
+  const signing = signingFromEnv(io.env);
+  return { url: text, shown: mask(url), prefix, ...(signing ? { signing } : {}) };
+}
+
+function signingFromEnv(env: Readonly<Record<string, string | undefined>>): { keys: Record<string, string>; current: string } | undefined {
+  const text = env['TASKWIRE_SIGNING_KEYS'];
+  if (text === undefined || text === '') return undefined;
+  const keys: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const at = part.indexOf('=');
+    if (at <= 0) throw usageError('bad TASKWIRE_SIGNING_KEYS: write id=secret[,id2=secret2]');
+    keys[part.slice(0, at).trim()] = part.slice(at + 1);
+  }
+  const current = env['TASKWIRE_SIGNING_CURRENT'] ?? Object.keys(keys)[0] ?? '';
+  if (!(current in keys)) throw usageError(`bad TASKWIRE_SIGNING_CURRENT ${JSON.stringify(current)}: it is not one of the ids in TASKWIRE_SIGNING_KEYS`);
+  return { keys, current };
 }

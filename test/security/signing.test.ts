@@ -6,6 +6,7 @@ import { queueKeys } from '../../src/wire/keys.js';
 import { superjsonSerializer } from '../../src/wire/serializer.js';
 import { Signer } from '../../src/wire/signing.js';
 import { inspector, pushRaw, randomPrefix, redisUrl } from '../support/redis.js';
+import { runTaskwire } from '../support/cli-process.js';
 
 /**
  * Signed messages (docs/SECURITY.md, *Signing*): with keys shared by clients, workers and the
@@ -188,4 +189,24 @@ it('rolls out with acceptUnsigned, and refuses bad signing options at creation',
   for (const bad of bads) {
     expect(() => createClient(contract, { redis: redisUrl(), signing: bad })).toThrow(/VALIDATION|signing/);
   }
+});
+
+it('signs what the CLI writes with keys from TASKWIRE_SIGNING_KEYS: a replayed dead letter runs; without them it is refused', async () => {
+  const e = await start();
+  const now = Date.now();
+  const letter = (id: string, s: string) =>
+    e.redis.xadd(e.keys.dead, '*', 'reason', 'ATTEMPTS_EXHAUSTED', 'id', id, 'envelope', encodeCall({ id, task: 'echo', input: superjsonSerializer.serialize({ s }), deadline: now + 10_000, attempt: 2, sentAt: now }), 'at', '1');
+  const as = ['--redis', redisUrl(), '--prefix', e.prefix];
+  await letter('cli.1', 'from the cli');
+  const signed = await runTaskwire(['dlq', 'replay', 'default', '--all', '--yes', ...as], { env: { TASKWIRE_SIGNING_KEYS: `old=${OLD},new=${NEW}`, TASKWIRE_SIGNING_CURRENT: 'new' } });
+  expect([signed.status, signed.stderr]).toEqual([0, '']);
+  await expect.poll(() => e.runs.includes('from the cli')).toBe(true);
+  await letter('cli.2', 'unsigned');
+  const unsigned = await runTaskwire(['dlq', 'replay', 'default', '--all', '--yes', ...as]);
+  expect(unsigned.status).toBe(0);
+  await expect.poll(async () => (await deadReasons(e)).includes('SIGNATURE: unsigned')).toBe(true);
+  expect(e.runs).not.toContain('unsigned');
+  const bad = await runTaskwire(['inspect', ...as], { env: { TASKWIRE_SIGNING_KEYS: 'nope' } });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('TASKWIRE_SIGNING_KEYS');
 });

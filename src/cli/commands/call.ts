@@ -73,6 +73,7 @@ export function callCommand(io: CliIo): Command {
       redis: template,
       prefix: target.prefix,
       logger: { warn: () => undefined, error: () => undefined },
+      ...(target.signing ? { signing: target.signing } : {}),
     });
     template.disconnect();
     try {

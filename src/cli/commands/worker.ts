@@ -80,6 +80,7 @@ export function workerCommand(io: CliIo): Command {
           prefix: target.prefix,
           ...(concurrency === undefined ? {} : { concurrency }),
           ...(flags.queue ? { queues: flags.queue } : {}),
+          ...(target.signing ? { signing: target.signing } : {}),
         });
       } catch (err) {
         throw new CliError(`${file}: ${oneLine(err)}`);
