@@ -128,3 +128,27 @@ it('frees the key of a call cancelled while queued or while running: the next ca
   await expect(late).rejects.toMatchObject({ code: 'CANCELLED' });
   await expect.poll(() => env.redis.exists(keys.idempotency('queue-cancel')), { timeout: 3_000 }).toBe(0);
 });
+
+it('tells the callers that joined a key CANCELLED at once when the call that owns it is withdrawn before it ran', async () => {
+  const prefix = randomPrefix();
+  const insp = inspector(prefix);
+  // No worker: the owner waits in the queue until its caller gives up.
+  const owner = createClient(contract, { redis: redisUrl(), prefix, noWorkers: 'wait' });
+  const joiner = createClient(contract, { redis: redisUrl(), prefix, noWorkers: 'wait' });
+  cleanup = async () => {
+    await owner.$close();
+    await joiner.$close();
+    await insp.cleanup();
+  };
+  const first = owner.pay({ amount: 5, to: 'bob' }, { idempotencyKey: 'order-9', timeoutMs: 400 }).catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  const joined = joiner.pay({ amount: 5, to: 'bob' }, { idempotencyKey: 'order-9', timeoutMs: 10_000 }).catch((e: unknown) => e);
+  const [a, b] = await Promise.all([first, joined]);
+  expect(isTaskwireError(a) && a.code).toBe('TIMEOUT');
+  expect(isTaskwireError(b) && [b.code, b.message]).toEqual(['CANCELLED', 'the call this one joined (same idempotency key) was withdrawn before it ran: send it again']);
+  expect(Date.now() - t0).toBeLessThan(3_000);
+  // Sent again, the key is free: this call owns it now.
+  const again = joiner.pay({ amount: 5, to: 'bob' }, { idempotencyKey: 'order-9', timeoutMs: 300 }).catch((e: unknown) => e);
+  expect(isTaskwireError(await again) && ((await again) as { code: string }).code).toBe('TIMEOUT');
+});

@@ -22,10 +22,13 @@
   ARGV[8] the call's task: a call set aside over a limit waits in held:task:<task> or
           held:group:<group> (take-limits.lua)
   ARGV[9] '' or the call's idempotency key: deleted with a withdrawn call that owns it
-          (enqueue-7.lua), so the next call with that key runs instead of waiting on this one
+          (enqueue-7.lua), so the next call with that key runs instead of waiting on this one;
+          the callers that joined it are told CANCELLED at once (they may send it again)
   Returns: 1 if withdrawn from where it waited, 0 if announced, -1 if neither.
 ]]
 -- @include keys.lua
+-- @include deliver.lua
+local WITHDRAWN_REPLY = '","ok":false,"error":{"code":"CANCELLED","message":"the call this one joined (same idempotency key) was withdrawn before it ran: send it again","defined":false}}'
 local raw, group = ARGV[1], ARGV[6]
 local withdrawn
 if group ~= '' then
@@ -42,7 +45,16 @@ if withdrawn then
   redis.call('HDEL', KEYS[3], ARGV[2])
   if ARGV[9] ~= '' then
     local owner = redis.call('GET', ARGV[9])
-    if owner and string.sub(owner, -#ARGV[2] - 1) == '|' .. ARGV[2] then redis.call('DEL', ARGV[9]) end
+    if owner and string.sub(owner, -#ARGV[2] - 1) == '|' .. ARGV[2] then
+      redis.call('DEL', ARGV[9])
+      local reply = ENVELOPE_PREFIX .. ARGV[2] .. WITHDRAWN_REPLY
+      for _, w in ipairs(redis.call('LRANGE', ARGV[9] .. ':waiters', 0, -1)) do
+        local fid, spec = string.match(w, '^([^|]+)|(.*)$')
+        -- The reply and inbox ttls are the protocol's defaults (src/wire/protocol.ts).
+        if fid then deliver_copy(reply, fid, spec, 60000, 300000) end
+      end
+      redis.call('DEL', ARGV[9] .. ':waiters')
+    end
   end
   -- pcall: best effort (the key has a TTL); an ACL without input keys must not undo the rest.
   redis.pcall('UNLINK', KEYS[4])
