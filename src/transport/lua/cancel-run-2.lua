@@ -14,11 +14,6 @@
 if redis.call('EXISTS', KEYS[1] .. ':result') == 1 then return 0 end
 redis.call('SET', KEYS[1] .. ':result', ARGV[1], 'PX', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-local waiters = redis.call('LRANGE', KEYS[1] .. ':waiters', 0, -1)
-for _, w in ipairs(waiters) do
-  local fid, spec = string.match(w, '^([^|]+)|(.*)$')
-  if fid then deliver_copy(ARGV[1], fid, spec, ARGV[3], ARGV[4]) end
-end
-redis.call('DEL', KEYS[1] .. ':waiters')
+deliver_to_waiters(KEYS[1], ARGV[1], ARGV[3], ARGV[4])
 redis.call('HDEL', KEYS[2], 'state')
 return 1

@@ -132,12 +132,7 @@ for k, j in ipairs(held_at) do
     redis.call('SET', idem .. ':result', payload, 'PX', idem_ttl)
     -- The owner key (enqueue-7: input hash and owner) lives as long as the result it vouches for.
     redis.call('PEXPIRE', idem, idem_ttl)
-    local waiters = redis.call('LRANGE', idem .. ':waiters', 0, -1)
-    for _, w in ipairs(waiters) do
-      local fid, spec = string.match(w, '^([^|]+)|(.*)$')
-      if fid then deliver_copy(payload, fid, spec, reply_ttl, ARGV[1]) end
-    end
-    redis.call('DEL', idem .. ':waiters')
+    deliver_to_waiters(idem, payload, reply_ttl, ARGV[1])
   end
 end
 slots_free(base, slots)

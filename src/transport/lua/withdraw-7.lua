@@ -48,12 +48,8 @@ if withdrawn then
     if owner and string.sub(owner, -#ARGV[2] - 1) == '|' .. ARGV[2] then
       redis.call('DEL', ARGV[9])
       local reply = ENVELOPE_PREFIX .. ARGV[2] .. WITHDRAWN_REPLY
-      for _, w in ipairs(redis.call('LRANGE', ARGV[9] .. ':waiters', 0, -1)) do
-        local fid, spec = string.match(w, '^([^|]+)|(.*)$')
-        -- The reply and inbox ttls are the protocol's defaults (src/wire/protocol.ts).
-        if fid then deliver_copy(reply, fid, spec, 60000, 300000) end
-      end
-      redis.call('DEL', ARGV[9] .. ':waiters')
+      -- The reply and inbox ttls are the protocol's defaults (src/wire/protocol.ts).
+      deliver_to_waiters(ARGV[9], reply, 60000, 300000)
     end
   end
   -- pcall: best effort (the key has a TTL); an ACL without input keys must not undo the rest.

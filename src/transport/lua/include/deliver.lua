@@ -5,6 +5,8 @@
     reply  a reply envelope (envelope.lua)
     spec   where the follower wants it: "h|<replies hash>|<inbox key>" | "p|<channel>" | "-"
            (see complete-5.lua for what each mode writes)
+  deliver_to_waiters(idem, reply, reply_ttl, inbox_ttl): a copy of `reply` to every follower
+    waiting on the idempotency key `idem` (its :waiters list, which goes)
   keep_at_least(key, ttl): a replies hash gets replies from workers and from enqueue-7 (a
   client's own replyTtlMs): its TTL is only ever extended, so a shorter one never cuts the time
   left to replies already in it. (PEXPIRE GT cannot do it: it leaves a hash without a TTL without one.)
@@ -26,4 +28,12 @@ local function deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
   elseif kind == 'p' then
     redis.call('PUBLISH', a, copy)
   end
+end
+
+local function deliver_to_waiters(idem, reply, reply_ttl, inbox_ttl)
+  for _, w in ipairs(redis.call('LRANGE', idem .. ':waiters', 0, -1)) do
+    local fid, spec = string.match(w, '^([^|]+)|(.*)$')
+    if fid then deliver_copy(reply, fid, spec, reply_ttl, inbox_ttl) end
+  end
+  redis.call('DEL', idem .. ':waiters')
 end

@@ -23,11 +23,8 @@ local function settle_dropped_run(base, id, raw)
   local reply = ENVELOPE_PREFIX .. id .. CANCELLED_REPLY
   redis.call('SET', idem .. ':result', reply, 'PX', ttl)
   redis.call('PEXPIRE', idem, ttl)
-  for _, w in ipairs(redis.call('LRANGE', idem .. ':waiters', 0, -1)) do
-    local fid, spec = string.match(w, '^([^|]+)|(.*)$')
-    if fid then deliver_copy(reply, fid, spec, 60000, 300000) end
-  end
-  redis.call('DEL', idem .. ':waiters')
+  -- The reply and inbox ttls are the protocol's defaults (src/wire/protocol.ts).
+  deliver_to_waiters(idem, reply, 60000, 300000)
   redis.call('HDEL', base .. ':run:' .. id, 'state')
 end
 local function take_screen(items, facts, max_bytes)
