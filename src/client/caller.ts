@@ -21,6 +21,7 @@ import { ReplySettler } from './reply-settler.js';
 import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { Followers, RUN_KEY } from './detached.js';
+import { CHILD_KEY, childOptions, childRunId, isReservedKey, type ChildLink } from './child-link.js';
 import { followUpId, followUpPlan } from './follow-up-plan.js';
 import { Signer } from '../wire/signing.js';
 import { ReplyReceivers } from './reply-receivers.js';
@@ -32,22 +33,6 @@ interface Detached {
   resultTtlMs: number;
 }
 
-/**
- * A call made by a handler through ctx.client (worker/child-calls.ts): a child of the call that
- * handler runs. It ends no later than its parent, is cancelled with it, carries its headers, and
- * runs once per `key` however often the parent is retried or redelivered.
- */
-export interface ChildLink {
-  /** Unique among the parent's children, stable across its attempts (its position, or the caller's key). */
-  key: string;
-  parentId: string;
-  /** The parent's deadline: the child's is never later. */
-  notAfter: number;
-  /** The parent's ctx.signal. */
-  signal: AbortSignal;
-  headers: Readonly<Record<string, string>>;
-}
-
 /** The call option of tasks that report progress (types.ts ProgressCallOptions). */
 interface ProgressOption {
   onProgress?: (value: unknown) => void;
@@ -57,37 +42,6 @@ interface ProgressOption {
 interface FollowUpOptionsAny {
   then?: unknown;
   catch?: unknown;
-}
-
-/** Idempotency keys of child calls: `child:<parent id>:<key>`. */
-const CHILD_KEY = 'child:';
-
-function isReservedKey(key: string | undefined): boolean {
-  return key !== undefined && (key.startsWith(RUN_KEY) || key.startsWith(CHILD_KEY));
-}
-
-/**
- * A child's key outlives its parent's deadline by this much: a parent retried at its deadline
- * still finds what its children did. (Retries and redeliveries happen before the deadline.)
- */
-const CHILD_KEY_GRACE_MS = 60_000;
-
-/** The options of a child call: its parent's headers under its own, both signals, its key. */
-function childOptions<O extends CallOptions>(options: O, link: ChildLink): O {
-  const signal = options.signal ? AbortSignal.any([options.signal, link.signal]) : link.signal;
-  const headers = options.headers ? { ...link.headers, ...options.headers } : Object.keys(link.headers).length > 0 ? { ...link.headers } : undefined;
-  return {
-    ...options,
-    signal,
-    headers,
-    idempotencyKey: `${CHILD_KEY}${link.parentId}:${link.key}`,
-    idempotencyTtlMs: Math.max(link.notAfter - Date.now(), 0) + CHILD_KEY_GRACE_MS,
-  };
-}
-
-/** A detached child's call id: the same for every attempt of its parent. */
-function childRunId(link: ChildLink): string {
-  return `${link.parentId}/${link.key}`;
 }
 
 /** A detached call once Redis has it: its id, and its envelope and place, for a cancel. */

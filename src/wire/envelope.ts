@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { errorFromJSON, TaskwireError, type SerializedError } from '../errors.js';
-import { isQueueName } from '../contract/names.js';
 import { hasProtoKey, PROTO_KEY_REASON } from './proto-keys.js';
+import { isFiniteNumber, isObject, isString, optional } from './hand-checks.js';
+import { followUpStepSchema, isFollowUpStep, type FollowUpStep } from './follow-up-step.js';
+
+export type { FollowUpStep } from './follow-up-step.js';
 import { ENVELOPE_PREFIX, GROUP_NAME, MAX_PRIORITY, PROTOCOL_VERSION } from './protocol.js';
 
 /**
@@ -75,24 +78,6 @@ export interface CallEnvelope {
   catch?: FollowUpStep;
 }
 
-/**
- * A follow-up a call names: enqueued by the worker that settles the call, as a detached call of
- * id `<call id>.then` or `<call id>.catch`, even when the caller is gone. The caller resolved
- * everything the worker needs (the queue, the deadline, how long the outcome is kept), so a
- * worker enqueues follow-ups of tasks it does not serve.
- */
-export interface FollowUpStep {
-  /** Dotted task path. */
-  task: string;
-  queue: string;
-  /** Its deadline counts this many ms from when it is enqueued. */
-  timeout: number;
-  /** How long its outcome is kept (run:<id>), ms. */
-  ttl: number;
-  fp?: string;
-  then?: FollowUpStep;
-  catch?: FollowUpStep;
-}
 
 /**
  * A progress report, published on the caller's reply channel (only to callers whose envelope
@@ -133,19 +118,6 @@ export type ReplyEnvelope = OkReply | ErrReply;
 
 const callId = z.string().min(1).max(128).regex(/^[^"\\]+$/);
 
-const followUpStep: z.ZodType<FollowUpStep> = z.object({
-  task: z.string().min(1).max(512),
-  queue: z.string().refine(isQueueName, 'not a queue name'),
-  timeout: z.number().int().positive(),
-  ttl: z.number().int().positive(),
-  fp: z.string().max(128).optional(),
-  get then() {
-    return followUpStep.optional();
-  },
-  get catch() {
-    return followUpStep.optional();
-  },
-});
 
 const callFields = z.object({
   v: z.literal(1),
@@ -167,8 +139,8 @@ const callFields = z.object({
     .object({ attempts: z.number().int().min(1).max(100), backoffMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() })
     .optional(),
   progress: z.literal(1).optional(),
-  then: followUpStep.optional(),
-  catch: followUpStep.optional(),
+  then: followUpStepSchema.optional(),
+  catch: followUpStepSchema.optional(),
 });
 
 export const callSchema = callFields.refine((v) => 'input' in v !== (v.stored === 1), {
@@ -205,14 +177,9 @@ export const replySchema = z.discriminatedUnion('ok', [
  * zod's copy of every object. Whatever they refuse goes through the schema, which words the
  * reason. Unknown fields are let through here but never read, and never re-encoded.
  */
-type Fields = Record<string, unknown>;
-const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isString = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max;
 const CALL_ID = /^[^"\\]+$/;
 const CLIENT_ID = /^[A-Za-z0-9_.:-]+$/;
 const isCallId = (v: unknown): v is string => isString(v, 1, 128) && CALL_ID.test(v);
-const optional = (v: unknown, check: (v: unknown) => boolean): boolean => v === undefined || check(v);
 
 function isStringRecord(v: unknown): boolean {
   if (!isObject(v)) return false;
@@ -254,21 +221,6 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
   );
 }
 
-function isFollowUpStep(v: unknown): boolean {
-  return (
-    isObject(v) &&
-    isString(v['task'], 1, 512) &&
-    typeof v['queue'] === 'string' &&
-    isQueueName(v['queue']) &&
-    Number.isSafeInteger(v['timeout']) &&
-    (v['timeout'] as number) > 0 &&
-    Number.isSafeInteger(v['ttl']) &&
-    (v['ttl'] as number) > 0 &&
-    optional(v['fp'], (fp) => isString(fp, 0, 128)) &&
-    optional(v['then'], isFollowUpStep) &&
-    optional(v['catch'], isFollowUpStep)
-  );
-}
 
 export function isReplyEnvelope(v: unknown): v is ReplyEnvelope {
   if (!isObject(v) || v['v'] !== 1 || !isCallId(v['id']) || !optional(v['fp'], (fp) => typeof fp === 'string')) return false;

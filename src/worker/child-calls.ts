@@ -1,7 +1,8 @@
 import { ERROR_CODES, TaskwireError, isTaskwireError } from '../errors.js';
 import type { RouterShape } from '../contract/router.js';
 import { routesOf, type RouteTable } from '../contract/route.js';
-import { Caller, type ChildLink } from '../client/caller.js';
+import { Caller } from '../client/caller.js';
+import type { ChildLink } from '../client/child-link.js';
 import { sendDetached } from '../client/create-client.js';
 import { buildTree, type CallTarget, type Tree } from '../client/stubs.js';
 import type { CallHandle, ClientOptions, WaitOptions } from '../client/types.js';
