@@ -10,7 +10,7 @@ import type { RunStatus, WaitOptions } from './types.js';
 
 /**
  * The idempotency key of a detached call is `run:<id>`: the worker stores its outcome there
- * (complete-5's idempotency path) and hands copies to its waiters, so following a detached call
+ * (complete-4's idempotency path) and hands copies to its waiters, so following a detached call
  * from any process is joining that key (follow-2.lua). User keys may not begin with it.
  */
 export const RUN_KEY = 'run:';

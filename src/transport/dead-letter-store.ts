@@ -14,7 +14,7 @@ function entry([id, flat]: [string, string[]]): DeadLetterEntry {
 }
 
 /**
- * The commands on a queue's dead-letter stream (written by take-12.lua and complete-5.lua). What
+ * The commands on a queue's dead-letter stream (written by take-11.lua and complete-4.lua). What
  * a dead letter means and how it is replayed is admin/dead-letters.ts; replay itself moves a
  * call, so it is QueueStore.replay.
  */

@@ -94,6 +94,8 @@ export interface TakeRequest {
 
 export interface TakenCall {
   token: string;
+  /** The id of the batch the call was leased in (take-11.lua): one lease, renewed and ended per batch. */
+  batch: string;
   raw: string;
   deliveries: number;
 }
@@ -106,9 +108,11 @@ export interface Taken {
   nextDueMs: number;
 }
 
-/** One settlement in a `complete` batch; see complete-5.lua for the meaning of each field. */
+/** One settlement in a `complete` batch; see complete-4.lua for the meaning of each field. */
 export interface Settlement {
   token: string;
+  /** The taken batch the call belongs to (TakenCall.batch). */
+  batch: string;
   callId: string;
   action: 'h' | 'p' | '-' | 'r';
   /** The calling client's id ('h', 'p'), the retry delay in ms ('r'), else ''. */
@@ -127,6 +131,13 @@ export interface Settlement {
   scopes?: string;
 }
 
+/**
+ * How `complete` treats one taken batch (complete-4.lua): 'w' these are all its calls not settled
+ * for sure before (its lease ends in one command), 'p' some of them, 'c' some, checked one by one,
+ * and the lease ends if none is left.
+ */
+export type BatchEnd = 'w' | 'p' | 'c';
+
 /** Per-worker settings of `complete`, the same for every batch. */
 export interface CompleteOptions {
   inboxTtlMs: number;
@@ -144,7 +155,7 @@ export interface MaintainRequest {
   /** false when the worker leaves: its heartbeat is removed instead of renewed. */
   alive: boolean;
   agingMs?: number;
-  /** The lease tokens this worker holds on the queue now (maintain-10.lua restarts its record with them). */
+  /** The batches this worker holds leases of on the queue now (maintain-11.lua restarts its record with them). */
   held?: readonly string[];
 }
 
@@ -254,44 +265,66 @@ export class QueueStore {
       limits: r.limits,
       worker: r.workerId,
     });
-    const keys = [k.wait, k.marker, k.active, k.bodies, k.deliveries, k.seq, k.dead, k.cancelled, k.delayed, k.prio, k.groups, k.held];
+    const keys = [k.wait, k.marker, k.batches, k.deliveries, k.seq, k.dead, k.cancelled, k.delayed, k.prio, k.groups, k.held];
     const flat = (await runScript(this.#redis, 'take', keys, [options])) as Array<string | number>;
     const calls: TakenCall[] = [];
-    // Tokens are consecutive: the script returns the one before the first.
+    // Tokens are consecutive: the script returns the one before the first, whose successor names the batch.
     const before = Number(flat[2]);
+    const batch = String(before + 1);
     for (let i = 3, j = 1; i + 1 < flat.length; i += 2, j++) {
-      calls.push({ token: String(before + j), raw: String(flat[i]), deliveries: Number(flat[i + 1]) });
+      calls.push({ token: String(before + j), batch, raw: String(flat[i]), deliveries: Number(flat[i + 1]) });
     }
     return { calls, blocked: Number(flat[0]) === 1, nextDueMs: Number(flat[1]) };
   }
 
-  /** 1 (settled) or 0 (lease lost, result dropped) per item; see complete-5.lua. */
-  async complete(k: QueueKeys, items: readonly Settlement[], o: CompleteOptions): Promise<number[]> {
-    const args: ScriptArg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix];
-    // Five arguments per call; the five optional ones only when set (see complete-5.lua).
-    for (const s of items) {
-      const scopes = s.scopes ?? '';
-      if (s.deadReason === '' && s.idem === '' && s.input === '' && scopes === '') args.push(s.token, s.callId, s.action, s.to, s.payload);
-      else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs, s.input, scopes);
+  /**
+   * 1 (settled) or 0 (lease lost or settled before: result dropped) per item, in `items`' order;
+   * `how` says how each batch named in `items` ends (BatchEnd). See complete-4.lua.
+   */
+  async complete(k: QueueKeys, items: readonly Settlement[], o: CompleteOptions, how: (batch: string) => BatchEnd): Promise<number[]> {
+    // The script takes the calls batch after batch.
+    const byBatch = new Map<string, number[]>();
+    items.forEach((s, i) => {
+      const at = byBatch.get(s.batch);
+      if (at) at.push(i);
+      else byBatch.set(s.batch, [i]);
+    });
+    const args: ScriptArg[] = [o.inboxTtlMs, o.deadMaxLen, o.replyTtlMs, k.base, o.channelPrefix, byBatch.size];
+    for (const [batch, at] of byBatch) args.push(batch, at.length, how(batch));
+    const order: number[] = [];
+    // Five arguments per call; the five optional ones only when set (see complete-4.lua).
+    for (const at of byBatch.values()) {
+      for (const i of at) {
+        const s = items[i] as Settlement;
+        order.push(i);
+        const scopes = s.scopes ?? '';
+        if (s.deadReason === '' && s.idem === '' && s.input === '' && scopes === '') args.push(s.token, s.callId, s.action, s.to, s.payload);
+        else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs, s.input, scopes);
+      }
     }
-    const res = (await runScript(this.#redis, 'complete', [k.active, k.bodies, k.deliveries, k.dead, k.delayed], args)) as number[];
-    return res.map(Number);
+    const res = (await runScript(this.#redis, 'complete', [k.batches, k.deliveries, k.dead, k.delayed], args)) as number[];
+    const out = new Array<number>(items.length);
+    order.forEach((i, j) => (out[i] = Number(res[j])));
+    return out;
   }
 
-  /** Renews leases; answers the tokens whose lease was already gone. */
-  async extend(k: QueueKeys, leaseMs: number, tokens: readonly string[]): Promise<string[]> {
-    return ((await runScript(this.#redis, 'extend', [k.active], [leaseMs, ...tokens])) as unknown[]).map(String);
+  /** Renews the leases of taken batches; answers the batches whose lease was already gone. */
+  async extend(k: QueueKeys, leaseMs: number, batches: readonly string[]): Promise<string[]> {
+    return ((await runScript(this.#redis, 'extend', [k.batches], [leaseMs, ...batches])) as unknown[]).map(String);
   }
 
   async maintain(k: QueueKeys, r: MaintainRequest): Promise<MaintainResult> {
-    const keys = [k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled, k.deliveries, k.marker, k.prio, k.groups];
-    const res = (await runScript(this.#redis, 'maintain', keys, [r.workerId, r.workerTtlMs, r.limit, r.alive ? '1' : '0', k.base, r.agingMs ?? AGING, (r.held ?? []).join(',')])) as number[];
+    const keys = [k.active, k.bodies, k.wait, k.workers, k.delayed, k.cancelled, k.deliveries, k.marker, k.prio, k.groups, k.batches];
+    const held = (r.held ?? []).map((b) => `b${b}`).join(',');
+    const res = (await runScript(this.#redis, 'maintain', keys, [r.workerId, r.workerTtlMs, r.limit, r.alive ? '1' : '0', k.base, r.agingMs ?? AGING, held])) as number[];
     return { requeued: Number(res[0]), gone: Number(res[1]), promoted: Number(res[2]) };
   }
 
   /** Hands leased calls back to the head of the queue, uncounted; answers how many went back. */
-  async release(k: QueueKeys, tokens: readonly string[], agingMs = AGING): Promise<number> {
-    return Number(await runScript(this.#redis, 'release', [k.active, k.bodies, k.wait, k.marker, k.prio, k.groups], [k.base, agingMs, ...tokens]));
+  async release(k: QueueKeys, calls: ReadonlyArray<Pick<TakenCall, 'batch' | 'token'>>, agingMs = AGING): Promise<number> {
+    const args: ScriptArg[] = [k.base, agingMs];
+    for (const c of calls) args.push(c.batch, c.token);
+    return Number(await runScript(this.#redis, 'release', [k.batches, k.wait, k.marker, k.prio, k.groups], args));
   }
 
   /** Takes a call its caller stopped waiting for off the queue, atomically; see withdraw-4.lua. */
@@ -370,13 +403,25 @@ export class QueueStore {
     await this.#redis.multi().hset(k.run(callId), fields).pexpire(k.run(callId), ttlMs).exec();
   }
 
+  /** Calls under a lease: an older worker's one by one, and the batches' entries not yet settled. */
+  async #runningCount(k: QueueKeys): Promise<number> {
+    const [single, batches] = await Promise.all([this.#redis.zcard(k.active), this.#redis.zrange(k.batches, 0, -1)]);
+    const open = await Promise.all(
+      batches.map(async (b) => {
+        const [length, settled] = await Promise.all([this.#redis.llen(k.batch(b)), this.#redis.lpos(k.batch(b), '', 'COUNT', 0)]);
+        return length - (settled as unknown as unknown[]).length;
+      }),
+    );
+    return open.reduce((a, b) => a + b, single);
+  }
+
   async counts(k: QueueKeys, workerTtlMs: number): Promise<QueueCounts> {
     const time = await this.#redis.time();
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
     const [wait, prio, running, delayed, dead, workers, groupNames, scopes, schedules] = await Promise.all([
       this.#redis.llen(k.wait),
       this.#redis.zcard(k.prio),
-      this.#redis.zcard(k.active),
+      this.#runningCount(k),
       this.#redis.zcard(k.delayed),
       this.#redis.xlen(k.dead),
       this.#redis.zcount(k.workers, now - workerTtlMs, '+inf'),

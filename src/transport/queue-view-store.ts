@@ -21,6 +21,13 @@ export interface DelayedEntry {
   dueAt: number;
 }
 
+/** A `WITHSCORES` answer as [member, score] pairs. */
+function pairs(flat: string[]): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), Number(flat[i + 1])]);
+  return out;
+}
+
 /** `*`, `?`, `[`, `]` and `\` in a prefix are literal, not SCAN patterns. */
 function globLiteral(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
@@ -63,18 +70,30 @@ export class QueueViewStore {
     return this.#redis.lrange(k.wait, 0, count - 1);
   }
 
-  /** Up to `count` running calls, the lease expiring soonest first. */
+  /** Up to `count` running calls, the lease expiring soonest first: batches' (take-11.lua) and an older worker's leased one by one. */
   async running(k: QueueKeys, count: number): Promise<RunningEntry[]> {
-    const flat = await this.#redis.zrange(k.active, 0, count - 1, 'WITHSCORES');
-    const tokens: string[] = [];
-    const until: number[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      tokens.push(String(flat[i]));
-      until.push(Number(flat[i + 1]));
+    const [single, batched] = await Promise.all([this.#leasedOneByOne(k, count), this.#leasedInBatches(k, count)]);
+    return [...single, ...batched].sort((a, b) => a.leaseUntil - b.leaseUntil).slice(0, count);
+  }
+
+  async #leasedOneByOne(k: QueueKeys, count: number): Promise<RunningEntry[]> {
+    const leases = pairs(await this.#redis.zrange(k.active, 0, count - 1, 'WITHSCORES'));
+    if (leases.length === 0) return [];
+    const bodies = await this.#redis.hmget(k.bodies, ...leases.map(([token]) => token));
+    return leases.map(([token, until], i) => ({ token, leaseUntil: until, raw: bodies[i] ?? undefined }));
+  }
+
+  async #leasedInBatches(k: QueueKeys, count: number): Promise<RunningEntry[]> {
+    const out: RunningEntry[] = [];
+    for (const [first, until] of pairs(await this.#redis.zrange(k.batches, 0, -1, 'WITHSCORES'))) {
+      if (out.length >= count) break;
+      const entries = await this.#redis.lrange(k.batch(first), 0, -1);
+      // '' marks a call of the batch settled already.
+      entries.forEach((raw, i) => {
+        if (raw !== '') out.push({ token: String(Number(first) + i), leaseUntil: until, raw });
+      });
     }
-    if (tokens.length === 0) return [];
-    const bodies = await this.#redis.hmget(k.bodies, ...tokens);
-    return tokens.map((token, i) => ({ token, leaseUntil: until[i] ?? 0, raw: bodies[i] ?? undefined }));
+    return out;
   }
 
   /** Up to `count` delayed calls, due soonest first. */

@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 /**
  * A client's replies in reply mode "key" (wire mode `hash`): workers push each reply on the
  * client's inbox list of the call's queue and keep it, until read, as a field of the client's
- * replies hash of that queue (complete-5.lua). This module holds the commands on those keys; the
+ * replies hash of that queue (complete-4.lua). This module holds the commands on those keys; the
  * loop that reads them is the client's (client/reply-inbox.ts).
  */
 export class ReplyStore {

@@ -155,7 +155,7 @@ const serializedErrorSchema = z.object({
   retryable: z.boolean().optional(),
 });
 
-/** A lease token as written by take-12.lua (`%d`). */
+/** A lease token as written by take-11.lua (`%d`). */
 const TOKEN = /^[0-9]{1,20}$/;
 const token = z.string().regex(TOKEN);
 export const replySchema = z.discriminatedUnion('ok', [
@@ -353,7 +353,7 @@ export function decodeCall(raw: string): Decoded<CallEnvelope> {
   const parsed = isCallEnvelope(json.value) ? { success: true as const, data: json.value } : callSchema.safeParse(json.value);
   if (parsed.success) {
     const value = parsed.data as CallEnvelope;
-    // The scripts read the id by a prefix match (take-12.lua counts deliveries and drops cancelled
+    // The scripts read the id by a prefix match (take-11.lua counts deliveries and drops cancelled
     // calls by it): a call written any other way (fields reordered, spaces, an escaped id) would
     // run uncounted, and a poison call in that form would crash workers forever.
     if (hasProtoKey(raw, value)) return { ok: false, reason: `bad envelope: ${PROTO_KEY_REASON}`, id: value.id, reply: value.reply };

@@ -19,9 +19,16 @@ export interface QueueKeys {
   readonly base: string;
   /** LIST of call envelopes waiting to run (RPUSH in, LPOP out). */
   readonly wait: string;
-  /** ZSET lease token → lease expiry (ms, Redis clock). */
+  /**
+   * ZSET batch id → lease expiry (ms, Redis clock): one lease per taken batch (take-11.lua); the
+   * batch's envelopes are on `batch(id)`.
+   */
+  readonly batches: string;
+  /** LIST of one taken batch's envelopes in token order ('' for a call settled alone); lua keys.lua builds it too. */
+  batch(id: string): string;
+  /** ZSET lease token → lease expiry, of calls leased one by one (an older worker's; maintain-11 still recovers them). */
   readonly active: string;
-  /** HASH lease token → raw envelope of a running call. */
+  /** HASH lease token → raw envelope, of calls leased one by one (an older worker's). */
   readonly bodies: string;
   /** HASH call id → deliveries so far. */
   readonly deliveries: string;
@@ -77,7 +84,7 @@ export interface QueueKeys {
   readonly scheduleChannel: string;
   /** LIST of one fair group's waiting calls; route.lua builds it from `base` the same way. */
   group(name: string): string;
-  // complete-5.lua builds replies and inbox keys from `base` the same way (not sent per call).
+  // complete-4.lua builds replies and inbox keys from `base` the same way (not sent per call).
   /**
    * HASH call id → reply, for one client (wire reply mode `hash`): each reply stays here until
    * the client has read it from its inbox, so a BLMPOP answer lost with a connection loses
@@ -95,11 +102,11 @@ export interface QueueKeys {
    */
   run(callId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
-  /** LIST: what worker `id` may hold (token ranges, tokens): its leases come back as soon as its heartbeat stops (maintain-10.lua). */
+  /** LIST: what worker `id` may hold (`b<batch id>` entries): its leases come back as soon as its heartbeat stops (maintain-11.lua). */
   leases(workerId: string): string;
   idempotency(key: string): string;
   /** STRING serialized input of a call sent with `"stored":1` (see protocol.ts STORED_PAYLOAD_BYTES). */
-  // complete-5.lua builds it from `base` the same way.
+  // complete-4.lua builds it from `base` the same way.
   input(callId: string): string;
   /**
    * STRING serialized output of a call, written under the worker's lease token (a worker that
@@ -116,6 +123,8 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     queue,
     base,
     wait: `${base}:wait`,
+    batches: `${base}:batches`,
+    batch: (id) => `${base}:batch:${id}`,
     active: `${base}:active`,
     bodies: `${base}:bodies`,
     deliveries: `${base}:deliveries`,
@@ -151,7 +160,7 @@ export function replyChannel(prefix: string, clientId: string): string {
   return `${replyChannelPrefix(prefix)}${clientId}`;
 }
 
-/** What every reply channel begins with; complete-5.lua appends the client id. */
+/** What every reply channel begins with; complete-4.lua appends the client id. */
 export function replyChannelPrefix(prefix: string): string {
   return `${prefix}:reply:`;
 }

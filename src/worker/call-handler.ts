@@ -24,6 +24,8 @@ import type { WorkerEvents } from './worker-events.js';
 export interface Running {
   keys: QueueKeys;
   token: string;
+  /** The taken batch whose lease covers the call (one lease per batch, take-11.lua). */
+  batch: string;
   ctx: CallContext;
   deadline: number;
 }
@@ -85,7 +87,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     d.logger.warn('taskwire: call refused', { queue: keys.queue, reason });
     ev.malformed(keys.queue, reason);
     ev.deadLettered(keys.queue, undefined, taken.deliveries, reason.slice(0, reason.indexOf(':')));
-    const item = d.build.error(keys, taken.token, { id: '', reply: undefined }, undefined, new TaskwireError(ERROR_CODES.PROTOCOL, reason), reason);
+    const item = d.build.error(keys, taken, { id: '', reply: undefined }, undefined, new TaskwireError(ERROR_CODES.PROTOCOL, reason), reason);
     // Its stored input, if it names one, goes into the dead letter as it is.
     if (taken.raw.includes('"stored":1')) item.input = '-';
     return settle(keys, undefined, taken, item);
@@ -97,7 +99,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     ev.malformed(keys.queue, decoded.reason);
     ev.deadLettered(keys.queue, undefined, taken.deliveries, 'PROTOCOL');
     const err = new TaskwireError(ERROR_CODES.PROTOCOL, `malformed call: ${decoded.reason}`);
-    const item = d.build.error(keys, taken.token, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`);
+    const item = d.build.error(keys, taken, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`);
     // An input it says it stored has no reader left (it cannot be replayed either).
     if (decoded.id && taken.raw.includes('"stored":1')) item.input = '-';
     return settle(keys, undefined, taken, item);
@@ -125,7 +127,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       if (entry.kind === 'expired') ev.expired(q, env, taken.deliveries);
       else ev.deadLettered(q, env, taken.deliveries, entry.reason);
       // A detached call's outcome is kept for its followers: TIMEOUT, not silence.
-      const item = detached && entry.kind === 'expired' ? d.build.error(keys, taken.token, env, undefined, timedOut(env)) : entry.item;
+      const item = detached && entry.kind === 'expired' ? d.build.error(keys, taken, env, undefined, timedOut(env)) : entry.item;
       // A catch follow-up gets the input as sent: a stored one is read for it.
       const storedText = env.catch && env.stored === 1 ? (await readStoredInput(d.payloads(), keys, env, d.maxPayloadBytes)).text : undefined;
       if (!(await failedFinally(env, taken, storedText, entry.kind === 'expired' ? timedOut(env) : entry.error))) return;
@@ -142,7 +144,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         const reason = read.error.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${read.error.message}`;
         ev.deadLettered(q, env, taken.deliveries, reason);
         if (!(await failedFinally(env, taken, inputText, read.error))) return;
-        return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, read.error, reason));
+        return finish(keys, env, taken, inputText, d.build.error(keys, taken, env, entry.fingerprint, read.error, reason));
       }
     }
     // A signed call pushed again after it ran (a replay): the first delivery of each attempt
@@ -156,7 +158,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const runMs = ev.observed ? performance.now() - t0 : 0;
     free();
     if (outcome.ok) {
-      const settlement = d.build.ok(keys, taken.token, env, outcome.output, entry.fingerprint);
+      const settlement = d.build.ok(keys, taken, env, outcome.output, entry.fingerprint);
       const bytes = bytesOver(settlement.storedOutput?.text ?? settlement.payload, d.maxPayloadBytes);
       if (bytes === undefined) {
         // Enqueued before the call settles: a follow-up is never lost to a crash in between.
@@ -175,15 +177,15 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       });
       ev.failed(q, env, taken.deliveries, err);
       if (!(await failedFinally(env, taken, inputText, err))) return;
-      return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, err));
+      return finish(keys, env, taken, inputText, d.build.error(keys, taken, failedTo(env), entry.fingerprint, err));
     }
     ev.failed(q, env, taken.deliveries, outcome.error);
     if (outcome.error.code === ERROR_CODES.CANCELLED) {
-      if (detached) return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, env, entry.fingerprint, outcome.error));
+      if (detached) return finish(keys, env, taken, inputText, d.build.error(keys, taken, env, entry.fingerprint, outcome.error));
       // The canceller has its answer; callers that joined its idempotency key get CANCELLED, and the
       // key goes (the next call with it runs again instead of waiting for this one).
-      if (env.idem !== undefined) return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, { ...env, reply: undefined, idemTtl: FORGET_MS }, entry.fingerprint, outcome.error));
-      return finish(keys, env, taken, inputText, d.build.silent(taken.token, env.id));
+      if (env.idem !== undefined) return finish(keys, env, taken, inputText, d.build.error(keys, taken, { ...env, reply: undefined, idemTtl: FORGET_MS }, entry.fingerprint, outcome.error));
+      return finish(keys, env, taken, inputText, d.build.silent(taken, env.id));
     }
     const policy = env.retry ?? entry.task.retry;
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
@@ -196,7 +198,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         const again = decodeCall(taken.raw);
         const unsigned = encodeCall({ ...(again.ok ? again.value : env), attempt: env.attempt + 1 });
         const next = d.signer ? d.signer.signCall(unsigned, env.stored === 1 ? inputText : undefined) : unsigned;
-        return finish(keys, env, taken, inputText, d.build.retry(taken.token, env.id, delay, next));
+        return finish(keys, env, taken, inputText, d.build.retry(taken, env.id, delay, next));
       }
     }
     // Dead-lettered for its attempts only when it used them all. A call whose retry could not
@@ -206,7 +208,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) ev.deadLettered(q, env, taken.deliveries, deadReason);
     if (!outcome.handedBack && !(await failedFinally(env, taken, inputText, outcome.error))) return;
-    return finish(keys, env, taken, inputText, d.build.error(keys, taken.token, failedTo(env), entry.fingerprint, outcome.error, deadReason));
+    return finish(keys, env, taken, inputText, d.build.error(keys, taken, failedTo(env), entry.fingerprint, outcome.error, deadReason));
   }
 
   /**
@@ -226,7 +228,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   }
 
   /**
-   * settle(), and a call's stored input goes with it (complete-5.lua): deleted, or kept in its
+   * settle(), and a call's stored input goes with it (complete-4.lua): deleted, or kept in its
    * dead letter (read for that if it was not read yet); a retry leaves it for the next attempt.
    * Not async itself: calls with their input inline (nearly all) pay no extra promise.
    */
@@ -246,7 +248,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     ev.started(keys.queue, env, taken.deliveries);
     if (isDetached(env)) setRun(keys, env, { state: 'running', attempt: env.attempt, at: Date.now() });
     // One entry per running call: the lease keeper renews from it, cancellation and close abort through it.
-    const at: Running = { keys, token: taken.token, ctx, deadline: env.deadline };
+    const at: Running = { keys, token: taken.token, batch: taken.batch, ctx, deadline: env.deadline };
     d.running.add(at);
     try {
       const t0 = performance.now();

@@ -91,10 +91,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     held: running,
     leaseMs: o.leaseMs,
     graceMs: o.deadlineGraceMs,
-    extend: (keys, tokens) => store().extend(keys, o.leaseMs, tokens),
-    onLost: (keys, token) => {
+    extend: (keys, batches) => store().extend(keys, o.leaseMs, batches),
+    onLost: (keys, batch) => {
+      replier?.book.forget(keys, batch);
       for (const r of running) {
-        if (r.keys === keys && r.token === token) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now'));
+        if (r.keys === keys && r.batch === batch) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'lease lost: another worker owns this call now'));
       }
     },
     onError: (err) => {
@@ -192,7 +193,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     deadLetterMaxLen: o.deadLetterMaxLen,
     limits: (queue) => limitsOf(queue).take,
     budget,
-    handle,
+    // The book learns each batch's size as its calls are handed out (synchronously, before any settles).
+    handle: (keys, call, free) => {
+      replier?.book.took(keys, call.batch);
+      return handle(keys, call, free);
+    },
     logger,
     running: () => state === 'running',
   });
@@ -224,8 +229,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   async function maintain(alive = state === 'running'): Promise<void> {
     const s = store();
     const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive, agingMs: o.priorityAgingMs };
-    // What this worker holds per queue: its record for a fast hand-back if it dies (maintain-10.lua).
-    const held = (k: QueueKeys) => [...running].filter((r) => r.keys === k).map((r) => r.token);
+    // What this worker holds per queue: its record for a fast hand-back if it dies (maintain-11.lua).
+    const held = (k: QueueKeys) => [...new Set([...running].filter((r) => r.keys === k).map((r) => r.batch))];
     await Promise.all([...queues.map((k) => s.maintain(k, { ...request, held: held(k) })), alive ? info.publish() : info.remove(), alive ? taskEvents.refresh() : undefined]);
   }
 
@@ -367,9 +372,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const s = store();
     const handBack = async () => {
       for (const keys of queues) {
-        const tokens = left.filter((r) => r.keys === keys).map((r) => r.token);
+        const calls = left.filter((r) => r.keys === keys);
+        for (const c of calls) replier?.book.handingBack(keys, c.batch);
         try {
-          if (tokens.length) await s.release(keys, tokens, o.priorityAgingMs);
+          if (calls.length) await s.release(keys, calls, o.priorityAgingMs);
           await replier?.drain();
         } catch (err) {
           // Once close() stopped waiting for it (below), its failure is no news.

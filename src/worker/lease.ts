@@ -2,7 +2,8 @@ import type { QueueKeys } from '../wire/keys.js';
 
 export interface Held {
   keys: QueueKeys;
-  token: string;
+  /** The taken batch whose lease covers the call (take-11.lua). */
+  batch: string;
   deadline: number;
 }
 
@@ -12,16 +13,17 @@ export interface LeaseKeeperOptions {
   leaseMs: number;
   /** How long past its call's deadline a lease may still be renewed. */
   graceMs: number;
-  extend: (keys: QueueKeys, tokens: string[]) => Promise<string[]>;
-  /** A lease found gone: the reaper gave the call to another worker. */
-  onLost: (keys: QueueKeys, token: string) => void;
+  extend: (keys: QueueKeys, batches: string[]) => Promise<string[]>;
+  /** A batch's lease found gone: the reaper gave its calls to other workers. */
+  onLost: (keys: QueueKeys, batch: string) => void;
   onError: (err: unknown) => void;
 }
 
 /**
- * Renews the leases of running calls every third of the lease, in one script call per queue.
- * A call whose deadline (plus grace) passed is no longer renewed, so a handler that ignores
- * ctx.signal cannot hold a call forever.
+ * Renews the leases of the batches with running calls every third of the lease, in one script
+ * call per queue. A call whose deadline (plus grace) passed no longer keeps its batch's lease, so
+ * a handler that ignores ctx.signal cannot hold a call forever: once no call of its batch still
+ * in time is running, the lease expires and the reaper hands back what was not settled.
  */
 export class LeaseKeeper {
   readonly #o: LeaseKeeperOptions;
@@ -41,17 +43,17 @@ export class LeaseKeeper {
 
   async renew(): Promise<void> {
     const now = Date.now();
-    const byQueue = new Map<QueueKeys, string[]>();
+    const byQueue = new Map<QueueKeys, Set<string>>();
     for (const held of this.#o.held) {
       if (now > held.deadline + this.#o.graceMs) continue;
-      let list = byQueue.get(held.keys);
-      if (!list) byQueue.set(held.keys, (list = []));
-      list.push(held.token);
+      let batches = byQueue.get(held.keys);
+      if (!batches) byQueue.set(held.keys, (batches = new Set()));
+      batches.add(held.batch);
     }
     await Promise.all(
-      [...byQueue].map(async ([keys, tokens]) => {
+      [...byQueue].map(async ([keys, batches]) => {
         try {
-          for (const token of await this.#o.extend(keys, tokens)) this.#o.onLost(keys, token);
+          for (const batch of await this.#o.extend(keys, [...batches])) this.#o.onLost(keys, batch);
         } catch (err) {
           this.#o.onError(err);
         }

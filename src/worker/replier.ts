@@ -1,5 +1,6 @@
 import type { QueueKeys } from '../wire/keys.js';
-import type { CompleteOptions, QueueStore, Settlement } from '../transport/queue-store.js';
+import type { BatchEnd, CompleteOptions, QueueStore, Settlement } from '../transport/queue-store.js';
+import { BatchBook } from './batch-book.js';
 
 interface Waiting {
   item: Settlement;
@@ -19,6 +20,8 @@ export class Replier {
   readonly #queues = new Map<QueueKeys, Waiting[]>();
   #scheduled = false;
   readonly #inflight = new Set<Promise<void>>();
+  /** What is known for sure about each taken batch: how a complete may end its lease. */
+  readonly book = new BatchBook();
 
   constructor(store: QueueStore, options: CompleteOptions) {
     this.#store = store;
@@ -42,18 +45,39 @@ export class Replier {
     this.#scheduled = false;
     for (const [keys, list] of this.#queues) {
       this.#queues.delete(keys);
-      for (let i = 0; i < list.length; i += MAX_BATCH) {
-        const batch = list.slice(i, i + MAX_BATCH);
-        const p = this.#store
-          .complete(keys, batch.map((w) => w.item), this.#options)
-          .then(
-            (res) => batch.forEach((w, j) => w.done(res[j] === 1)),
-            (err: unknown) => batch.forEach((w) => w.fail(err)),
-          )
-          .finally(() => this.#inflight.delete(p));
-        this.#inflight.add(p);
-      }
+      for (let i = 0; i < list.length; i += MAX_BATCH) this.#send(keys, list.slice(i, i + MAX_BATCH));
     }
+  }
+
+  #send(keys: QueueKeys, batch: Waiting[]): void {
+    // Per taken batch: its calls here (distinct tokens and all), and how this complete ends it.
+    const counts = new Map<string, { tokens: Set<string>; sent: number }>();
+    for (const { item } of batch) {
+      const c = counts.get(item.batch);
+      if (c) {
+        c.tokens.add(item.token);
+        c.sent++;
+      } else counts.set(item.batch, { tokens: new Set([item.token]), sent: 1 });
+    }
+    const hows = new Map<string, BatchEnd>();
+    for (const [b, c] of counts) {
+      hows.set(b, this.book.how(keys, b, c.tokens.size, c.sent));
+      this.book.sent(keys, b, c.sent);
+    }
+    const p = this.#store
+      .complete(keys, batch.map((w) => w.item), this.#options, (b) => hows.get(b) ?? 'c')
+      .then(
+        (res) => {
+          for (const [b, c] of counts) this.book.answered(keys, b, c.sent);
+          batch.forEach((w, j) => w.done(res[j] === 1));
+        },
+        (err: unknown) => {
+          for (const [b, c] of counts) this.book.failed(keys, b, c.sent);
+          batch.forEach((w) => w.fail(err));
+        },
+      )
+      .finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
   }
 
   /** Waits for every batch already handed over. */

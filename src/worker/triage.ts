@@ -27,15 +27,15 @@ export function triage(
   const entry = entries.get(env.task);
   if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.queue) {
     const error = new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `no task "${env.task}" on queue "${keys.queue}"`, { data: { task: env.task } });
-    return { kind: 'dead', reason: 'UNKNOWN_TASK', error, item: build.error(keys, taken.token, env, undefined, error, 'UNKNOWN_TASK') };
+    return { kind: 'dead', reason: 'UNKNOWN_TASK', error, item: build.error(keys, taken, env, undefined, error, 'UNKNOWN_TASK') };
   }
   if (taken.deliveries > maxDeliveries) {
     const error = new TaskwireError(ERROR_CODES.DEAD_LETTERED, `${env.task} was delivered ${taken.deliveries - 1} times without finishing`, {
       data: { task: env.task, deliveries: taken.deliveries - 1 },
     });
-    return { kind: 'dead', reason: 'MAX_DELIVERIES', error, item: build.error(keys, taken.token, env, entry.fingerprint, error, 'MAX_DELIVERIES') };
+    return { kind: 'dead', reason: 'MAX_DELIVERIES', error, item: build.error(keys, taken, env, entry.fingerprint, error, 'MAX_DELIVERIES') };
   }
   // The caller already got TIMEOUT; running now would only waste work (and side effects).
-  if (Date.now() >= env.deadline) return { kind: 'expired', item: build.silent(taken.token, env.id) };
+  if (Date.now() >= env.deadline) return { kind: 'expired', item: build.silent(taken, env.id) };
   return entry;
 }

@@ -122,7 +122,7 @@ describe('taskwire dlq replay and purge', () => {
 
   it('a bulk replay of 600 dead letters puts every one back exactly once', async () => {
     env = await opsEnv({ startWorker: false });
-    // Written as take-8.lua and complete-5.lua write them (docs/PROTOCOL.md), without 600 real failures.
+    // Written as take-8.lua and complete-4.lua write them (docs/PROTOCOL.md), without 600 real failures.
     const keys = queueKeys(env.prefix, 'users');
     const redis = new Redis(env.url);
     const now = Date.now();

@@ -22,7 +22,7 @@ it('sends the scripts that carry our own batches at once, and other commands aut
   // Written now, not held for ioredis' next setImmediate (src/transport/pipelining.ts UNPIPELINED_COMMANDS).
   const taken = s.take(keys, { max: 10, leaseMs: 1000, maxBytes: 1 << 20, deadMaxLen: 100, suspects: { from: 0, mayTake: true } });
   const batched = s.enqueueBatch(keys, { batchId: 'b', workerTtlMs: 0, sentTtlMs: 1000, raws: ['{"v":1,"id":"x"}'] });
-  const settled = s.complete(keys, [], { inboxTtlMs: 1000, deadMaxLen: 10, replyTtlMs: 1000, channelPrefix: `${prefix}:reply:` });
+  const settled = s.complete(keys, [], { inboxTtlMs: 1000, deadMaxLen: 10, replyTtlMs: 1000, channelPrefix: `${prefix}:reply:` }, () => 'w');
   const deleted = conn.hdel(keys.replies('c'), 'x'); // the client's batch of read replies
   expect(conn.autoPipelineQueueSize).toBe(0);
   // Everything else still rides the auto-pipeline.

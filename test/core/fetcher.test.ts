@@ -58,8 +58,8 @@ it('an idle worker takes each arriving call with one take, sent behind its park'
   for (let i = 1; i <= calls; i++) expect(await client.a(i)).toBe(i);
   await new Promise((r) => setTimeout(r, 50));
 
-  // take-12.lua: EVALSHA <sha> 12 <wait> <marker> ...; BLPOP <marker> 1
-  const takes = seen.filter((c) => c.args[0]?.toLowerCase() === 'evalsha' && c.args[2] === '12' && c.args[4]?.endsWith(':marker'));
+  // take-11.lua: EVALSHA <sha> 12 <wait> <marker> ...; BLPOP <marker> 1
+  const takes = seen.filter((c) => c.args[0]?.toLowerCase() === 'evalsha' && c.args[2] === '11' && c.args[4]?.endsWith(':marker'));
   const parks = seen.filter((c) => c.args[0]?.toLowerCase() === 'blpop');
   // One take per call (one more if a 1 s park bound ran out meanwhile); the old path made two.
   expect(takes.length).toBeGreaterThanOrEqual(calls);
@@ -109,10 +109,10 @@ it('under load, sends the take for the next batch before the results of the last
   expect(await Promise.all(calls)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   await new Promise((r) => setTimeout(r, 50));
 
-  // take-12.lua has 12 keys, the marker second; complete-5.lua 5. Both go on the worker's
+  // take-11.lua has 12 keys, the marker second; complete-4.lua 5. Both go on the worker's
   // command connection (as EVAL the first time on a connection, EVALSHA after).
-  const isTake = (c: { args: string[] }) => c.args[2] === '12' && c.args[4]?.endsWith(':marker') === true;
-  const scripts = monitor.seen.filter((c) => /^eval(sha)?$/i.test(c.args[0] ?? '') && (isTake(c) || c.args[2] === '5'));
+  const isTake = (c: { args: string[] }) => c.args[2] === '11' && c.args[4]?.endsWith(':marker') === true;
+  const scripts = monitor.seen.filter((c) => /^eval(sha)?$/i.test(c.args[0] ?? '') && (isTake(c) || (c.args[2] === '4' && c.args[3]?.endsWith(':batches') === true)));
   const kinds = scripts.filter((c) => c.source === scripts[0]?.source).map((c) => (isTake(c) ? 'take' : 'complete'));
   // take (the first is at most 16, see take-budget.ts), take, complete (of the first), take,
   // complete, ... — not take, complete, take, complete, ...

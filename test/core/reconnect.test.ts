@@ -25,7 +25,7 @@ it('a caller that reconnects finds a result waiting in its replies hash even if 
   const keys = queueKeys(env.prefix, 'default');
   const call = env.client.math.add({ a: 20, b: 22 }, { timeoutMs: 5000 });
   // Play the worker by hand: take the call and keep its reply in the client's replies hash, as
-  // complete-5.lua does, but push nothing on the inbox (as if BLMPOP's answer was lost).
+  // complete-4.lua does, but push nothing on the inbox (as if BLMPOP's answer was lost).
   await expect.poll(() => env.redis.llen(keys.wait)).toBe(1);
   const env1 = JSON.parse((await env.redis.lpop(keys.wait)) ?? '{}') as { id: string };
   const hash = keys.replies(env.client.$id);

@@ -83,7 +83,7 @@ it('sends reply mode "key" as wire mode "hash", reads replies pushed on the inbo
     { mode: 'hash', client: client.$id },
     { mode: 'hash', client: client.$id },
   ]);
-  // Played by hand, as complete-5.lua does it: each reply in the replies hash and on the inbox.
+  // Played by hand, as complete-4.lua does it: each reply in the replies hash and on the inbox.
   const replies = calls.map((c, i) => `{"v":1,"id":"${c.id}","ok":true,"output":{"json":${[3, 10][i]}}}`);
   const hash = keys.replies(client.$id);
   await insp.redis.hset(hash, calls[0]!.id, replies[0]!, calls[1]!.id, replies[1]!);

@@ -81,7 +81,7 @@ it('sets thousands of malformed raw messages pushed with redis-cli aside with a 
   // (if that never comes, the accounting below says which messages went where).
   await expect
     .poll(async () => {
-      const [wait, active, dead] = await Promise.all([e.redis.llen(e.keys.wait), e.redis.zcard(e.keys.active), e.redis.xlen(e.keys.dead)]);
+      const [wait, active, dead] = await Promise.all([e.redis.llen(e.keys.wait), e.redis.zcard(e.keys.batches), e.redis.xlen(e.keys.dead)]);
       return wait === 0 && active === 0 && dead >= malformed.length;
     }, { timeout: 20_000, interval: 100 })
     .toBe(true)
@@ -128,8 +128,7 @@ it('sets thousands of malformed raw messages pushed with redis-cli aside with a 
 
   const queue = {
     deliveries: await e.redis.hlen(e.keys.deliveries),
-    bodies: await e.redis.hlen(e.keys.bodies),
-    active: await e.redis.zcard(e.keys.active),
+    batches: await e.redis.zcard(e.keys.batches),
     wait: await e.redis.llen(e.keys.wait),
   };
   figure('malformed-messages', {
@@ -155,7 +154,7 @@ it('sets thousands of malformed raw messages pushed with redis-cli aside with a 
   expect({ wrongReason, unexpectedDead, missing: missing.slice(0, 20), missingCount: missing.length }).toEqual({ wrongReason: [], unexpectedDead: [], missing: [], missingCount: 0 });
   expect(dead).toHaveLength(malformed.length);
   expect(replyProblems.slice(0, 20)).toEqual([]);
-  expect(queue).toEqual({ deliveries: 0, bodies: 0, active: 0, wait: 0 });
+  expect(queue).toEqual({ deliveries: 0, batches: 0, wait: 0 });
   // The worker set aside everything but the oversized messages (take-8.lua does those unread).
   expect(after.stats.deadLettered).toBe(malformed.length - (byReason['tooLarge'] ?? 0));
   expect(report).toMatchObject({ total: ledger.size, ok: ledger.size, wrong: 0, unknown: 0, duplicateOutcomes: 0 });

@@ -89,8 +89,8 @@ describe('leases, cancellation and shutdown', () => {
     await expect.poll(() => started.length).toBe(1);
     const b = makeWorker(prefix, { maintenanceIntervalMs: 50 });
     await b.start();
-    const [tokenOfA] = await redis.zrange(queueKeys(prefix, 'default').active, 0, -1);
-    await expireLeaseUntil(prefix, tokenOfA ?? '', () => started.length === 2);
+    const [batchOfA] = await redis.zrange(queueKeys(prefix, 'default').batches, 0, -1);
+    await expireLeaseUntil(prefix, batchOfA ?? '', () => started.length === 2);
     const result = await call;
     expect(started).toEqual(['y', 'y']);
     // Exactly one outcome reached the caller, and one of the two results was fenced off.
@@ -106,7 +106,7 @@ describe('leases, cancellation and shutdown', () => {
     expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
     // deadline 200 + grace 100 + lease 300 (+ reaper period): the lease is gone well before the
     // handler returns at 2.5 s, and the requeued call is recognised as expired, never re-run.
-    await expect.poll(() => redis.zcard(keys.active), { timeout: 1500 }).toBe(0);
+    await expect.poll(() => redis.zcard(keys.batches), { timeout: 1500 }).toBe(0);
     await expect.poll(() => worker.stats.expired, { timeout: 1500 }).toBe(1);
     expect(started).toEqual(['z']);
     await expect.poll(() => worker.stats.fenced, { timeout: 4000 }).toBe(1);
@@ -144,16 +144,16 @@ describe('leases, cancellation and shutdown', () => {
 /**
  * Keeps pushing one lease's expiry into the past until `done` (at most 3 s): from Redis this is
  * what a stalled worker (GC pause, SIGSTOP) looks like. Repeated because the stalled worker's
- * own renewal may slip in between; only that token is touched, so the lease of the worker that
+ * own renewal may slip in between; only that batch's lease is touched, so the lease of the worker that
  * takes over is left alone.
  */
-async function expireLeaseUntil(prefix: string, token: string, done: () => boolean): Promise<void> {
+async function expireLeaseUntil(prefix: string, batch: string, done: () => boolean): Promise<void> {
   const { redis } = inspector(prefix);
   const keys = queueKeys(prefix, 'default');
   try {
     const until = Date.now() + 3000;
     while (!done() && Date.now() < until) {
-      await redis.zadd(keys.active, 'XX', 1, token);
+      await redis.zadd(keys.batches, 'XX', 1, batch);
       await new Promise((r) => setTimeout(r, 10));
     }
   } finally {

@@ -158,8 +158,8 @@ describe('stored inputs (large calls)', () => {
     // ... and 3,000 euro signs (9,000 bytes) go to an output key.
     const build = settlements(superjsonSerializer);
     const to = { id: 'c.1', reply: { mode: 'hash' as const, client: 'c' } };
-    expect(build.ok(keys, '7', to, 'y'.repeat(3_000), 'fp').storedOutput).toBeUndefined();
-    expect(build.ok(keys, '7', to, euros, 'fp').storedOutput?.text).toBe(JSON.stringify({ json: euros }));
+    expect(build.ok(keys, { token: '7', batch: '7' }, to, 'y'.repeat(3_000), 'fp').storedOutput).toBeUndefined();
+    expect(build.ok(keys, { token: '7', batch: '7' }, to, euros, 'fp').storedOutput?.text).toBe(JSON.stringify({ json: euros }));
   });
 
   it('leaves small inputs inline', async () => {

@@ -61,7 +61,7 @@ it('calls coming back (expired leases, due retries, released and replayed calls)
   const taken = await store.take(keys, { max: 1, ...take }); // r, promoted above
   expect(taken.calls).toHaveLength(1);
   await redis.del(keys.marker, keys.wait);
-  expect(await store.release(keys, taken.calls.map((c) => c.token))).toBe(1);
+  expect(await store.release(keys, taken.calls)).toBe(1);
   expect(await redis.llen(keys.marker)).toBe(1);
 
   await redis.del(keys.marker, keys.wait);

@@ -147,43 +147,42 @@ describe('take-quarantine.lua', () => {
 });
 
 describe('take-lease.lua', () => {
-  it('leases a batch under consecutive tokens with one ZADD and one HSET, and answers token base, envelope, deliveries', async () => {
+  const lease = (leased: string, extra = '') => `return take_lease(${leased}, KEYS[1], KEYS[2], 30000, 1000, { 0, -1 }, ${extra || "''"}, ARGV[1])`;
+
+  it('leases a batch under consecutive tokens with one list and one lease, and answers token base, envelope, deliveries', async () => {
     const { redis, keys } = setup();
     await redis.set(keys.seq, '41');
-    const out = (await runFragments(
-      redis,
-      ['take-lease.lua'],
-      `return take_lease({ { 'ea', 1 }, { 'eb', 3 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 0, -1 })`,
-      [keys.active, keys.bodies, keys.seq],
-    )) as Array<string | number>;
+    const out = (await runFragments(redis, ['take-lease.lua'], lease(`{ { 'ea', 1 }, { 'eb', 3 } }`), [keys.batches, keys.seq], [keys.base])) as Array<string | number>;
     expect(out).toEqual([0, -1, 41, 'ea', 1, 'eb', 3]);
-    expect(await redis.zrange(keys.active, 0, -1, 'WITHSCORES')).toEqual(['42', '31000', '43', '31000']);
-    expect(await redis.hgetall(keys.bodies)).toEqual({ '42': 'ea', '43': 'eb' });
+    // The batch is named by its first token; its lease runs from `now` (1000) for 30 s.
+    expect(await redis.zrange(keys.batches, 0, -1, 'WITHSCORES')).toEqual(['42', '31000']);
+    expect(await redis.lrange(keys.batch('42'), 0, -1)).toEqual(['ea', 'eb']);
     expect(await redis.get(keys.seq)).toBe('43');
+    expect(await redis.exists(keys.active, keys.bodies)).toBe(0);
   });
 
-  it('appends the range it leased to the taking worker\'s record, and nothing for an older worker', async () => {
+  it("appends the batch it leased to the taking worker's record, and nothing for an older worker", async () => {
     const { redis, keys } = setup();
     await redis.set(keys.seq, '9');
     const record = keys.leases('w1');
-    await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'a', 1 }, { 'b', 1 }, { 'c', 1 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 0 }, KEYS[4])`, [keys.active, keys.bodies, keys.seq, record]);
-    await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'd', 1 } }, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 0 }, '')`, [keys.active, keys.bodies, keys.seq]);
-    expect(await redis.lrange(record, 0, -1)).toEqual(['10-12']);
-    expect(await redis.zcard(keys.active)).toBe(4);
+    await runFragments(redis, ['take-lease.lua'], lease(`{ { 'a', 1 }, { 'b', 1 }, { 'c', 1 } }`, 'KEYS[3]'), [keys.batches, keys.seq, record], [keys.base]);
+    await runFragments(redis, ['take-lease.lua'], lease(`{ { 'd', 1 } }`), [keys.batches, keys.seq], [keys.base]);
+    expect(await redis.lrange(record, 0, -1)).toEqual(['b10']);
+    expect(await redis.zrange(keys.batches, 0, -1)).toEqual(['10', '13']);
   });
 
   it('answers only its head and issues no token when nothing is leased', async () => {
     const { redis, keys } = setup();
-    const out = await runFragments(redis, ['take-lease.lua'], `return take_lease({}, KEYS[1], KEYS[2], KEYS[3], 30000, 1000, { 1, 250 })`, [keys.active, keys.bodies, keys.seq]);
+    const out = await runFragments(redis, ['take-lease.lua'], `return take_lease({}, KEYS[1], KEYS[2], 30000, 1000, { 1, 250 }, '', ARGV[1])`, [keys.batches, keys.seq], [keys.base]);
     expect(out).toEqual([1, 250]);
-    expect(await redis.exists(keys.seq, keys.active, keys.bodies)).toBe(0);
+    expect(await redis.exists(keys.seq, keys.batches)).toBe(0);
   });
 
   it('writes tokens past 1e14 as integers', async () => {
     const { redis, keys } = setup();
     await redis.set(keys.seq, String(1e14));
-    const out = (await runFragments(redis, ['take-lease.lua'], `return take_lease({ { 'e', 1 } }, KEYS[1], KEYS[2], KEYS[3], 1, 0, { 0 })`, [keys.active, keys.bodies, keys.seq])) as unknown[];
-    expect(out[1]).toBe(1e14);
-    expect(await redis.hkeys(keys.bodies)).toEqual(['100000000000001']);
+    const out = (await runFragments(redis, ['take-lease.lua'], lease(`{ { 'e', 1 } }`), [keys.batches, keys.seq], [keys.base])) as unknown[];
+    expect(out[2]).toBe(1e14);
+    expect(await redis.zrange(keys.batches, 0, -1)).toEqual(['100000000000001']);
   });
 });

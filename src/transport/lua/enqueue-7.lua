@@ -48,7 +48,7 @@ end
 local refused = admit(KEYS[3], KEYS[2], ARGV[2], ARGV[9])
 if refused then return refused end
 if idem ~= '' then
-  -- complete-5 keeps the owner key as long as the stored result, so no owner means no result.
+  -- complete-4 keeps the owner key as long as the stored result, so no owner means no result.
   if owner then
     local result = redis.call('GET', idem .. ':result')
     if result then

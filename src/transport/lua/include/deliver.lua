@@ -1,10 +1,10 @@
 --[[
-  Fragment shared by scripts that write replies: complete-5 and enqueue-7, which hand a stored
+  Fragment shared by scripts that write replies: complete-4 and enqueue-7, which hand a stored
   reply to a call other than the one it was made for (idempotency followers).
   deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
     reply  a reply envelope (envelope.lua)
     spec   where the follower wants it: "h|<replies hash>|<inbox key>" | "p|<channel>" | "-"
-           (see complete-5.lua for what each mode writes)
+           (see complete-4.lua for what each mode writes)
   deliver_to_waiters(idem, reply, reply_ttl, inbox_ttl): a copy of `reply` to every follower
     waiting on the idempotency key `idem` (its :waiters list, which goes)
   keep_at_least(key, ttl): a replies hash gets replies from workers and from enqueue-7 (a

@@ -3,7 +3,7 @@
   free_slots(base, token, scopes): scopes is a list of 'task:<path>' / 'group:<name>'; each
     freed slot tells the scope's held calls to look again (their `held` score goes to 0).
   slots_collect(acc, token, scopes) / slots_free(base, acc): the same for a batch, one ZREM per
-    scope (complete-5).
+    scope (complete-4).
   scopes_of(raw) -> the scopes a call may hold slots under, from its envelope (for scripts that
     end a lease without the worker: the reaper, a release), whether or not they are limited.
 ]]

@@ -1,5 +1,5 @@
 --[[
-  Fragment of take-12: what is known about the candidates before any is leased, read once per
+  Fragment of take-11: what is known about the candidates before any is leased, read once per
   batch, not per call.
   take_facts(items, cancelled, deliveries) -> facts:
     facts.by_id         whether ids were read; they are only when some call may be cancelled

@@ -1,40 +1,36 @@
 --[[
-  Fragment of take-12: leases calls under consecutive fresh tokens, per batch: one INCRBY for
-  all tokens, one ZADD and one HSET for all leases (a command per call cost ~5 us of Redis each).
-  take_lease(leased, active, bodies, seq, lease_ms, now, head) -> the take's answer: `head` (a
-    table of the take's fixed fields), then the token before the first and envelope, deliveries
-    per call (just `head` when nothing was leased); leased[j] = { envelope, deliveries }
-  A lease is held exactly while its token has a body: every script that adds or drops one does
-  the other too. `leases` (a LIST, keys.lua): the taking worker's record of what it may hold,
-  one range per take, so that the leases of a worker whose heartbeat stopped come back at once
-  (maintain-10.lua), not when they expire; '' (an older worker) records nothing.
+  Fragment of take-11: leases the taken calls as one batch (issue 20). The calls get consecutive
+  fresh tokens (one INCRBY); their envelopes go, in token order, on the batch's own LIST
+  (keys.lua batch_key, named by the first token: one RPUSH); and one lease covers them all: the
+  batch's id (its first token) in `batches` (one ZADD). A lease per call (a ZADD member and a
+  bodies field each) cost ~1.9 us of Redis per call; the batch's list ~0.7 (bench/scripts.ts).
+  take_lease(leased, batches, seq, lease_ms, now, head, leases, base) -> the take's answer:
+    `head` (a table of the take's fixed fields), then the token before the first and envelope,
+    deliveries per call (just `head` when nothing was leased); leased[j] = { envelope, deliveries }.
+    The batch's id is the token after the one returned.
+  `leases` (a LIST, keys.lua): the taking worker's record of what it may hold, "b<id>" per take,
+  so that the leases of a worker whose heartbeat stopped come back at once (maintain-11.lua),
+  not when they expire; '' (an older worker) records nothing.
 ]]
 -- @include keys.lua
-local function take_lease(leased, active, bodies, seq, lease_ms, now, head, leases)
+local function take_lease(leased, batches, seq, lease_ms, now, head, leases, base)
   local out = head
-  local base = #head
+  local n0 = #head
   local count = #leased
   if count == 0 then return out end
   local last = redis.call('INCRBY', seq, count)
-  local zadd, hbodies = {}, {}
-  local expiry = now + lease_ms
+  -- %d, not tostring: tostring writes 1e+14 from there on, and the worker counts tokens itself.
+  local first = string.format('%d', last - count + 1)
+  local bodies = {}
   for j = 1, count do
     local l = leased[j]
-    -- %d, not tostring: tostring writes 1e+14 from there on, and the worker counts tokens itself.
-    local token = string.format('%d', last - count + j)
-    -- Newest token first: a small lease set is a listpack that ZADD scans from its head for the
-    -- insert position, and a token below all others (same expiry) is placed at once; in token
-    -- order each insert scanned past the whole batch (issue 5: ZADD was ~1.8 us per call).
-    zadd[2 * (count - j) + 1] = expiry
-    zadd[2 * (count - j) + 2] = token
-    hbodies[2 * j - 1] = token
-    hbodies[2 * j] = l[1]
-    out[base + 2 * j] = l[1]
-    out[base + 2 * j + 1] = l[2]
+    bodies[j] = l[1]
+    out[n0 + 2 * j] = l[1]
+    out[n0 + 2 * j + 1] = l[2]
   end
-  out[base + 1] = last - count
-  redis.call('ZADD', active, unpack(zadd))
-  redis.call('HSET', bodies, unpack(hbodies))
-  if leases and leases ~= '' then redis.call('RPUSH', leases, string.format('%d-%d', last - count + 1, last)) end
+  out[n0 + 1] = last - count
+  redis.call('RPUSH', batch_key(base, first), unpack(bodies))
+  redis.call('ZADD', batches, now + lease_ms, first)
+  if leases and leases ~= '' then redis.call('RPUSH', leases, 'b' .. first) end
   return out
 end

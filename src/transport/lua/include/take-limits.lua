@@ -82,7 +82,7 @@ local function limits_admit(base, limits, state, scopes, now)
 end
 
 -- When a scope's held calls may be looked at again: never by time while its concurrency slots
--- are all taken (a freed slot sets the score to 0, see complete-5 and maintain), else when its
+-- are all taken (a freed slot sets the score to 0, see complete-4 and maintain), else when its
 -- rate window next opens, else now.
 local function limit_retry_at(base, limits, state, scope, now)
   local st = scope_state(base, limits, state, scope, now)

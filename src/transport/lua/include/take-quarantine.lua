@@ -1,5 +1,5 @@
 --[[
-  Fragment of take-12: delivery numbers and poison-call quarantine. A suspect is a call
+  Fragment of take-11: delivery numbers and poison-call quarantine. A suspect is a call
   delivered `from` times or more without being settled (its workers died or froze with it). A
   worker runs at most one suspect at a time: a crash it causes then charges no other suspect,
   so calls that merely shared a batch with a poison call are not dead-lettered with it.

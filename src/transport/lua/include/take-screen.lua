@@ -1,5 +1,5 @@
 --[[
-  Fragment of take-12: calls that must not be leased.
+  Fragment of take-11: calls that must not be leased.
   take_screen(items, facts, max_bytes) -> verdicts: verdicts[i] is 'large' (over the size limit:
     set aside unread) or 'cancelled' (its caller cancelled it: dropped unrun); nil where the call
     may be leased. One pass over the batch, no call per item.
@@ -14,7 +14,7 @@
 
 local CANCELLED_REPLY = '","ok":false,"error":{"code":"CANCELLED","message":"the call was cancelled before it ran","defined":false}}'
 
---[[ A detached call dropped unrun: its outcome, as a worker would have stored it (complete-5). ]]
+--[[ A detached call dropped unrun: its outcome, as a worker would have stored it (complete-4). ]]
 local function settle_dropped_run(base, id, raw)
   local ttl = tonumber(string.match(raw, '"idemTtl":(%d+)'))
   if not ttl or not string.find(raw, '"idem":"run:', 1, true) then return end

@@ -1,5 +1,5 @@
 --[[
-  Fragment of take-12: the candidates of a take, in the order they are taken.
+  Fragment of take-11: the candidates of a take, in the order they are taken.
   take_promote(q, now, max, aging): due calls of `delayed` (delays, retries in backoff) are routed
     to where they wait (route.lua), oldest first, at most max.
   take_sources(q, max, now) -> items, origins: up to max calls,

@@ -5,17 +5,16 @@
   ~0.5 us of Redis per call).
   KEYS[1] wait        LIST of envelopes without priority or group
   KEYS[2] marker      LIST that wakes parked workers (wake.lua)
-  KEYS[3] active      ZSET token -> lease expiry (ms)
-  KEYS[4] bodies      HASH token -> envelope
-  KEYS[5] deliveries  HASH call id -> earlier deliveries of this attempt that ended unsettled
+  KEYS[3] batches     ZSET batch id -> lease expiry (ms): one lease per take (take-lease.lua)
+  KEYS[4] deliveries  HASH call id -> earlier deliveries of this attempt that ended unsettled
                       (counted by maintain when it requeues an expired lease; absent = none)
-  KEYS[6] seq         STRING token counter
-  KEYS[7] dead        STREAM of dead letters
-  KEYS[8] cancelled   ZSET call id -> deadline of calls cancelled by their caller
-  KEYS[9] delayed     ZSET envelope -> when it is due (delays, retries in backoff)
-  KEYS[10] prio       ZSET envelope -> when it is due (prioritized calls, route.lua)
-  KEYS[11] groups     LIST the ring of fair groups with calls waiting (<base>:group:<name>)
-  KEYS[12] held       ZSET scope -> when its calls set aside over a limit are looked at again
+  KEYS[5] seq         STRING token counter
+  KEYS[6] dead        STREAM of dead letters
+  KEYS[7] cancelled   ZSET call id -> deadline of calls cancelled by their caller
+  KEYS[8] delayed     ZSET envelope -> when it is due (delays, retries in backoff)
+  KEYS[9] prio        ZSET envelope -> when it is due (prioritized calls, route.lua)
+  KEYS[10] groups     LIST the ring of fair groups with calls waiting (<base>:group:<name>)
+  KEYS[11] held       ZSET scope -> when its calls set aside over a limit are looked at again
   ARGV[1] options, one JSON object (a new option never renumbers ARGV):
           max         most calls to take
           leaseMs     lease in ms
@@ -26,8 +25,8 @@
           base        the queue's key base "<prefix>:{<queue>}" (keys.lua)
           agingMs     priority aging (route.lua) for calls routed here
           limits      (absent without any) rate and concurrency limits, see take-limits.lua
-          worker      (absent: an older worker) the taking worker's id: the range of tokens
-                      taken goes on <base>:leases:<worker> (take-lease.lua)
+          worker      (absent: an older worker) the taking worker's id: the batch taken
+                      goes on <base>:leases:<worker> (take-lease.lua)
   Returns take_lease's answer (take-lease.lua) after two fixed fields: blocked (1 if a suspect
   stopped the take) and the ms until the next delayed call is due or a limit's window opens
   (-1: none); then, if any call
@@ -44,17 +43,17 @@
 -- @include take-limits.lua
 local o = cjson.decode(ARGV[1])
 local now = now_ms()
-local q = { base = o.base, wait = KEYS[1], prio = KEYS[10], groups = KEYS[11], delayed = KEYS[9] }
+local q = { base = o.base, wait = KEYS[1], prio = KEYS[9], groups = KEYS[10], delayed = KEYS[8] }
 local limits, state = o.limits, {}
 local function next_ms()
-  local a, b = next_due_ms(q, now), limits and limits_next_ms(KEYS[12], now) or -1
+  local a, b = next_due_ms(q, now), limits and limits_next_ms(KEYS[11], now) or -1
   if a < 0 or (b >= 0 and b < a) then return b end
   return a
 end
 -- Calls set aside over a limit whose window opened (or slot freed) go first: they waited longest.
 local items, origins = {}, {}
 if limits then
-  local held, scopes = limits_reenter(o.base, limits, state, KEYS[12], now, o.max)
+  local held, scopes = limits_reenter(o.base, limits, state, KEYS[11], now, o.max)
   for i, raw in ipairs(held) do
     items[i] = raw
     origins[i] = { scopes[i] }
@@ -68,7 +67,7 @@ for i, raw in ipairs(more) do
 end
 if #items == 0 then return { 0, next_ms() } end
 
-local facts = take_facts(items, KEYS[8], KEYS[5])
+local facts = take_facts(items, KEYS[7], KEYS[4])
 local verdicts = take_screen(items, facts, o.maxBytes)
 local deliveries, blocked_at = take_count(items, facts, verdicts, o.suspectFrom, o.maySuspect)
 -- Calls behind a stopping suspect go back as they are: a cancellation among them stays marked
@@ -80,12 +79,12 @@ for i = 1, (blocked_at or #items + 1) - 1 do
   local over = scopes and limits_admit(o.base, limits, state, scopes, now)
   if over then
     -- Over a limit: it waits under that scope, holding no worker slot.
-    limits_hold(o.base, KEYS[12], limits, state, over, raw, now)
+    limits_hold(o.base, KEYS[11], limits, state, over, raw, now)
   elseif not verdict then
     leased[#leased + 1] = { raw, deliveries[i] }
     if scopes then leased_scopes[#leased] = scopes end
   elseif verdict == 'large' then
-    take_set_aside(KEYS[7], o.deadMaxLen, raw, o.maxBytes, now)
+    take_set_aside(KEYS[6], o.deadMaxLen, raw, o.maxBytes, now)
   else
     -- The same id twice in one batch: the cancellation covers both.
     dropped[#dropped + 1] = facts.ids[i]
@@ -93,15 +92,15 @@ for i = 1, (blocked_at or #items + 1) - 1 do
   end
 end
 if blocked_at then take_return(q, items, origins, blocked_at) end
-if #dropped > 0 then take_drop_cancelled(o.base, KEYS[8], KEYS[5], dropped, dropped_raw) end
+if #dropped > 0 then take_drop_cancelled(o.base, KEYS[7], KEYS[4], dropped, dropped_raw) end
 -- Work left behind (more than this worker wanted, or a suspect it may not run): another parked
 -- worker may take it. None: a token still there is stale (its calls are taken) and would cost
 -- the next worker to park an empty take.
-if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[10]) > 0 or redis.call('LLEN', KEYS[11]) > 0 then
+if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[9]) > 0 or redis.call('LLEN', KEYS[10]) > 0 then
   wake(KEYS[2])
 else
   redis.call('DEL', KEYS[2])
 end
-local out = take_lease(leased, KEYS[3], KEYS[4], KEYS[6], o.leaseMs, now, { blocked_at and 1 or 0, next_ms() }, o.worker and leases_key(o.base, o.worker) or '')
+local out = take_lease(leased, KEYS[3], KEYS[5], o.leaseMs, now, { blocked_at and 1 or 0, next_ms() }, o.worker and leases_key(o.base, o.worker) or '', o.base)
 if next(leased_scopes) then limits_record(o.base, limits, leased_scopes, out[3] + 1, now) end
 return out
