@@ -35,6 +35,11 @@ export const ERROR_CODES = {
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
   /** No detached call has this id: never sent, or its outcome expired (resultTtlMs). */
   UNKNOWN_CALL: 'UNKNOWN_CALL',
+  /**
+   * With the `durability` option: Redis took the call, but fewer replicas than asked confirmed it
+   * before the call's deadline (docs/SENTINEL.md). The call may still run; a failover may lose it.
+   */
+  NOT_REPLICATED: 'NOT_REPLICATED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -19,6 +19,7 @@ export type { Serializer } from './wire/serializer.js';
 export type { SigningOptions } from './wire/signing.js';
 export type { ReplyMode } from './wire/envelope.js';
 export type { RedisSource } from './transport/connection.js';
+export type { DurabilityOptions, NotReplicatedData } from './transport/durability.js';
 // Re-exported so a generated client needs `taskwire` as its only dependency.
 export { z } from 'zod';
 export { createAdmin } from './admin/create-admin.js';

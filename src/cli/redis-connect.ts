@@ -19,6 +19,9 @@ function oneLine(err: unknown): string {
 export async function probe(target: RedisTarget): Promise<void> {
   let lastError: unknown;
   const redis = new Redis(target.url, {
+    ...target.sentinel,
+    // One pass over the sentinels, like one connect attempt.
+    sentinelRetryStrategy: () => null,
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     retryStrategy: () => null,
@@ -52,7 +55,16 @@ export async function probe(target: RedisTarget): Promise<void> {
  * hang. lazyConnect: the template itself never connects.
  */
 export function boundedSource(target: RedisTarget): Redis {
-  return new Redis(target.url, { lazyConnect: true, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 100 });
+  return new Redis(target.url, { ...target.sentinel, lazyConnect: true, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 100 });
+}
+
+/**
+ * What `taskwire worker` passes as `redis`: the URL, or with sentinels a template its
+ * connections duplicate (never connected itself), without the CLI's command timeout: a worker
+ * waits through a failover like any other.
+ */
+export function workerSource(target: RedisTarget): string | Redis {
+  return target.sentinel ? new Redis(target.url, { ...target.sentinel, lazyConnect: true }) : target.url;
 }
 
 /** Probes Redis, then opens an admin on it. */

@@ -9,7 +9,10 @@ import { usageError } from './cli-error.js';
  * so `taskwire --help` and `taskwire codegen` start without it.
  */
 export interface RedisTarget {
+  /** With `sentinel`, only its user, password, db and TLS (rediss:) apply: the sentinels name the host. */
   readonly url: string;
+  /** From `--sentinels` and `--sentinel-name` (or TASKWIRE_SENTINELS, TASKWIRE_SENTINEL_NAME): ioredis' Sentinel options. */
+  readonly sentinel?: SentinelTarget;
   /** The URL with its password masked, for messages. */
   readonly shown: string;
   readonly prefix: string;
@@ -21,15 +24,24 @@ export interface RedisTarget {
   readonly signing?: { keys: Record<string, string>; current: string };
 }
 
+export interface SentinelTarget {
+  sentinels: Array<{ host: string; port: number }>;
+  name: string;
+}
+
 export interface RedisFlags {
   redis?: string;
   prefix?: string;
+  sentinels?: string;
+  sentinelName?: string;
 }
 
 /** Adds `--redis` and `--prefix` to a command that talks to Redis. */
 export function redisOptions(cmd: Command): Command {
   return cmd
-    .option('--redis <url>', 'redis:// or rediss:// URL, user and password included (default: $REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--redis <url>', 'redis:// or rediss:// URL, user and password included (default: $REDIS_URL or redis://127.0.0.1:6379); with --sentinels only its user, password, db and rediss: apply')
+    .option('--sentinels <host:port,...>', 'find the primary through these Redis Sentinels (default: $TASKWIRE_SENTINELS); needs --sentinel-name')
+    .option('--sentinel-name <name>', 'the master name the sentinels monitor (default: $TASKWIRE_SENTINEL_NAME)')
     .option('--prefix <prefix>', `key prefix the clients and workers use (default: $TASKWIRE_PREFIX or "${DEFAULTS.prefix}")`);
 }
 
@@ -54,7 +66,26 @@ export function redisTarget(flags: RedisFlags, io: CliIo): RedisTarget {
   const prefix = flags.prefix ?? io.env['TASKWIRE_PREFIX'] ?? DEFAULTS.prefix;
   if (prefix === '' || /[{}\s]/.test(prefix)) throw usageError(`bad prefix ${JSON.stringify(prefix)}: it must be non-empty, without braces or spaces`);
   const signing = signingFromEnv(io.env);
-  return { url: text, shown: mask(url), prefix, ...(signing ? { signing } : {}) };
+  const sentinel = sentinelTarget(flags.sentinels ?? io.env['TASKWIRE_SENTINELS'], flags.sentinelName ?? io.env['TASKWIRE_SENTINEL_NAME']);
+  if (!sentinel) return { url: text, shown: mask(url), prefix, ...(signing ? { signing } : {}) };
+  const shown = `sentinels ${sentinel.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (master "${sentinel.name}")`;
+  return { url: text, sentinel, shown, prefix, ...(signing ? { signing } : {}) };
+}
+
+/** `host:port,host:port` and a master name, both or neither (empty counts as unset). */
+function sentinelTarget(list: string | undefined, name: string | undefined): SentinelTarget | undefined {
+  const given = list !== undefined && list !== '';
+  const named = name !== undefined && name !== '';
+  if (!given && !named) return undefined;
+  if (!given) throw usageError('--sentinel-name needs --sentinels host:port[,host:port…] (or TASKWIRE_SENTINELS)');
+  if (!named) throw usageError('--sentinels needs --sentinel-name, the master name the sentinels monitor (or TASKWIRE_SENTINEL_NAME)');
+  const sentinels = list.split(',').map((part) => {
+    const m = /^\s*(\[[^\]]+\]|[^:\s]+):(\d{1,5})\s*$/.exec(part);
+    const port = Number(m?.[2]);
+    if (!m?.[1] || !(port > 0 && port < 65536)) throw usageError(`bad sentinel address ${JSON.stringify(part)}: write host:port[,host:port…]`);
+    return { host: m[1].replace(/^\[|\]$/g, ''), port };
+  });
+  return { sentinels, name };
 }
 
 function signingFromEnv(env: Readonly<Record<string, string | undefined>>): { keys: Record<string, string>; current: string } | undefined {

@@ -1,4 +1,4 @@
-import { ERROR_CODES, TaskwireError, toTaskwireError } from '../errors.js';
+import { ERROR_CODES, isTaskwireError, TaskwireError, toTaskwireError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import type { z } from 'zod';
 import { issuesText, parseSync } from '../contract/parse.js';
@@ -12,6 +12,7 @@ import { closeConnection, openConnection, type Connection } from '../transport/c
 import { ConnectionHealth } from '../transport/connection-health.js';
 import { checkRedisSource } from '../transport/redis-source.js';
 import { QueueStore, type EnqueueResult } from '../transport/queue-store.js';
+import { checkDurability, Durability } from '../transport/durability.js';
 import { AbortListeners } from './abort-listeners.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { ClientHooks, type OutgoingCall } from './interceptor.js';
@@ -105,7 +106,8 @@ export class Caller {
       if (this.#everReady) void this.#receivers.sweep();
       this.#everReady = true;
     });
-    this.#store = new QueueStore(this.#commands);
+    const durability = checkDurability(options.durability, options.redis, 'createClient()');
+    this.#store = new QueueStore(this.#commands, durability && { durability: new Durability(this.#commands, durability), completeWithinMs: 0 });
     this.#hooks = ClientHooks.from(options.interceptors, options.logger ?? consoleLogger);
     this.#batcher = new EnqueueBatcher(this.#store);
     this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
@@ -352,6 +354,12 @@ export class Caller {
       }
     };
     const failed = (err: unknown) => {
+      // Sent, but not confirmed by enough replicas before its deadline (durability.ts): said as such.
+      if (isTaskwireError(err) && err.code === ERROR_CODES.NOT_REPLICATED) {
+        call.enqueued = true;
+        this.#pending.reject(id, new TaskwireError(err.code, `${path}: ${err.message}`, { data: { task: path, ...(err.data as object) }, cause: err }));
+        return;
+      }
       this.#pending.reject(id, this.#health.connectionError(`could not send ${path}`, err, { task: path }));
     };
     const aging = this.#options.priorityAgingMs ?? DEFAULTS.priorityAgingMs;

@@ -12,6 +12,7 @@ import type { TaskwireError } from '../errors.js';
 import type { ClientInterceptor } from './interceptor.js';
 import type { EventsOptions, TaskEvents } from './task-events.js';
 import type { LiveCheck } from './live-check.js';
+import type { DurabilityOptions } from '../transport/durability.js';
 
 export interface ClientOptions {
   /**
@@ -27,6 +28,12 @@ export interface ClientOptions {
    * VALIDATION error; there is no default server.
    */
   redis: RedisSource;
+  /**
+   * Wait for replicas before an enqueue (client) or a completion (worker) counts as done: `WAIT
+   * replicas timeoutMs` pipelined behind each, the write re-sent while fewer confirm it (see
+   * docs/SENTINEL.md, *Durability*). Off by default, and then no command is added. Not on Cluster.
+   */
+  durability?: DurabilityOptions;
   /** Key prefix shared with the workers. Default "tw". */
   prefix?: string;
   /** How results come back unless a call says otherwise. Default "key". */

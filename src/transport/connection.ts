@@ -45,6 +45,20 @@ const DISCONNECT_TIMEOUT_MS = 100;
 const retryStrategy = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
 
 /**
+ * READONLY means this connection reached a replica: after a Sentinel failover the old primary is
+ * demoted, its normal clients are killed, and some reconnect while a sentinel still names it.
+ * Writes (scripts, BLPOP/BLMPOP, which Redis counts as writes) would fail there until a restart:
+ * reconnect, asking the sentinels again, and resend the command (ioredis: 2). An app's own
+ * reconnectOnError still decides every other error.
+ */
+function reconnectOnReadonly(own: unknown): (err: Error) => boolean | 1 | 2 {
+  return (err) => {
+    if (err.message.startsWith('READONLY')) return 2;
+    return typeof own === 'function' ? (own as (err: Error) => boolean | 1 | 2)(err) : false;
+  };
+}
+
+/**
  * Options ioredis 6 knows and 5 does not, for twins of an app's connections: RESP2 with the
  * replies shaped as in ioredis 5, whatever the app chose. taskwire parses script and command
  * replies in RESP2's shapes and uses nothing of RESP3's; with `replyMapping: "resp3"` an app's
@@ -92,6 +106,8 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
     enableOfflineQueue: true,
     retryStrategy,
   } satisfies RedisOptions;
+  const own = where.kind === 'options' ? where.options.reconnectOnError : where.kind === 'redis-instance' ? where.instance.options['reconnectOnError'] : undefined;
+  const plain = { ...common, reconnectOnError: reconnectOnReadonly(own) } satisfies RedisOptions;
   const clusterCommon = {
     ...pipelining,
     enableOfflineQueue: true,
@@ -101,13 +117,13 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
   } satisfies ClusterOptions;
   switch (where.kind) {
     case 'url':
-      return new Redis(where.url, common);
+      return new Redis(where.url, plain);
     case 'options':
-      return new Redis({ ...where.options, ...common });
+      return new Redis({ ...where.options, ...plain });
     case 'cluster':
       return new Cluster(where.nodes, { ...where.options, ...clusterCommon, redisOptions: { ...where.options.redisOptions, ...perNode } });
     case 'redis-instance':
-      return asConnection(where.instance.duplicate({ ...common, ...SAME_WIRE_AS_IOREDIS_5 }));
+      return asConnection(where.instance.duplicate({ ...plain, ...SAME_WIRE_AS_IOREDIS_5 }));
     case 'cluster-instance': {
       // Merged by hand: ioredis 5's Cluster.duplicate replaces redisOptions (and with it the
       // app's password and TLS) instead of merging them.

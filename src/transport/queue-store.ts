@@ -1,5 +1,6 @@
 import type { QueueKeys } from '../wire/keys.js';
 import type { Connection } from './connection.js';
+import type { Durability } from './durability.js';
 import { runScript, type ScriptArg } from './scripts.js';
 import { DEFAULTS } from '../wire/protocol.js';
 
@@ -221,27 +222,57 @@ export interface QueueCounts {
   schedules: number;
 }
 
+/**
+ * A re-sent enqueue answers 0 when its sent marker shows the first arrived: the first answer
+ * stands. Any other answer means the first was lost (a failover), and the new one is what holds.
+ */
+const enqueueAgain = (first: EnqueueResult, again: EnqueueResult): EnqueueResult => (again === 0 ? first : again);
+
+/**
+ * A re-sent completion answers 0 for a lease its first run already settled: settled either way.
+ * (It also answers 0 if the first was lost and the lease was handed to another worker meanwhile;
+ * the call then has another run, whose result is the one delivered.)
+ */
+const completeAgain = (first: number[], again: number[]): number[] => first.map((f, i) => (f === 1 || again[i] === 1 ? 1 : 0));
+
+/** Re-sent enqueues stop this long before their sent marker expires (after which a re-send would enqueue twice). */
+const SENT_MARGIN_MS = 1_000;
+
 export class QueueStore {
   readonly #redis: Connection;
+  /** Set with the durability option: enqueues and completions then wait for replicas (durability.ts). */
+  readonly #durability: Durability | undefined;
+  /** How long a completion is re-sent while replicas do not confirm it (the worker's lease). */
+  readonly #completeWithinMs: number;
 
-  constructor(redis: Connection) {
+  constructor(redis: Connection, durability?: { durability: Durability; completeWithinMs: number }) {
     this.#redis = redis;
+    this.#durability = durability?.durability;
+    this.#completeWithinMs = durability?.completeWithinMs ?? 0;
   }
 
   async enqueue(k: QueueKeys, r: EnqueueRequest): Promise<EnqueueResult> {
     const args = [r.raw, r.workerTtlMs, r.idem, r.idemTtlMs, r.callId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.sentTtlMs, r.inputHash, r.delayMs ?? 0, r.agingMs ?? AGING, k.base, r.statusKey ?? ''];
     const keys = [k.wait, k.workers, k.enqueued(r.callId), k.marker, k.delayed, k.prio, k.groups];
-    return Number(await runScript(this.#redis, 'enqueue', keys, args));
+    const send = async () => Number(await runScript(this.#redis, 'enqueue', keys, args));
+    if (!this.#durability) return send();
+    return this.#durability.write(send, enqueueAgain, Date.now() + r.sentTtlMs - SENT_MARGIN_MS);
   }
 
   /** Calls without idempotency keys, many per round trip; see enqueue-batch-4.lua. Answers as enqueue. */
   async enqueueBatch(k: QueueKeys, r: EnqueueBatchRequest): Promise<EnqueueResult> {
     const sent = k.enqueued(`batch:${r.batchId}`);
     const delays = r.delays;
-    if (!delays) return Number(await runScript(this.#redis, 'enqueueBatch', [k.wait, k.workers, sent, k.marker], [r.workerTtlMs, r.sentTtlMs, ...r.raws]));
-    const args: ScriptArg[] = [r.workerTtlMs, r.sentTtlMs, r.agingMs ?? AGING, k.base];
-    r.raws.forEach((raw, i) => args.push(delays[i] ?? 0, raw));
-    return Number(await runScript(this.#redis, 'enqueueRouted', [k.wait, k.workers, sent, k.marker, k.delayed, k.prio, k.groups], args));
+    let send: () => Promise<EnqueueResult>;
+    if (!delays) {
+      send = async () => Number(await runScript(this.#redis, 'enqueueBatch', [k.wait, k.workers, sent, k.marker], [r.workerTtlMs, r.sentTtlMs, ...r.raws]));
+    } else {
+      const args: ScriptArg[] = [r.workerTtlMs, r.sentTtlMs, r.agingMs ?? AGING, k.base];
+      r.raws.forEach((raw, i) => args.push(delays[i] ?? 0, raw));
+      send = async () => Number(await runScript(this.#redis, 'enqueueRouted', [k.wait, k.workers, sent, k.marker, k.delayed, k.prio, k.groups], args));
+    }
+    if (!this.#durability) return send();
+    return this.#durability.write(send, enqueueAgain, Date.now() + r.sentTtlMs - SENT_MARGIN_MS);
   }
 
   /**
@@ -302,9 +333,11 @@ export class QueueStore {
         else args.push(s.token, s.callId, `${s.action}x`, s.to, s.payload, s.deadReason, s.idem, s.idemTtlMs, s.input, scopes);
       }
     }
-    const res = (await runScript(this.#redis, 'complete', [k.batches, k.deliveries, k.dead, k.delayed], args)) as number[];
+    const send = async () => ((await runScript(this.#redis, 'complete', [k.batches, k.deliveries, k.dead, k.delayed], args)) as number[]).map(Number);
+    // A re-sent complete settles nothing twice: a whole batch is gone, a part's entries are ''.
+    const res = this.#durability ? await this.#durability.write(send, completeAgain, Date.now() + this.#completeWithinMs) : await send();
     const out = new Array<number>(items.length);
-    order.forEach((i, j) => (out[i] = Number(res[j])));
+    order.forEach((i, j) => (out[i] = res[j] ?? 0));
     return out;
   }
 

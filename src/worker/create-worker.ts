@@ -12,6 +12,7 @@ import { SAFE_EVICTION_POLICY, unsafeEvictionPolicy } from '../transport/evictio
 import { checkRedisSource } from '../transport/redis-source.js';
 import { PayloadStore } from '../transport/payload-store.js';
 import { QueueStore } from '../transport/queue-store.js';
+import { checkDurability, Durability } from '../transport/durability.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
 import { ScheduleStore } from '../transport/schedule-store.js';
 import { FollowUps } from './follow-ups.js';
@@ -54,6 +55,7 @@ const HAND_BACK_MS = 2_000;
 export function createWorker<R extends RouterShape>(contract: R, handlers: Handlers<R>, options: WorkerOptions): Worker {
   // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at start().
   checkRedisSource(options.redis, 'createWorker()');
+  const durability = checkDurability(options.durability, options.redis, 'createWorker()');
   const o = { ...WORKER_DEFAULTS, ...options };
   const logger = toLogger(options.logger);
   const serializer = options.serializer ?? superjsonSerializer;
@@ -249,7 +251,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     state = 'starting';
     const cmd = (commands = connect(`tw-worker-${id}`, 'commands'));
     stores = {
-      queues: new QueueStore(cmd),
+      queues: new QueueStore(cmd, durability && { durability: new Durability(cmd, durability), completeWithinMs: o.leaseMs }),
       payloads: new PayloadStore(cmd),
       registry: new WorkerRegistry(cmd),
       schedules: new ScheduleStore(cmd),

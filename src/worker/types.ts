@@ -11,6 +11,7 @@ import type { GroupLimits } from './limits.js';
 import type { Middleware } from './middleware.js';
 import type { WorkerObserver, WorkerStats } from './worker-events.js';
 import type { ChildClient, ClientOf, RoutesOf } from '../client/types.js';
+import type { DurabilityOptions } from '../transport/durability.js';
 
 export type { WorkerStats } from './worker-events.js';
 
@@ -79,6 +80,12 @@ export interface WorkerOptions {
    * VALIDATION error; there is no default server.
    */
   redis: RedisSource;
+  /**
+   * Wait for replicas before an enqueue (client) or a completion (worker) counts as done: `WAIT
+   * replicas timeoutMs` pipelined behind each, the write re-sent while fewer confirm it (see
+   * docs/SENTINEL.md, *Durability*). Off by default, and then no command is added. Not on Cluster.
+   */
+  durability?: DurabilityOptions;
   /**
    * How long start() waits for Redis before it rejects with CONNECTION, naming the address and
    * the cause (ECONNREFUSED, ENOTFOUND, ...). A refused password fails at once. Default 10 s.

@@ -62,7 +62,7 @@ export function workerCommand(io: CliIo): Command {
     if ('worker' in mod) {
       const w = mod['worker'];
       if (!isWorker(w)) throw new CliError(`${file}: the export "worker" is not a taskwire worker (createWorker(...))`);
-      if (concurrency !== undefined || flags.queue || flags.redis !== undefined || flags.prefix !== undefined) {
+      if (concurrency !== undefined || flags.queue || flags.redis !== undefined || flags.sentinels !== undefined || flags.prefix !== undefined) {
         throw usageError(`${file} exports a ready-made worker: its own options apply, so --concurrency, --queue, --redis and --prefix cannot`);
       }
       worker = w;
@@ -72,11 +72,11 @@ export function workerCommand(io: CliIo): Command {
       if (!isRouter(contract)) throw new CliError(`${file}: the export "contract" is not a taskwire router() contract`);
       const handlers = exportOf(mod, 'handlers', file);
       if (typeof handlers !== 'object' || handlers === null) throw new CliError(`${file}: the export "handlers" is not an object of handlers`);
-      const [{ probe }, { createWorker }] = await Promise.all([import('../redis-connect.js'), import('../../worker/create-worker.js')]);
+      const [{ probe, workerSource }, { createWorker }] = await Promise.all([import('../redis-connect.js'), import('../../worker/create-worker.js')]);
       await probe(target);
       try {
         worker = createWorker(contract as RouterShape, handlers as Handlers<RouterShape>, {
-          redis: target.url,
+          redis: workerSource(target),
           prefix: target.prefix,
           ...(concurrency === undefined ? {} : { concurrency }),
           ...(flags.queue ? { queues: flags.queue } : {}),

@@ -14,6 +14,8 @@ export interface LoadOptions {
   /** Handler time of call n. */
   ms: (n: number) => number;
   timeoutMs: number;
+  /** Reply modes taken in turn (default both: key, pubsub). */
+  replyModes?: ReadonlyArray<'key' | 'pubsub'>;
 }
 
 /**
@@ -30,11 +32,12 @@ export class Load {
 
   constructor(client: FaultClient, o: LoadOptions) {
     this.done = (async () => {
+      const modes = o.replyModes ?? (['key', 'pubsub'] as const);
       for (let round = 0; round < o.maxRounds && !this.#stopped; round++) {
         for (let j = 0; j < o.perRound; j++, this.issued++) {
           const n = this.issued;
           const input = { id: `${o.idPrefix}${n}`, n, ms: o.ms(n) };
-          const replyMode = n % 2 === 1 ? 'pubsub' : 'key';
+          const replyMode = modes[n % modes.length] ?? 'key';
           this.ledger(this.phase, replyMode).track(input.id, client.work(input, { replyMode, timeoutMs: o.timeoutMs }), expectedWork(input), o.timeoutMs);
         }
         await new Promise((r) => setTimeout(r, o.pauseMs));
