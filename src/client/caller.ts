@@ -66,6 +66,8 @@ export class Caller {
   readonly #nextCallId = callIds(this.id);
   readonly #routes: RouteTable;
   readonly #prefix: string;
+  /** Replies, progress and cancellations on the queues' shard channels (ClientOptions.shardedPubSub). */
+  readonly #sharded: boolean;
   readonly #options: ClientOptions;
   readonly #serializer: Serializer;
   readonly #commands: Connection;
@@ -94,6 +96,7 @@ export class Caller {
     this.#routes = routes;
     this.#options = options;
     this.#prefix = options.prefix ?? DEFAULTS.prefix;
+    this.#sharded = options.shardedPubSub ?? false;
     this.#serializer = options.serializer ?? superjsonSerializer;
     this.#storeLargeInputs = options.storeLargeInputs ?? true;
     for (const route of routes.values()) {
@@ -124,6 +127,7 @@ export class Caller {
       clientId: this.id,
       prefix: this.#prefix,
       queues: [...this.#keysByQueue.values()],
+      sharded: this.#sharded,
       commands: this.#commands,
       onReply: (raw, keys) => this.#replies.onReply(raw, keys),
       hasKeyModeCalls: () => this.#pending.keyModeCount > 0,
@@ -290,7 +294,7 @@ export class Caller {
           group: flow.group,
           input,
           // Reply mode 'key' travels as `hash` (wire/envelope.ts WireReplyMode); none when detached.
-          reply: detached ? undefined : { mode: mode === 'key' ? 'hash' : 'pubsub', client: this.id },
+          reply: detached ? undefined : { mode: mode === 'key' ? 'hash' : this.#sharded ? 'spubsub' : 'pubsub', client: this.id },
           // A delayed call's deadline counts from when it is due.
           deadline: now + flow.delayMs + timeoutMs,
           attempt: 1,
@@ -300,7 +304,7 @@ export class Caller {
           idem,
           idemTtl: idem === undefined ? undefined : idemTtlMs,
           retry: retry ? { attempts: retry.attempts, backoffMs: retry.backoffMs, maxDelayMs: retry.maxDelayMs } : undefined,
-          progress: onProgress ? 1 : undefined,
+          progress: onProgress ? (this.#sharded ? 2 : 1) : undefined,
           then: followUps?.then,
           catch: followUps?.catch,
         },
@@ -379,7 +383,7 @@ export class Caller {
           // (delay, deadline, a minute): a short resultTtlMs must not make a queued call unknown.
           // Its outcome is then kept resultTtlMs (the envelope's idemTtl).
           idemTtlMs: detached ? Math.max(idemTtlMs, flow.delayMs + timeoutMs + 60_000) : idemTtlMs,
-          replySpec: detached ? '-' : mode === 'pubsub' ? `p|${replyChannel(this.#prefix, this.id)}` : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
+          replySpec: detached ? '-' : mode === 'pubsub' ? (this.#sharded ? `s|${keys.replyChannel(this.id)}` : `p|${replyChannel(this.#prefix, this.id)}`) : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
           replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
           inboxTtlMs: DEFAULTS.inboxTtlMs,
           sentTtlMs: flow.delayMs + timeoutMs,
@@ -404,7 +408,7 @@ export class Caller {
     if (mode === 'key' && !detached) this.#receivers.keyModeCall();
     if (detached || (mode === 'key' && !onProgress)) return enqueue();
     // Pub/sub replies (and progress reports) are only heard once subscribed: the first call waits for the SUBSCRIBE.
-    const subscribed = this.#receivers.pubsubReady();
+    const subscribed = this.#receivers.pubsubReady(keys);
     if (subscribed === true) return enqueue();
     subscribed.then(enqueue, failed);
   }
@@ -428,7 +432,7 @@ export class Caller {
   /** Takes a call nobody waits for off its queue (with its delivery count and stored input). */
   #withdraw(call: PendingCall, announce: boolean): void {
     this.#store
-      .withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, group: call.group, task: call.route.path, idem: call.idem })
+      .withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, sharded: this.#sharded, group: call.group, task: call.route.path, idem: call.idem })
       .catch(() => undefined);
   }
 
@@ -454,7 +458,7 @@ export class Caller {
     const route = this.#routes.get(path);
     if (!route) return;
     const keys = this.#keysFor(route);
-    const res = await this.#store.withdraw(keys, { raw: sent.raw, callId: sent.id, deadline: sent.deadline, announce: true, group: sent.group, task: path });
+    const res = await this.#store.withdraw(keys, { raw: sent.raw, callId: sent.id, deadline: sent.deadline, announce: true, sharded: this.#sharded, group: sent.group, task: path });
     if (res !== 'withdrawn') return;
     const error = this.#cancelled(path).toJSON();
     const unsigned = encodeReply({ id: sent.id, ok: false, error: error.data === undefined ? error : { ...error, data: this.#serializer.serialize(error.data) } });

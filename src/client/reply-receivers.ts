@@ -10,6 +10,8 @@ export interface ReplyReceiversOptions {
   clientId: string;
   prefix: string;
   queues: readonly QueueKeys[];
+  /** Pub/sub replies on each queue's shard channel (SSUBSCRIBE per queue) instead of one channel. */
+  sharded: boolean;
   /** The client's command connection (the inboxes' HDEL and sweep go there). */
   commands: Connection;
   onReply: (raw: string, keys?: QueueKeys) => void;
@@ -66,15 +68,18 @@ export class ReplyReceivers {
     return this.#inboxes;
   }
 
-  /** true once subscribed to the client's reply channel, else a promise of it. */
-  pubsubReady(): true | Promise<void> {
+  /**
+   * true once subscribed to where a call of queue `keys` is answered by pub/sub (the client's
+   * reply channel, or with `sharded` that queue's shard channel), else a promise of it.
+   */
+  pubsubReady(keys: QueueKeys): true | Promise<void> {
     if (!this.#pubsub) {
       const o = this.#o;
-      this.#subscriber = openConnection(o.redis, { name: `tw-client-${o.clientId}-sub`, blocking: true });
+      this.#subscriber = openConnection(o.redis, { name: `tw-client-${o.clientId}-sub`, blocking: true, subscriber: true });
       this.#subscriber.on('error', () => undefined);
-      this.#pubsub = new ReplyPubSub(this.#subscriber, replyChannel(o.prefix, o.clientId), (raw) => o.onReply(raw));
+      this.#pubsub = new ReplyPubSub(this.#subscriber, o.sharded, (raw) => o.onReply(raw));
     }
-    return this.#pubsub.isReady || this.#pubsub.ready();
+    return this.#pubsub.ready(this.#o.sharded ? keys.replyChannel(this.#o.clientId) : replyChannel(this.#o.prefix, this.#o.clientId));
   }
 
   /** After a reconnect: replies whose BLMPOP answer was lost still sit in the replies hashes. */

@@ -38,6 +38,13 @@ export interface ClientOptions {
   prefix?: string;
   /** How results come back unless a call says otherwise. Default "key". */
   replyMode?: ReplyMode;
+  /**
+   * Sharded pub/sub (Redis 7's SPUBLISH/SSUBSCRIBE): replies of reply mode "pubsub", progress
+   * reports and cancellations travel on channels of the call's queue, which live on the queue's
+   * shard, instead of PUBLISH, which a Redis Cluster copies to every node. Default false: workers
+   * older than this option answer such calls with PROTOCOL (docs/SCALING.md, *Pub/sub*).
+   */
+  shardedPubSub?: boolean;
   /** Deadline for calls whose task and call set none. Default 30 s. */
   defaultTimeoutMs?: number;
   /** Largest serialized call accepted. Default 4 MiB; workers must allow at least as much. */

@@ -31,7 +31,7 @@ export function createSchedules<R extends RouterShape>(contract: R, options: Sch
   for (const r of routes.values()) if (!queues.has(r.queue)) queues.set(r.queue, queueKeys(prefix, r.queue));
   const health = new ConnectionHealth('schedules', toLogger(options.logger));
   const redis = health.watch(openConnection(options.redis, { name: 'tw-schedules' }), 'commands');
-  const store = new ScheduleStore(redis);
+  const store = new ScheduleStore(redis, options.shardedPubSub ?? false);
   let closed: Promise<void> | undefined;
 
   /** Runs a Redis operation: CLOSED after close(), CONNECTION (address and cause) when Redis fails. */

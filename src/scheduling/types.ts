@@ -71,6 +71,12 @@ export interface SchedulesOptions {
   maxPayloadBytes?: number;
   /** Where a Redis that cannot be reached is reported (default console). */
   logger?: Logger;
+  /**
+   * Tell the workers of a new or changed schedule with sharded pub/sub (SPUBLISH on the queue's
+   * shard) instead of PUBLISH, which a Redis Cluster copies to every node (default false; workers
+   * listen to both; docs/SCALING.md).
+   */
+  shardedPubSub?: boolean;
 }
 
 /**

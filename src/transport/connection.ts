@@ -15,6 +15,11 @@ export type Connection = Redis | Cluster;
 export interface ConnectionRole {
   /** Long blocking reads (BLPOP/BLMPOP) and subscriptions must not share a connection with commands. */
   blocking?: boolean;
+  /**
+   * A subscriber: on a Cluster it may also SSUBSCRIBE (sharded pub/sub), which ioredis routes to
+   * the shard of each channel with a connection per shard that has channels (`shardedSubscribers`).
+   */
+  subscriber?: boolean;
   name: string;
 }
 
@@ -114,6 +119,7 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
     clusterRetryStrategy: retryStrategy,
     // Reads of what was just written (a stored result, a replies hash) must not go to a replica.
     scaleReads: 'master',
+    ...(role.subscriber ? { shardedSubscribers: true } : {}),
   } satisfies ClusterOptions;
   switch (where.kind) {
     case 'url':

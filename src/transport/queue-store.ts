@@ -115,7 +115,7 @@ export interface Settlement {
   /** The taken batch the call belongs to (TakenCall.batch). */
   batch: string;
   callId: string;
-  action: 'h' | 'p' | '-' | 'r';
+  action: 'h' | 'p' | 's' | '-' | 'r';
   /** The calling client's id ('h', 'p'), the retry delay in ms ('r'), else ''. */
   to: string;
   payload: string;
@@ -172,6 +172,8 @@ export interface WithdrawRequest {
   deadline: number;
   /** Tell the workers when the call is no longer waiting (a cancel), or not (a timeout). */
   announce: boolean;
+  /** Announce with SPUBLISH (sharded pub/sub) rather than PUBLISH. */
+  sharded?: boolean;
   /** The call's fair group, if it has one (it waits in that group's list). */
   group?: string | undefined;
   /** The call's task: a call set aside over the task's limit waits under it. */
@@ -363,7 +365,7 @@ export class QueueStore {
   /** Takes a call its caller stopped waiting for off the queue, atomically; see withdraw-4.lua. */
   async withdraw(k: QueueKeys, r: WithdrawRequest): Promise<WithdrawResult> {
     const keys = [k.wait, k.cancelled, k.deliveries, k.input(r.callId), k.delayed, k.prio, k.groups];
-    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? '1' : '0', r.group ?? '', k.base, r.task, r.idem ?? ''];
+    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? (r.sharded ? 's' : '1') : '0', r.group ?? '', k.base, r.task, r.idem ?? ''];
     const res = Number(await runScript(this.#redis, 'withdraw', keys, args));
     return res === 1 ? 'withdrawn' : res === 0 ? 'announced' : 'gone';
   }
@@ -420,14 +422,17 @@ export class QueueStore {
    * A progress report: published to the caller listening (`channel`), and kept as a detached
    * call's latest progress (`run`). Best effort: a report may be lost, a result never.
    */
-  async progress(k: QueueKeys, callId: string, channel: string | undefined, message: string, run: { text: string; ttlMs: number } | undefined): Promise<void> {
+  async progress(k: QueueKeys, callId: string, channel: { name: string; sharded: boolean } | undefined, message: string, run: { text: string; ttlMs: number } | undefined): Promise<void> {
     // One command for a caller that listens (nearly every report): no MULTI around it.
     if (!run) {
-      if (channel !== undefined) await this.#redis.publish(channel, message);
+      if (channel !== undefined) await (channel.sharded ? this.#redis.spublish(channel.name, message) : this.#redis.publish(channel.name, message));
       return;
     }
     const m = this.#redis.multi();
-    if (channel !== undefined) m.publish(channel, message);
+    if (channel !== undefined) {
+      if (channel.sharded) m.spublish(channel.name, message);
+      else m.publish(channel.name, message);
+    }
     m.hset(k.run(callId), 'progress', run.text).pexpire(k.run(callId), run.ttlMs);
     await m.exec();
   }

@@ -57,9 +57,12 @@ export type FireResult = 'fired' | 'skipped' | 'lost';
 
 export class ScheduleStore {
   readonly #redis: Connection;
+  /** Tell workers of an upsert with SPUBLISH on the queue's shard rather than PUBLISH. */
+  readonly #sharded: boolean;
 
-  constructor(redis: Connection) {
+  constructor(redis: Connection, sharded = false) {
     this.#redis = redis;
+    this.#sharded = sharded;
   }
 
   /** Redis' clock (ms): every tick is computed by one clock, never a process's own. */
@@ -69,7 +72,7 @@ export class ScheduleStore {
   }
 
   async upsert(k: QueueKeys, id: string, record: string, firstTick: number): Promise<Upserted> {
-    const res = (await runScript(this.#redis, 'scheduleUpsert', [k.schedules, k.ticks], [id, record, firstTick, k.scheduleChannel])) as unknown[];
+    const res = (await runScript(this.#redis, 'scheduleUpsert', [k.schedules, k.ticks], [id, record, firstTick, k.scheduleChannel, this.#sharded ? 's' : ''])) as unknown[];
     return { created: Number(res[0]) === 1, tick: Number(res[1]), createdAt: Number(res[2]) };
   }
 

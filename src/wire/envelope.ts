@@ -23,9 +23,11 @@ export type ReplyMode = 'key' | 'pubsub';
 /**
  * How a reply travels, as a call envelope says. Reply mode "key" is sent as `hash`: the reply is
  * pushed on the client's inbox list and kept, until the client has read it, as field <call id>
- * of the client's replies hash (`QueueKeys.replies`).
+ * of the client's replies hash (`QueueKeys.replies`). Reply mode "pubsub" is `pubsub` (PUBLISH on
+ * `<prefix>:reply:<client>`) or, for a client with `shardedPubSub`, `spubsub` (SPUBLISH on the
+ * queue's own `<prefix>:{<queue>}:reply:<client>`, which lives on the queue's shard).
  */
-export type WireReplyMode = 'hash' | 'pubsub';
+export type WireReplyMode = 'hash' | 'pubsub' | 'spubsub';
 
 export interface ReplyTarget {
   mode: WireReplyMode;
@@ -70,8 +72,12 @@ export interface CallEnvelope {
   idemTtl?: number;
   /** Per-call retry policy; overrides the task's. */
   retry?: { attempts: number; backoffMs?: number; maxDelayMs?: number };
-  /** 1: the caller listens for progress reports on its reply channel (ProgressMessage). */
-  progress?: 1;
+  /**
+   * The caller listens for progress reports (ProgressMessage): 1 on its reply channel
+   * `<prefix>:reply:<client>` (PUBLISH), 2 on the queue's `<prefix>:{<queue>}:reply:<client>`
+   * (SPUBLISH: a client with `shardedPubSub`).
+   */
+  progress?: 1 | 2;
   /** Run after it succeeds, with its output as input (docs/WORKFLOWS.md, *Follow-ups*). */
   then?: FollowUpStep;
   /** Run after it finally fails, with `{ callId, task, input, error }` as input. */
@@ -127,7 +133,7 @@ const callFields = z.object({
   group: z.string().min(1).max(128).regex(GROUP_NAME).optional(),
   stored: z.literal(1).optional(),
   input: z.unknown().optional(),
-  reply: z.object({ mode: z.enum(['hash', 'pubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
+  reply: z.object({ mode: z.enum(['hash', 'pubsub', 'spubsub']), client: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/) }).optional(),
   deadline: z.number().finite(),
   attempt: z.number().int().min(1),
   headers: z.record(z.string(), z.string()).optional(),
@@ -138,7 +144,7 @@ const callFields = z.object({
   retry: z
     .object({ attempts: z.number().int().min(1).max(100), backoffMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() })
     .optional(),
-  progress: z.literal(1).optional(),
+  progress: z.union([z.literal(1), z.literal(2)]).optional(),
   then: followUpStepSchema.optional(),
   catch: followUpStepSchema.optional(),
 });
@@ -196,7 +202,7 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
     optional(v['priority'], (p) => Number.isSafeInteger(p) && (p as number) >= 1 && (p as number) <= MAX_PRIORITY) &&
     optional(v['group'], (g) => isString(g, 1, 128) && GROUP_NAME.test(g)) &&
     ('input' in v ? v['stored'] === undefined : v['stored'] === 1) &&
-    optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'hash' || r['mode'] === 'pubsub') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
+    optional(v['reply'], (r) => isObject(r) && (r['mode'] === 'hash' || r['mode'] === 'pubsub' || r['mode'] === 'spubsub') && isString(r['client'], 1, 128) && CLIENT_ID.test(r['client'])) &&
     isFiniteNumber(v['deadline']) &&
     Number.isSafeInteger(v['attempt']) &&
     (v['attempt'] as number) >= 1 &&
@@ -215,7 +221,7 @@ export function isCallEnvelope(v: unknown): v is CallEnvelope {
         optional(r['backoffMs'], (b) => isFiniteNumber(b) && b >= 0) &&
         optional(r['maxDelayMs'], (b) => isFiniteNumber(b) && b >= 0),
     ) &&
-    optional(v['progress'], (p) => p === 1) &&
+    optional(v['progress'], (p) => p === 1 || p === 2) &&
     optional(v['then'], isFollowUpStep) &&
     optional(v['catch'], isFollowUpStep)
   );

@@ -102,6 +102,11 @@ export interface QueueKeys {
    */
   run(callId: string): string;
   /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
+  /**
+   * Sharded pub/sub channel (SPUBLISH/SSUBSCRIBE) of one client's replies and progress reports
+   * from this queue: it lives on the queue's shard, so a reply reaches one node, not all.
+   */
+  replyChannel(clientId: string): string;
   /** LIST: what worker `id` may hold (`b<batch id>` entries): its leases come back as soon as its heartbeat stops (maintain-11.lua). */
   leases(workerId: string): string;
   idempotency(key: string): string;
@@ -149,6 +154,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     inbox: (clientId) => `${base}:inbox:${clientId}`,
     idempotency: (key) => `${base}:idem:${key}`,
     leases: (workerId) => `${base}:leases:${workerId}`,
+    replyChannel: (clientId) => `${base}:reply:${clientId}`,
     run: (callId) => `${base}:run:${callId}`,
     input: (callId) => `${base}:input:${callId}`,
     output: (callId, token) => `${base}:output:${callId}:${token}`,

@@ -268,7 +268,9 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   function progressOf(keys: QueueKeys, env: CallEnvelope, entry: TaskEntry): ProgressReporter | undefined {
     const schema = entry.task.progress;
     if (schema === undefined) return undefined;
-    const channel = env.progress === 1 && env.reply ? `${d.channelPrefix}${env.reply.client}` : undefined;
+    // 1: the caller's reply channel; 2: the queue's own, on its shard (sharded pub/sub).
+    const listener = env.progress !== undefined && env.reply ? env.reply.client : undefined;
+    const channel = listener === undefined ? undefined : env.progress === 2 ? { name: keys.replyChannel(listener), sharded: true } : { name: `${d.channelPrefix}${listener}`, sharded: false };
     const detached = isDetached(env);
     const send = (serialized: unknown) => {
       if (channel === undefined && !detached) return;

@@ -237,8 +237,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   }
 
   /** Opens one of the worker's connections, watched for failures. */
-  function connect(name: string, role: string, blocking = false): Connection {
-    return health.watch(openConnection(options.redis, { name, blocking }), role);
+  function connect(name: string, role: string, blocking = false, subscriber = false): Connection {
+    return health.watch(openConnection(options.redis, { name, blocking, subscriber }), role);
   }
 
   /**
@@ -265,10 +265,10 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       channelPrefix: replyChannelPrefix(o.prefix),
     });
     // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
-    const sub = (subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true));
+    const sub = (subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true, true));
     const scheduleChannels = new Set(queues.map((k) => k.scheduleChannel));
     const watchChannel = eventKeys(o.prefix).watch;
-    sub.on('message', (channel: string, callId: string) => {
+    const onMessage = (channel: string, callId: string) => {
       // A schedule was upserted: its first tick may come before the next check.
       if (scheduleChannels.has(channel)) return ticker.poke();
       // Someone started watching a task's completions (callId is the task's path here).
@@ -280,9 +280,14 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       for (const r of running.values()) {
         if (r.ctx.callId === callId) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
       }
-    });
+    };
+    sub.on('message', onMessage);
+    sub.on('smessage', onMessage);
     const reachable = async () => {
-      await sub.subscribe(...queues.map((k) => k.cancelChannel), ...scheduleChannels);
+      const queueChannels = [...queues.map((k) => k.cancelChannel), ...scheduleChannels];
+      // Both kinds: clients with shardedPubSub announce on the queue's shard (SPUBLISH), others
+      // to every node (PUBLISH). One SSUBSCRIBE per channel: on a Cluster each may live elsewhere.
+      await Promise.all([sub.subscribe(...queueChannels), ...queueChannels.map((c) => sub.ssubscribe(c))]);
       // Apart: a user whose ACL leaves out the events channel still runs calls (events off, said once).
       sub.subscribe(watchChannel).catch((err: unknown) => {
         if (redisErrorCode(err) === 'NOPERM') logger.warn(`taskwire: completion events are off for this worker: ${String(err)}`, {});

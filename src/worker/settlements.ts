@@ -19,7 +19,7 @@ export interface OkSettlement extends Settlement {
 }
 
 /** complete-4.lua's action for each reply mode an envelope can name. */
-const REPLY_ACTIONS = { hash: 'h', pubsub: 'p' } as const satisfies Record<WireReplyMode, Settlement['action']>;
+const REPLY_ACTIONS = { hash: 'h', pubsub: 'p', spubsub: 's' } as const satisfies Record<WireReplyMode, Settlement['action']>;
 
 /** The parts of a call a settlement needs: who to answer and under which idempotency key. */
 export type Addressee = Pick<CallEnvelope, 'id' | 'reply' | 'idem' | 'idemTtl'>;

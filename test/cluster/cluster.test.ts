@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAdmin, createClient, createWorker, isTaskError, router, task } from '../../src/index.js';
@@ -61,6 +62,34 @@ describe('on a 3-node Redis Cluster', () => {
       await client.$close();
       await worker.close();
       await admin.close();
+    }
+  }, 60_000);
+  it('with shardedPubSub, publishes each pub/sub reply on its queue’s own shard only (SPUBLISH, no PUBLISH anywhere)', async () => {
+    const prefix = randomPrefix();
+    const redis = { cluster: cluster.nodes };
+    const worker = createWorker(
+      contract,
+      { a: ({ n }) => ({ n, at: new Date(n) }), b: async ({ n }) => BigInt(n), c: ({ n }) => n },
+      { redis, prefix, concurrency: 8, logger: quietLogger },
+    );
+    await worker.start();
+    const client = createClient(contract, { redis, prefix, shardedPubSub: true, replyMode: 'pubsub' });
+    const nodes = cluster.nodes.map((n) => new Redis(n.port, n.host));
+    const stat = async (node: Redis, command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await node.info('commandstats'))?.[1] ?? 0);
+    try {
+      await Promise.all(nodes.map((n) => n.config('RESETSTAT')));
+      const [a, b, c] = await Promise.all([client.a({ n: 1 }), client.b({ n: 2 }), client.c({ n: 3 })]);
+      expect([a.n, b, c]).toEqual([1, 2n, 3]);
+      const ports = ['alpha', 'beta', 'gamma'].map((q) => cluster.portOf(queueKeys(prefix, q).wait));
+      const spublished = await Promise.all(nodes.map((n) => stat(n, 'spublish')));
+      // One reply per call, each SPUBLISHed on the node of its queue; nothing PUBLISHed anywhere.
+      expect(spublished.reduce((x, y) => x + y, 0)).toBe(3);
+      cluster.nodes.forEach((n, i) => expect(spublished[i]).toBe(ports.filter((p) => p === n.port).length));
+      expect(await Promise.all(nodes.map((n) => stat(n, 'publish')))).toEqual([0, 0, 0]);
+    } finally {
+      nodes.forEach((n) => n.disconnect());
+      await client.$close();
+      await worker.close();
     }
   }, 60_000);
 });

@@ -28,7 +28,7 @@ const okReply = { v: 1, id: 'c-1', ok: true, output: { json: 3 }, fp: 'abcd' };
 const errReply = { v: 1, id: 'c-1', ok: false, error: { code: 'X', message: 'm', data: { json: 1 }, defined: true, retryable: false } };
 
 const values: unknown[] = [
-  undefined, null, true, false, 0, 1, -1, 0.5, 2, 100, 101, -0.5, 1e308, '', 'x', 'a"b', 'a\\b', 'hash', 'key', 'pubsub', 'sp ace',
+  undefined, null, true, false, 0, 1, -1, 0.5, 2, 100, 101, -0.5, 1e308, '', 'x', 'a"b', 'a\\b', 'hash', 'key', 'pubsub', 'spubsub', 'sp ace',
   'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(512), 'x'.repeat(513), [], ['x'], {}, { a: 'b' }, { a: 1 }, { json: 1 },
 ];
 

@@ -84,6 +84,12 @@ it('runs calls, retries, progress, detached calls, follow-ups, cancels, events, 
   expect(await client.work.double({ n: 2 }, { replyMode: 'pubsub', priority: 3 })).toBe(4);
   expect(await client.work.double({ n: 3 }, { group: 'tenant-a', delayMs: 5 })).toBe(6);
   expect(await client.work.double({ n: 4 }, { idempotencyKey: 'k-4' })).toBe(8);
+  // Sharded pub/sub: replies and progress on the queue's own channel (`&tw:{*}:reply:*`).
+  const sharded = createClient(contract, { redis: callerUrl, prefix, logger: quietLogger, shardedPubSub: true });
+  cleanups.push(() => sharded.$close());
+  const shardedProgress: number[] = [];
+  expect(await sharded.work.double({ n: 2 }, { replyMode: 'pubsub', onProgress: (p) => void shardedProgress.push(p) })).toBe(4);
+  expect(shardedProgress).toEqual([2]);
   const big = await client.work.double({ n: 5, pad: 'x'.repeat(20_000) } as { n: number });
   expect(big).toBe(10);
   const sent = await client.work.double.send({ n: 6 }, { then: 'notify' });

@@ -24,9 +24,10 @@
   then one group per call, batch after batch in the triples' order, of 5 arguments or, when the
   action ends in 'x', of 10:
     token, call id,
-    action  'h' reply to inbox+replies hash | 'p' publish | '-' no reply | 'r' retry later;
+    action  'h' reply to inbox+replies hash | 'p' publish | 's' publish on the queue's shard
+            (SPUBLISH <base>:reply:<client>) | '-' no reply | 'r' retry later;
             with a trailing 'x' ('hx', ...) when the five optional fields follow
-    to      client id (for 'h' and 'p') | delay in ms (for 'r') | ''
+    to      client id (for 'h', 'p' and 's') | delay in ms (for 'r') | ''
     payload reply envelope | new envelope (for 'r')
     dead    '' or a dead-letter reason; the stored envelope goes to the dead stream
     idem    '' or the call's idempotency key: the reply is stored for later callers with the
@@ -157,6 +158,8 @@ for _, j in ipairs(held_at) do
     fields[#fields + 1] = payload
   elseif action == 'p' then
     redis.call('PUBLISH', ARGV[5] .. to, payload)
+  elseif action == 's' then
+    redis.call('SPUBLISH', base .. ':reply:' .. to, payload)
   elseif action == 'r' then
     redis.call('ZADD', KEYS[4], now + tonumber(to), payload)
   end

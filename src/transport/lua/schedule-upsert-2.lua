@@ -7,6 +7,7 @@
   ARGV[3] its first tick (ms), computed by the caller from Redis' clock
   ARGV[4] the queue's schedule channel: the schedule id is published there, so workers look
           at once instead of at their next check (a new schedule's first tick may come sooner)
+  ARGV[5] 's' to publish it with SPUBLISH (sharded pub/sub: the channel is on the queue's shard)
   An update whose timing key is unchanged keeps the schedule's next tick (processes that upsert
   the same schedule at every start never shift its ticks, nor restart an interval that would
   then never come round) and its creation time; any other update takes ARGV[3].
@@ -31,5 +32,5 @@ if old then
 end
 redis.call('HSET', KEYS[1], id, record)
 redis.call('ZADD', KEYS[2], tick, id)
-redis.call('PUBLISH', ARGV[4], id)
+redis.call(ARGV[5] == 's' and 'SPUBLISH' or 'PUBLISH', ARGV[4], id)
 return { fresh, tick, tonumber(created) }

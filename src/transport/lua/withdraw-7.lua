@@ -16,7 +16,9 @@
   ARGV[2] call id
   ARGV[3] deadline (ms)
   ARGV[4] cancel channel
-  ARGV[5] '1' to announce a call that is no longer waiting (cancel), '0' not to (timeout)
+  ARGV[5] '1' to announce a call that is no longer waiting (cancel) with PUBLISH, 's' with
+          SPUBLISH (a client with shardedPubSub: the channel is the queue's, on its shard), '0'
+          not to (timeout)
   ARGV[6] the call's group ('' for none)
   ARGV[7] the queue's key base "<prefix>:{<queue>}"
   ARGV[8] the call's task: a call set aside over a limit waits in held:task:<task> or
@@ -56,7 +58,7 @@ if withdrawn then
   redis.pcall('UNLINK', KEYS[4])
   return 1
 end
-if ARGV[5] ~= '1' then return -1 end
+if ARGV[5] ~= '1' and ARGV[5] ~= 's' then return -1 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('PUBLISH', ARGV[4], ARGV[2])
+redis.call(ARGV[5] == 's' and 'SPUBLISH' or 'PUBLISH', ARGV[4], ARGV[2])
 return 0

@@ -3,7 +3,8 @@
   reply to a call other than the one it was made for (idempotency followers).
   deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
     reply  a reply envelope (envelope.lua)
-    spec   where the follower wants it: "h|<replies hash>|<inbox key>" | "p|<channel>" | "-"
+    spec   where the follower wants it: "h|<replies hash>|<inbox key>" | "p|<channel>" |
+           "s|<shard channel>" (SPUBLISH, the queue's own) | "-"
            (see complete-4.lua for what each mode writes)
   deliver_to_waiters(idem, reply, reply_ttl, inbox_ttl): a copy of `reply` to every follower
     waiting on the idempotency key `idem` (its :waiters list, which goes)
@@ -27,6 +28,8 @@ local function deliver_copy(reply, call_id, spec, reply_ttl, inbox_ttl)
     redis.call('PEXPIRE', b, inbox_ttl)
   elseif kind == 'p' then
     redis.call('PUBLISH', a, copy)
+  elseif kind == 's' then
+    redis.call('SPUBLISH', a, copy)
   end
 end
 
