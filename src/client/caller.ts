@@ -175,6 +175,7 @@ export class Caller {
       serializer: this.#serializer,
       routes: this.#routes,
       logger: this.#options.logger ?? consoleLogger,
+      sharded: this.#sharded,
     });
     return this.#events.open(path, options);
   }

@@ -5,6 +5,7 @@ import type { Serializer } from '../wire/serializer.js';
 import { decodeTaskEvent, type TaskEvent } from '../wire/task-event.js';
 import { closeConnection, openConnection, type Connection, type RedisSource } from '../transport/connection.js';
 import { EventStore } from '../transport/event-store.js';
+import { queueKeys, type QueueKeys } from '../wire/keys.js';
 
 export interface EventsOptions {
   /** Aborting ends the stream (as close() does). */
@@ -43,6 +44,8 @@ export interface EventHubOptions {
   serializer: Serializer;
   routes: RouteTable;
   logger: Logger;
+  /** Listen on the task's queue's shard channel (SSUBSCRIBE) rather than plain pub/sub. */
+  sharded: boolean;
 }
 
 /**
@@ -68,7 +71,7 @@ export class EventHub {
     const max = options.maxBuffered ?? 10_000;
     if (!(Number.isInteger(max) && max >= 1)) throw new TaskwireError(ERROR_CODES.VALIDATION, `maxBuffered must be an integer >= 1, got ${String(max)}`);
     const stream = new Stream(task, `${this.#o.clientId}.e${(this.#next++).toString(36)}`, max, (s) => this.#remove(s));
-    const channel = this.#store.keys.channel(task);
+    const channel = this.#channel(task);
     const set = this.#streams.get(channel) ?? new Set();
     set.add(stream);
     this.#streams.set(channel, set);
@@ -82,27 +85,41 @@ export class EventHub {
 
   async #start(stream: Stream, channel: string): Promise<void> {
     let subscribed = this.#subscribed.get(channel);
-    if (!subscribed) this.#subscribed.set(channel, (subscribed = this.#subscriber().subscribe(channel)));
+    if (!subscribed) {
+      const sub = this.#subscriber();
+      this.#subscribed.set(channel, (subscribed = this.#o.sharded ? sub.ssubscribe(channel) : sub.subscribe(channel)));
+    }
     await subscribed;
     if (stream.closed) return;
-    const told = await this.#store.watch(stream.task, stream.listener, 3 * RENEW_MS);
+    const shard = this.#shard(stream.task);
+    const told = await this.#store.watch(stream.task, stream.listener, 3 * RENEW_MS, true, shard);
     // Closed while the watch was written: its removal ran before it, so undo the watch here.
     if (stream.closed) {
-      await this.#store.unwatch(stream.task, stream.listener);
+      await this.#store.unwatch(stream.task, stream.listener, shard);
       return;
     }
     stream.renewal = setInterval(() => {
-      this.#store.watch(stream.task, stream.listener, 3 * RENEW_MS, false).catch(() => undefined);
+      this.#store.watch(stream.task, stream.listener, 3 * RENEW_MS, false, shard).catch(() => undefined);
     }, RENEW_MS);
     stream.renewal.unref?.();
     await stream.acked(told, ACK_WAIT_MS);
   }
 
+  /** With sharded pub/sub: the task's queue, whose shard carries its events. */
+  #shard(task: string): QueueKeys | undefined {
+    const route = this.#o.routes.get(task);
+    return this.#o.sharded && route ? queueKeys(this.#o.prefix, route.queue) : undefined;
+  }
+
+  #channel(task: string): string {
+    return this.#shard(task)?.eventChannel(task) ?? this.#store.keys.channel(task);
+  }
+
   #subscriber(): Connection {
     if (this.#sub) return this.#sub;
-    const sub = openConnection(this.#o.redis, { name: `tw-client-${this.#o.clientId}-events`, blocking: true });
+    const sub = openConnection(this.#o.redis, { name: `tw-client-${this.#o.clientId}-events`, blocking: true, subscriber: true });
     sub.on('error', () => undefined);
-    sub.on('message', (channel: string, text: string) => {
+    sub.on(this.#o.sharded ? 'smessage' : 'message', (channel: string, text: string) => {
       const streams = this.#streams.get(channel);
       if (!streams) return;
       const event = decodeTaskEvent(text, this.#o.serializer);
@@ -118,7 +135,7 @@ export class EventHub {
 
   async #remove(stream: Stream): Promise<void> {
     clearInterval(stream.renewal);
-    const channel = this.#store.keys.channel(stream.task);
+    const channel = this.#channel(stream.task);
     const set = this.#streams.get(channel);
     set?.delete(stream);
     const last = set !== undefined && set.size === 0;
@@ -127,8 +144,8 @@ export class EventHub {
       this.#subscribed.delete(channel);
     }
     await Promise.all([
-      this.#store.unwatch(stream.task, stream.listener).catch(() => undefined),
-      last && this.#sub?.status === 'ready' ? this.#sub.unsubscribe(channel).catch(() => undefined) : undefined,
+      this.#store.unwatch(stream.task, stream.listener, this.#shard(stream.task)).catch(() => undefined),
+      last && this.#sub?.status === 'ready' ? (this.#o.sharded ? this.#sub.sunsubscribe(channel) : this.#sub.unsubscribe(channel)).catch(() => undefined) : undefined,
     ]);
   }
 

@@ -40,7 +40,7 @@ export interface ClientOptions {
   replyMode?: ReplyMode;
   /**
    * Sharded pub/sub (Redis 7's SPUBLISH/SSUBSCRIBE): replies of reply mode "pubsub", progress
-   * reports and cancellations travel on channels of the call's queue, which live on the queue's
+   * reports, cancellations and completion events travel on channels of the call's queue, which live on the queue's
    * shard, instead of PUBLISH, which a Redis Cluster copies to every node. Default false: workers
    * older than this option answer such calls with PROTOCOL (docs/SCALING.md, *Pub/sub*).
    */

@@ -107,6 +107,10 @@ export interface QueueKeys {
    * from this queue: it lives on the queue's shard, so a reply reaches one node, not all.
    */
   replyChannel(clientId: string): string;
+  /** Sharded pub/sub channel of the completion events of `task` (a task of this queue), on its shard. */
+  eventChannel(task: string): string;
+  /** Sharded pub/sub channel where a new listener of a task of this queue tells its workers. */
+  readonly eventWatch: string;
   /** LIST: what worker `id` may hold (`b<batch id>` entries): its leases come back as soon as its heartbeat stops (maintain-11.lua). */
   leases(workerId: string): string;
   idempotency(key: string): string;
@@ -155,6 +159,8 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     idempotency: (key) => `${base}:idem:${key}`,
     leases: (workerId) => `${base}:leases:${workerId}`,
     replyChannel: (clientId) => `${base}:reply:${clientId}`,
+    eventChannel: (task) => `${base}:events:${task}`,
+    eventWatch: `${base}:events:watch`,
     run: (callId) => `${base}:run:${callId}`,
     input: (callId) => `${base}:input:${callId}`,
     output: (callId, token) => `${base}:output:${callId}:${token}`,

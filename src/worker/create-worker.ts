@@ -148,7 +148,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     maxPayloadBytes: o.maxPayloadBytes,
     ...(sign ? { sign } : {}),
   });
-  const taskEvents = new EventPublisher(() => started().events, serializer, id, logger);
+  const queueOfTask = new Map([...entries].map(([path, e]) => [path, queues.find((k) => k.queue === (e.task.queue ?? DEFAULT_QUEUE))]));
+  const taskEvents = new EventPublisher(() => started().events, serializer, id, logger, (task) => queueOfTask.get(task));
   const { handle } = callHandler({
     signer,
     acceptUnsigned: options.signing?.acceptUnsigned === true,
@@ -268,11 +269,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const sub = (subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true, true));
     const scheduleChannels = new Set(queues.map((k) => k.scheduleChannel));
     const watchChannel = eventKeys(o.prefix).watch;
+    const shardedWatch = new Set(queues.map((k) => k.eventWatch));
     const onMessage = (channel: string, callId: string) => {
       // A schedule was upserted: its first tick may come before the next check.
       if (scheduleChannels.has(channel)) return ticker.poke();
       // Someone started watching a task's completions (callId is the task's path here).
-      if (channel === watchChannel) {
+      if (channel === watchChannel || shardedWatch.has(channel)) {
         taskEvents.watchedNow(callId).catch(() => undefined);
         return;
       }
@@ -288,8 +290,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       // Both kinds: clients with shardedPubSub announce on the queue's shard (SPUBLISH), others
       // to every node (PUBLISH). One SSUBSCRIBE per channel: on a Cluster each may live elsewhere.
       await Promise.all([sub.subscribe(...queueChannels), ...queueChannels.map((c) => sub.ssubscribe(c))]);
-      // Apart: a user whose ACL leaves out the events channel still runs calls (events off, said once).
-      sub.subscribe(watchChannel).catch((err: unknown) => {
+      // Apart: a user whose ACL leaves out the events channels still runs calls (events off, said once).
+      Promise.all([sub.subscribe(watchChannel), ...[...shardedWatch].map((c) => sub.ssubscribe(c))]).catch((err: unknown) => {
         if (redisErrorCode(err) === 'NOPERM') logger.warn(`taskwire: completion events are off for this worker: ${String(err)}`, {});
       });
       // Closed while subscribing: announcing now would outlive close()'s goodbye.

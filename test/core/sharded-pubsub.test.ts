@@ -8,7 +8,7 @@ import { randomPrefix, redisUrl } from '../support/redis.js';
 
 /**
  * `shardedPubSub`: replies of reply mode "pubsub", progress reports, idempotency followers' copies,
- * cancellations and schedule pokes go by SPUBLISH on channels of the call's queue (which live on
+ * cancellations, schedule pokes and completion events go by SPUBLISH on channels of the call's queue (which live on
  * its shard of a Cluster) instead of PUBLISH, which a Cluster copies to every node. On one node
  * the commands are what differs; test/cluster shows where they land on a Cluster.
  */
@@ -23,7 +23,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-it('answers, reports progress, copies results to followers and cancels on the queue’s shard channels, never by PUBLISH', async () => {
+it('answers, reports progress, copies results to followers, cancels and publishes events on the queue’s shard channels, never by PUBLISH', async () => {
   const prefix = randomPrefix();
   const keys = queueKeys(prefix, 'default');
   let aborted = 0;
@@ -65,6 +65,14 @@ it('answers, reports progress, copies results to followers and cancels on the qu
   controller.abort();
   expect(await cancelled).toBe('CANCELLED');
   await expect.poll(() => aborted).toBe(1);
+  // Completion events: the watch is announced, acknowledged and the events published on the queue's shard.
+  const events = client.$events('work');
+  await events.ready;
+  await client.work({ n: 5 });
+  for await (const e of events) {
+    expect(e).toMatchObject({ ok: true, output: 10 });
+    break;
+  }
   // A schedule upserted with shardedPubSub pokes the workers the same way.
   const schedules = createSchedules(contract, { redis: redisUrl(), prefix, logger: quietLogger, shardedPubSub: true });
   cleanups.push(() => schedules.close());
@@ -76,7 +84,7 @@ it('answers, reports progress, copies results to followers and cancels on the qu
   const published = publishedNow();
   expect(published.filter((c) => c.args[0]?.toLowerCase() === 'publish')).toEqual([]);
   const channels = new Set(published.map((c) => c.args[1]));
-  expect(channels).toEqual(new Set([keys.replyChannel(client.$id), keys.cancelChannel, keys.scheduleChannel]));
+  expect(channels).toEqual(new Set([keys.replyChannel(client.$id), keys.cancelChannel, keys.scheduleChannel, keys.eventWatch, keys.eventChannel('work')]));
   // Replies of the three pub/sub calls (the follower's copy among them) and three progress reports.
   expect(published.filter((c) => c.args[1] === keys.replyChannel(client.$id)).length).toBe(3 + 3);
 }, 20_000);

@@ -90,6 +90,13 @@ it('runs calls, retries, progress, detached calls, follow-ups, cancels, events, 
   const shardedProgress: number[] = [];
   expect(await sharded.work.double({ n: 2 }, { replyMode: 'pubsub', onProgress: (p) => void shardedProgress.push(p) })).toBe(4);
   expect(shardedProgress).toEqual([2]);
+  const shardedEvents = sharded.$events('work.double');
+  await shardedEvents.ready;
+  await sharded.work.double({ n: 10 });
+  for await (const e of shardedEvents) {
+    expect(e).toMatchObject({ ok: true, output: 20 });
+    break;
+  }
   const big = await client.work.double({ n: 5, pad: 'x'.repeat(20_000) } as { n: number });
   expect(big).toBe(10);
   const sent = await client.work.double.send({ n: 6 }, { then: 'notify' });
