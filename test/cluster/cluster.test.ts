@@ -64,7 +64,7 @@ describe('on a 3-node Redis Cluster', () => {
       await admin.close();
     }
   }, 60_000);
-  it('with shardedPubSub, publishes each pub/sub reply on its queue’s own shard only (SPUBLISH, no PUBLISH anywhere)', async () => {
+  it('with shardedPubSub, publishes each pub/sub reply and completion event on its queue’s own shard only (SPUBLISH, no PUBLISH anywhere)', async () => {
     const prefix = randomPrefix();
     const redis = { cluster: cluster.nodes };
     const worker = createWorker(
@@ -85,6 +85,16 @@ describe('on a 3-node Redis Cluster', () => {
       // One reply per call, each SPUBLISHed on the node of its queue; nothing PUBLISHed anywhere.
       expect(spublished.reduce((x, y) => x + y, 0)).toBe(3);
       cluster.nodes.forEach((n, i) => expect(spublished[i]).toBe(ports.filter((p) => p === n.port).length));
+      expect(await Promise.all(nodes.map((n) => stat(n, 'publish')))).toEqual([0, 0, 0]);
+      // Completion events (the watch, its acks, the events) on the queue's shard as well.
+      const events = client.$events('b');
+      await events.ready;
+      expect(await client.b({ n: 5 })).toBe(5n);
+      for await (const e of events) {
+        expect(e).toMatchObject({ ok: true, output: 5n });
+        break;
+      }
+      await events.close();
       expect(await Promise.all(nodes.map((n) => stat(n, 'publish')))).toEqual([0, 0, 0]);
     } finally {
       nodes.forEach((n) => n.disconnect());
