@@ -11,7 +11,7 @@ const contract = router({
   hot: router({
     work: task({ input: z.object({ n: z.number(), key: z.string().optional() }), output: z.number(), queue: 'hot', partitions: 3 }),
     // Follows the queue's partitions without declaring them.
-    fail: task({ input: z.object({ n: z.number() }), output: z.number(), queue: 'hot', retry: { attempts: 1 } }),
+    fail: task({ input: z.object({ n: z.number() }), output: z.number(), queue: 'hot', retry: { attempts: 2, backoffMs: 0 } }),
     slow: task({ input: z.object({ ms: z.number() }), output: z.number(), queue: 'hot' }),
   }),
 });
@@ -132,5 +132,53 @@ describe('a partitioned queue (single node)', () => {
     const err = await slow.result().catch((e: unknown) => e);
     expect(isTaskwireError(err) && err.code).toBe('CANCELLED');
     for (let i = 0; i < 3; i++) expect(await env.redis.llen(queueKeys(env.prefix, 'hot', i).wait)).toBe(0);
+  });
+
+  it('shows the partitions as one queue to the admin: counts, overview, queue list', async () => {
+    env = await start({ concurrency: 1 });
+    const blockers = Array.from({ length: 3 }, () => env!.client.hot.slow({ ms: 300 }));
+    await expect.poll(async () => (await env!.admin.counts('hot')).running).toBe(1);
+    await env.client.hot.work.send({ n: 1 });
+    await env.client.hot.work.send({ n: 2 });
+    const counts = await env.admin.counts('hot');
+    expect(counts).toMatchObject({ running: 1, waiting: 4, workers: 1, partitions: 3 });
+    expect(await env.admin.queues()).toEqual(['hot']);
+    const overview = await env.admin.overview();
+    const hot = overview.queues.find((q) => q.name === 'hot');
+    expect(overview.queues.map((q) => q.name)).toEqual(['hot']);
+    expect(hot).toMatchObject({ running: 1, waiting: 4, workers: 1 });
+    expect(hot?.partitions?.map((p) => p.name)).toEqual(['hot#0', 'hot#1', 'hot#2']);
+    expect(hot?.partitions?.reduce((n, p) => n + p.waiting + p.running, 0)).toBe(5);
+    expect(overview.workers[0]?.queues.length).toBe(1);
+    await Promise.all(blockers);
+  });
+
+  it('lists a dead letter of a partition under the queue, with its partition, and replays it there', async () => {
+    env = await start();
+    const errs = await Promise.all([0, 1, 2, 3].map((n) => env!.client.hot.fail({ n }).catch((e: unknown) => e)));
+    expect(errs.every((e) => isTaskwireError(e))).toBe(true);
+    const letters = env.admin.deadLetters('hot');
+    expect(await letters.count()).toBe(4);
+    const list = await letters.list();
+    expect(list).toHaveLength(4);
+    expect(list.every((d) => d.queue === 'hot' && d.task === 'hot.fail')).toBe(true);
+    expect(new Set(list.map((d) => d.partition))).toEqual(new Set([0, 1, 2]));
+    expect(list.every((d) => d.id.endsWith(`#${d.partition}`))).toBe(true);
+    // Paging over partitions sees each once.
+    const first = await letters.list({ count: 2 });
+    const rest = await letters.list({ after: first[1]?.id });
+    expect([...first, ...rest].map((d) => d.id).sort()).toEqual(list.map((d) => d.id).sort());
+    const one = list[1];
+    if (!one) throw new Error('no dead letter');
+    expect((await letters.get(one.id))?.callId).toBe(one.callId);
+    expect(await letters.replay(one.id)).toBe(true);
+    expect(await letters.replay(one.id)).toBe(false);
+    // Run again (and failed again) on the partition it came from.
+    await expect.poll(() => letters.count()).toBe(4);
+    const again = (await letters.list()).find((d) => d.callId === one.callId && d.id !== one.id);
+    expect(again?.partition).toBe(one.partition);
+    expect(await letters.purge(again?.id ?? '')).toBe(true);
+    expect(await letters.purgeAll()).toBe(3);
+    expect((await env.admin.counts('hot')).dead).toBe(0);
   });
 });
