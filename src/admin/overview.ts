@@ -39,18 +39,8 @@ export interface QueueOverview {
   partitions?: PartitionOverview[];
 }
 
-/** One partition's figures. */
-export interface PartitionOverview {
-  /** Its queue name, `<queue>#<index>`. */
-  name: string;
-  index: number;
-  waiting: number;
-  running: number;
-  delayed: number;
-  dead: number;
-  workers: number;
-  oldestWaitingMs: number | null;
-}
+/** One partition's figures: its queue name (`<queue>#<index>`), index and counts. */
+export type PartitionOverview = Pick<QueueOverview, 'name' | 'waiting' | 'running' | 'delayed' | 'dead' | 'workers' | 'oldestWaitingMs'> & { index: number };
 
 /** One version of the tasks served on a queue. */
 export interface ContractVersion {
