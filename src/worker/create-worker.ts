@@ -216,7 +216,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   for (const e of entries.values()) {
     const q = e.task.queue ?? DEFAULT_QUEUE;
     // What a live contract registry needs to judge this worker's tasks (a client's $check()).
-    const view = taskView(e.path, e.task);
+    const view = taskView(e.path, e.task, partitioned.get(q));
     const digest = viewDigest(view);
     tasksByQueue.set(q, [...(tasksByQueue.get(q) ?? []), { path: e.path, fingerprint: e.fingerprint, digest }]);
     schemasByQueue.set(q, [...(schemasByQueue.get(q) ?? []), { digest, text: encodeTaskSchema(view) }]);

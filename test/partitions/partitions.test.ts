@@ -182,3 +182,29 @@ describe('a partitioned queue (single node)', () => {
     expect((await env.admin.counts('hot')).dead).toBe(0);
   });
 });
+
+describe('declaring partitions', () => {
+  const io = { input: z.object({}), output: z.number() };
+
+  it('refuses a count outside 1..1024, a limit beside partitions, and tasks of a queue that disagree', () => {
+    expect(() => task({ ...io, partitions: 0 })).toThrow(/partitions must be an integer from 1 to 1024/);
+    expect(() => task({ ...io, partitions: 1025 })).toThrow(/from 1 to 1024/);
+    expect(() => task({ ...io, partitions: 2.5 })).toThrow(/integer/);
+    expect(() => task({ ...io, partitions: 3, concurrency: 2 })).toThrow(/cannot have a rateLimit or concurrency/);
+    expect(() => task({ ...io, queue: 'q'.repeat(127), partitions: 3 })).toThrow(/over 128 characters/);
+    const a = task({ ...io, queue: 'hot', partitions: 3 });
+    const b = task({ ...io, queue: 'hot', partitions: 4 });
+    expect(() => router({ a, inner: router({ b }) })).toThrow(/tasks of queue "hot" disagree on partitions: a says 3, inner.b says 4/);
+    expect(() => router({ a, limited: task({ ...io, queue: 'hot', rateLimit: { max: 1, perMs: 10 } }) })).toThrow(/limited has a rateLimit but its queue "hot" has 3 partitions/);
+    expect(task({ ...io, partitions: 1 }).partitions).toBe(1);
+  });
+
+  it('maps a key to a partition with FNV-1a of its UTF-8 bytes (the rule of the protocol)', () => {
+    // FNV-1a 32 of "a" is 0xe40c292c; of "" the offset basis 0x811c9dc5.
+    expect(partitionIndex('a', 1_000_000_007)).toBe(0xe40c292c % 1_000_000_007);
+    expect(partitionIndex('', 1024)).toBe(0x811c9dc5 % 1024);
+    // Non-ASCII keys hash their UTF-8 bytes: "é" is c3 a9.
+    const fnv = [0xc3, 0xa9].reduce((h, b) => Math.imul(h ^ b, 0x01000193), 0x811c9dc5) >>> 0;
+    expect(partitionIndex('é', 2 ** 32 - 1)).toBe(fnv % (2 ** 32 - 1));
+  });
+});
