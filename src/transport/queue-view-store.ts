@@ -110,19 +110,17 @@ export class QueueViewStore {
    */
   /**
    * How many partitions each of `queues` has, from the `<p>:{q}:partitions` key its workers write
-   * (docs/PARTITIONS.md); absent for a queue that is not partitioned. GETs in one pipeline, which
-   * a cluster splits by slot.
+   * (docs/PARTITIONS.md); absent for a queue that is not partitioned.
    */
   async partitions(prefix: string, queues: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (queues.length === 0) return out;
-    const p = this.#redis.pipeline();
-    for (const q of queues) p.get(partitionsKey(prefix, q));
-    const rows = (await p.exec()) ?? [];
-    rows.forEach(([err, value], i) => {
+    // One GET per queue, not a pipeline: a cluster's ioredis refuses a pipeline over several slots.
+    const values = await Promise.all(queues.map((q) => this.#redis.get(partitionsKey(prefix, q))));
+    values.forEach((value, i) => {
       const n = Number(value);
       const q = queues[i];
-      if (!err && q !== undefined && Number.isInteger(n) && n > 1) out.set(q, n);
+      if (q !== undefined && Number.isInteger(n) && n > 1) out.set(q, n);
     });
     return out;
   }

@@ -70,9 +70,10 @@ describe('a partitioned queue on a 3-master Redis Cluster', () => {
         expect(new Set(keys.map((k) => partitionIndex(k, 3))).size).toBeGreaterThan(1);
         for (const k of keys) expect(order.get(k)).toEqual([...(order.get(k) ?? [])].sort((x, y) => x - y));
         const overview = await admin.overview();
-        expect(overview.queues.map((q) => q.name).sort()).toEqual(['images']);
-        expect(overview.queues[0]?.partitions?.map((p) => p.name)).toEqual(['images#0', 'images#1', 'images#2']);
-        expect(overview.queues[0]?.workers).toBe(1);
+        expect(overview.queues.map((q) => q.name).sort()).toEqual(['images', 'plain']);
+        const images = overview.queues.find((q) => q.name === 'images');
+        expect(images?.partitions?.map((p) => p.name)).toEqual(['images#0', 'images#1', 'images#2']);
+        expect(images?.workers).toBe(1);
 
         // Figures for docs/PARTITIONS.md: one queue vs 3 partitions, same worker, same client, 2 cores.
         const rate = async (call: (n: number) => Promise<unknown>) => {
