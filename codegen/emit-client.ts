@@ -142,6 +142,8 @@ function routeText(task: TaskModel): string {
     `    retry: ${retryText},`,
     ...(route.priority === undefined ? [] : [`    priority: ${route.priority},`]),
     ...(route.resultTtlMs === undefined ? [] : [`    resultTtlMs: ${route.resultTtlMs},`]),
+    // Where its calls go depends on it (docs/PARTITIONS.md): a generated client must place them as the workers take them.
+    ...(route.partitions === undefined ? [] : [`    partitions: ${route.partitions},`]),
     `    errorCodes: [${[...route.errorCodes].sort().map(quote).join(', ')}],`,
     `    fingerprint: ${quote(route.fingerprint)},`,
     `    input: ${task.input.schemaName},`,

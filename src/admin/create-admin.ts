@@ -1,6 +1,5 @@
 import { Signer, type SigningOptions } from '../wire/signing.js';
 import { queueNameProblem } from '../contract/names.js';
-import { queueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type RedisSource, type Connection } from '../transport/connection.js';
@@ -12,6 +11,7 @@ import { WorkerRegistry } from '../transport/worker-registry.js';
 import { listCalls, type CallState, type CallView } from './calls.js';
 import { DeadLetters } from './dead-letters.js';
 import { readOverview, type Overview } from './overview.js';
+import { PartitionedQueues, sumCounts } from './partitioned-queues.js';
 
 export type { QueueCounts } from '../transport/queue-store.js';
 
@@ -65,18 +65,32 @@ export function createAdmin(options: AdminOptions): Admin {
   const views = new QueueViewStore(redis);
   const registry = new WorkerRegistry(redis);
   const letters = new DeadLetterStore(redis);
-  const discover = async () => (await views.queueNames(prefix)).filter((q) => queueNameProblem(q) === undefined);
+  const partitioned = new PartitionedQueues(views, prefix);
+  const discover = async () => partitioned.fold((await views.queueNames(prefix)).filter((q) => queueNameProblem(q) === undefined));
   return {
     prefix,
     overview: async (o = {}) => {
       const names = o.queues ?? (await discover());
       const ttl = o.workerTtlMs ?? DEFAULTS.workerTtlMs;
-      return readOverview({ queues, views, registry }, prefix, names.map((q) => queueKeys(prefix, q)), ttl);
+      return readOverview({ queues, views, registry }, prefix, await Promise.all(names.map((q) => partitioned.keysOf(q))), ttl);
     },
     queues: discover,
-    calls: (queue, state, o = {}) => listCalls(views, queueKeys(prefix, queue), state, o.count ?? 50, serializer),
-    deadLetters: (queue) => new DeadLetters(letters, queues, queueKeys(prefix, queue), serializer, signer),
-    counts: (queue, countOptions = {}) => queues.counts(queueKeys(prefix, queue), countOptions.workerTtlMs ?? DEFAULTS.workerTtlMs),
+    // Of a partitioned queue, every partition's calls, partition by partition, up to `count`.
+    calls: async (queue, state, o = {}) => {
+      const out: CallView[] = [];
+      const count = o.count ?? 50;
+      for (const k of await partitioned.keysOf(queue)) {
+        if (out.length >= count) break;
+        out.push(...(await listCalls(views, k, state, count - out.length, serializer)));
+      }
+      return out;
+    },
+    deadLetters: (queue) => new DeadLetters(letters, queues, () => partitioned.keysOf(queue), serializer, signer),
+    counts: async (queue, countOptions = {}) => {
+      const parts = await partitioned.keysOf(queue);
+      const counts = await Promise.all(parts.map((k) => queues.counts(k, countOptions.workerTtlMs ?? DEFAULTS.workerTtlMs)));
+      return parts.length === 1 && parts[0]?.partition === undefined ? (counts[0] as QueueCounts) : { ...sumCounts(counts), partitions: parts.length };
+    },
     close: () => closeConnection(redis),
   };
 }

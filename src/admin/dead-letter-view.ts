@@ -5,6 +5,8 @@ import { readableJson, type Json } from './readable-json.js';
 export interface DeadLetterView {
   id: string;
   queue: string;
+  /** The partition it was on, for a partitioned queue (docs/PARTITIONS.md). */
+  partition: number | null;
   reason: string;
   detail: string | null;
   callId: string | null;
@@ -25,6 +27,7 @@ export function deadLetterView(d: DeadLetter): DeadLetterView {
   return {
     id: d.id,
     queue: d.queue,
+    partition: d.partition ?? null,
     reason: d.reason,
     detail: d.detail ?? null,
     callId: d.callId ?? null,

@@ -12,9 +12,15 @@ export type { DeadLetterFilter, InputCondition } from './dead-letter-filter.js';
 
 /** One call set aside on a queue's dead-letter stream, decoded. */
 export interface DeadLetter {
-  /** Stream entry id; names the dead letter for get/replay/purge. */
+  /**
+   * Names the dead letter for get/replay/purge: its stream entry id, and on a partitioned queue
+   * `<entry id>#<partition>` (docs/PARTITIONS.md).
+   */
   readonly id: string;
+  /** Its queue, as callers name it (a partitioned queue's own name, not its partition's). */
   readonly queue: string;
+  /** The partition it was on, for a partitioned queue; undefined otherwise. */
+  readonly partition: number | undefined;
   /** Why: MAX_DELIVERIES, ATTEMPTS_EXHAUSTED, UNKNOWN_TASK, PAYLOAD_TOO_LARGE, PROTOCOL. */
   readonly reason: string;
   /** What went wrong, in words (for PROTOCOL and PAYLOAD_TOO_LARGE). */
@@ -71,7 +77,27 @@ function inputOf(call: CallEnvelope, storedInput: string | undefined, serializer
   }
 }
 
-function toDeadLetter(queue: string, { id, fields: f }: DeadLetterEntry, serializer: Serializer, options: ReadOptions): DeadLetter {
+/** A dead letter's id: its entry's, with the partition after `#` on a partitioned queue. */
+function letterId(k: QueueKeys, entryId: string): string {
+  return k.partition === undefined ? entryId : `${entryId}#${k.partition}`;
+}
+
+const PARTITIONED_ID = /^(\d+-\d+)#(\d+)$/;
+const LETTER_ID = /^\d+-\d+(?:#\d+)?$/;
+
+/** Whether `id` has the form of a dead letter's id (`1767000000000-0`, or `…-0#2` on a partitioned queue). */
+export function isDeadLetterId(id: string): boolean {
+  return LETTER_ID.test(id);
+}
+
+/** Orders entries of several partitions as one stream: by entry id (time, then sequence), then partition. */
+function entryOrder(a: { id: string; k: QueueKeys }, b: { id: string; k: QueueKeys }): number {
+  const [am = 0, as = 0] = a.id.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.id.split('-').map(Number);
+  return am - bm || as - bs || (a.k.partition ?? 0) - (b.k.partition ?? 0);
+}
+
+function toDeadLetter(k: QueueKeys, { id, fields: f }: DeadLetterEntry, serializer: Serializer, options: ReadOptions): DeadLetter {
   const envelope = f['envelope'] ?? '';
   const decoded = decodeCall(envelope);
   const call = decoded.ok ? decoded.value : undefined;
@@ -90,8 +116,9 @@ function toDeadLetter(queue: string, { id, fields: f }: DeadLetterEntry, seriali
   const reason = f['reason'] ?? 'UNKNOWN';
   const colon = reason.indexOf(':');
   return {
-    id,
-    queue,
+    id: letterId(k, id),
+    queue: k.logical,
+    partition: k.partition,
     reason: colon < 0 ? reason : reason.slice(0, colon),
     detail: f['detail'] ?? (colon < 0 ? undefined : reason.slice(colon + 1).trim()),
     callId: call?.id ?? (f['id'] || undefined),
@@ -109,32 +136,75 @@ function toDeadLetter(queue: string, { id, fields: f }: DeadLetterEntry, seriali
   };
 }
 
-/** List, inspect, replay and purge the dead letters of one queue. */
+/**
+ * List, inspect, replay and purge the dead letters of one queue; of a partitioned queue, of all
+ * its partitions as one stream (ordered by when they were set aside), each named with its partition.
+ */
 export class DeadLetters {
   readonly #store: DeadLetterStore;
   readonly #queues: QueueStore;
-  readonly #keys: QueueKeys;
+  readonly #parts: () => Promise<readonly QueueKeys[]>;
   readonly #serializer: Serializer;
 
   readonly #signer: Signer | undefined;
 
-  /** `signer`: signs the calls a replay writes, for workers that check signatures. */
-  constructor(store: DeadLetterStore, queues: QueueStore, keys: QueueKeys, serializer: Serializer, signer?: Signer) {
+  /**
+   * `keys`: the queue's keys, or a function that finds them (a partitioned queue's partitions);
+   * `signer`: signs the calls a replay writes, for workers that check signatures.
+   */
+  constructor(store: DeadLetterStore, queues: QueueStore, keys: QueueKeys | (() => Promise<readonly QueueKeys[]>), serializer: Serializer, signer?: Signer) {
     this.#store = store;
     this.#queues = queues;
-    this.#keys = keys;
+    this.#parts = typeof keys === 'function' ? keys : () => Promise.resolve([keys]);
     this.#serializer = serializer;
     this.#signer = signer;
   }
 
-  count(): Promise<number> {
-    return this.#store.count(this.#keys);
+  async count(): Promise<number> {
+    const parts = await this.#parts();
+    const counts = await Promise.all(parts.map((k) => this.#store.count(k)));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
-  /** Oldest first; `after` is an entry id to page from. */
+  /** Oldest first; `after` is a dead letter's id to page from. */
   async list(options: { count?: number; after?: string; filter?: DeadLetterFilter } & ReadOptions = {}): Promise<DeadLetter[]> {
-    const rows = await this.#store.range(this.#keys, options.after, options.count ?? 100);
-    return rows.map((e) => toDeadLetter(this.#keys.queue, e, this.#serializer, options)).filter((d) => matchesFilter(d, options.filter));
+    const rows = await this.#page(options.after, options.count ?? 100);
+    return rows.map(({ k, e }) => toDeadLetter(k, e, this.#serializer, options)).filter((d) => matchesFilter(d, options.filter));
+  }
+
+  /**
+   * Up to `count` entries after the letter `after`, oldest first, over every partition: each
+   * partition is read from the same point (entries of a partition before `after`'s own at the same
+   * entry id come after it), and the pages merged.
+   */
+  async #page(after: string | undefined, count: number): Promise<Array<{ k: QueueKeys; e: DeadLetterEntry }>> {
+    const parts = await this.#parts();
+    const at = after === undefined ? undefined : this.#parse(after, parts);
+    const pages = await Promise.all(
+      parts.map(async (k) => {
+        if (at === undefined) return (await this.#store.range(k, undefined, count)).map((e) => ({ k, e }));
+        // An entry at the same id on a later partition comes after `after`: read those inclusively.
+        const later = (k.partition ?? 0) > (at.k.partition ?? 0);
+        const rows = later ? await this.#store.rangeFrom(k, at.id, count) : await this.#store.range(k, at.id, count);
+        return rows.map((e) => ({ k, e }));
+      }),
+    );
+    if (pages.length === 1) return pages[0] ?? [];
+    return pages
+      .flat()
+      .sort((a, b) => entryOrder({ id: a.e.id, k: a.k }, { id: b.e.id, k: b.k }))
+      .slice(0, count);
+  }
+
+  /** The partition and entry id a dead letter's id names. */
+  #parse(id: string, parts: readonly QueueKeys[]): { k: QueueKeys; id: string } {
+    const m = PARTITIONED_ID.exec(id);
+    const first = parts[0];
+    if (!first) throw new Error('a queue has at least one part');
+    if (first.partition === undefined || !m) return { k: first, id: m?.[1] ?? id };
+    const k = parts.find((p) => p.partition === Number(m[2]));
+    if (!k) throw new TaskwireError(ERROR_CODES.VALIDATION, `dead letter ${id}: queue ${first.logical} has no partition ${m[2]}`, { data: { id, queue: first.logical } });
+    return { k, id: m[1] ?? id };
   }
 
   /**
@@ -153,15 +223,18 @@ export class DeadLetters {
   }
 
   async get(id: string, options: ReadOptions = {}): Promise<DeadLetter | undefined> {
-    const entry = await this.#store.get(this.#keys, id);
-    return entry ? toDeadLetter(this.#keys.queue, entry, this.#serializer, options) : undefined;
+    const at = this.#parse(id, await this.#parts());
+    const entry = await this.#store.get(at.k, at.id);
+    return entry ? toDeadLetter(at.k, entry, this.#serializer, options) : undefined;
   }
 
   /**
-   * Puts one dead letter back on its queue as a fresh first attempt with a fresh deadline (the
-   * original caller has long stopped waiting). Exactly once: a concurrent replay gets false.
+   * Puts one dead letter back on its queue (its partition, on a partitioned queue) as a fresh
+   * first attempt with a fresh deadline (the original caller has long stopped waiting). Exactly
+   * once: a concurrent replay gets false.
    */
   async replay(id: string): Promise<boolean> {
+    const at = this.#parse(id, await this.#parts());
     const d = await this.get(id, { raw: true });
     if (!d?.raw) return false;
     const call = decodeCall(d.raw.envelope);
@@ -191,7 +264,8 @@ export class DeadLetters {
     }
     const unsigned = encodeCall({ ...env, stored: undefined, input, attempt: 1, sentAt: now, deadline: now + Math.max(1_000, env.deadline - env.sentAt) });
     const raw = this.#signer ? this.#signer.signCall(unsigned) : unsigned;
-    return this.#queues.replay(this.#keys, id, raw, DEFAULTS.priorityAgingMs);
+    // Back on the partition it came from: an idempotency or partition key keeps its one place.
+    return this.#queues.replay(at.k, at.id, raw, DEFAULTS.priorityAgingMs);
   }
 
   /** Replays every dead letter that matches; returns how many went back. */
@@ -208,12 +282,17 @@ export class DeadLetters {
   }
 
   async purge(id: string): Promise<boolean> {
-    return this.#store.delete(this.#keys, id);
+    const at = this.#parse(id, await this.#parts());
+    return this.#store.delete(at.k, at.id);
   }
 
   /** Deletes every dead letter that matches (all without a filter); returns how many. */
   async purgeAll(filter?: DeadLetterFilter): Promise<number> {
-    if (isEmptyFilter(filter)) return this.#store.deleteAll(this.#keys);
+    if (isEmptyFilter(filter)) {
+      const parts = await this.#parts();
+      const counts = await Promise.all(parts.map((k) => this.#store.deleteAll(k)));
+      return counts.reduce((a, b) => a + b, 0);
+    }
     let n = 0;
     for await (const d of this.#scan(filter)) if (await this.purge(d.id)) n++;
     return n;
@@ -222,11 +301,11 @@ export class DeadLetters {
   async *#scan(filter?: DeadLetterFilter, from?: string, options: ReadOptions = {}): AsyncGenerator<DeadLetter> {
     let after = from;
     for (;;) {
-      const rows = await this.#store.range(this.#keys, after, 500);
+      const rows = await this.#page(after, 500);
       if (rows.length === 0) return;
-      for (const e of rows) {
-        after = e.id;
-        const d = toDeadLetter(this.#keys.queue, e, this.#serializer, options);
+      for (const { k, e } of rows) {
+        const d = toDeadLetter(k, e, this.#serializer, options);
+        after = d.id;
         if (matchesFilter(d, filter)) yield d;
       }
     }

@@ -31,7 +31,16 @@ export interface QueueOverview {
    * info record are not in it.
    */
   contracts: ContractVersion[];
+  /**
+   * Of a partitioned queue (docs/PARTITIONS.md), each partition's own figures, by index; the
+   * queue's figures above are their sums (workers: distinct workers, oldest: the oldest head).
+   * Absent for a queue that is not partitioned.
+   */
+  partitions?: PartitionOverview[];
 }
+
+/** One partition's figures: its queue name (`<queue>#<index>`), index and counts. */
+export type PartitionOverview = Pick<QueueOverview, 'name' | 'waiting' | 'running' | 'delayed' | 'dead' | 'workers' | 'oldestWaitingMs'> & { index: number };
 
 /** One version of the tasks served on a queue. */
 export interface ContractVersion {
@@ -143,15 +152,59 @@ async function readQueue(s: OverviewStores, k: QueueKeys, now: number, workerTtl
   };
 }
 
+/** The reads of a partitioned queue's partitions as one queue's, with each partition's figures beside. */
+function mergePartitions(parts: readonly QueueKeys[], reads: readonly QueueRead[]): QueueRead {
+  const first = reads[0];
+  if (reads.length === 1 && first && parts[0]?.partition === undefined) return first;
+  const live = new Map<string, QueueRead['live'][number]>();
+  for (const r of reads) for (const w of r.live) if (!live.has(w.id) || (!live.get(w.id)?.info && w.info)) live.set(w.id, w);
+  const f = reads.map((r) => r.figures);
+  const throughput = { until: first?.figures.throughput.until ?? 0, succeeded: new Array<number>(THROUGHPUT_SECONDS).fill(0), failed: new Array<number>(THROUGHPUT_SECONDS).fill(0) };
+  for (const x of f) {
+    for (let i = 0; i < THROUGHPUT_SECONDS; i++) {
+      throughput.succeeded[i] = (throughput.succeeded[i] ?? 0) + (x.throughput.succeeded[i] ?? 0);
+      throughput.failed[i] = (throughput.failed[i] ?? 0) + (x.throughput.failed[i] ?? 0);
+    }
+  }
+  const ages = f.flatMap((x) => (x.oldestWaitingMs === null ? [] : [x.oldestWaitingMs]));
+  const workers = [...live.values()];
+  return {
+    figures: {
+      name: parts[0]?.logical ?? '',
+      waiting: sum(f.map((x) => x.waiting)),
+      running: sum(f.map((x) => x.running)),
+      delayed: sum(f.map((x) => x.delayed)),
+      dead: sum(f.map((x) => x.dead)),
+      workers: workers.length,
+      oldestWaitingMs: ages.length === 0 ? null : Math.max(...ages),
+      callsPerSecond: perSecond(sum(throughput.succeeded) + sum(throughput.failed)),
+      throughput,
+      contracts: contractVersions(workers.flatMap((w) => (w.info ? [w.info] : []))),
+      partitions: f.map((x, i) => ({
+        name: x.name,
+        index: parts[i]?.partition ?? i,
+        waiting: x.waiting,
+        running: x.running,
+        delayed: x.delayed,
+        dead: x.dead,
+        workers: x.workers,
+        oldestWaitingMs: x.oldestWaitingMs,
+      })),
+    },
+    live: workers,
+  };
+}
+
 /**
  * Reads every figure of the given queues in one pass: counts, the head's age, heartbeats, and
  * the live workers' info records with their throughput. `nowLocal` aligns the per-second
- * windows, which workers count on their own clocks.
+ * windows, which workers count on their own clocks. Each queue is given as its keys: several
+ * for a partitioned queue (its partitions), shown as one queue.
  */
-export async function readOverview(s: OverviewStores, prefix: string, keys: readonly QueueKeys[], workerTtlMs: number, nowLocal = Date.now()): Promise<Overview> {
+export async function readOverview(s: OverviewStores, prefix: string, queues: ReadonlyArray<readonly QueueKeys[]>, workerTtlMs: number, nowLocal = Date.now()): Promise<Overview> {
   const now = await s.views.now();
   const until = Math.floor(nowLocal / 1000) * 1000;
-  const reads = await Promise.all(keys.map((k) => readQueue(s, k, now, workerTtlMs, until)));
+  const reads = await Promise.all(queues.map(async (parts) => mergePartitions(parts, await Promise.all(parts.map((k) => readQueue(s, k, now, workerTtlMs, until))))));
 
   const workers = new Map<string, WorkerOverview>();
   for (const { figures, live } of reads) {

@@ -24,6 +24,7 @@ import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { Followers, RUN_KEY } from './detached.js';
 import { CHILD_KEY, childOptions, childRunId, isReservedKey, type ChildLink } from './child-link.js';
 import { followUpId, followUpPlan } from './follow-up-plan.js';
+import { partitionKeys, pickPartition, type Partitions } from './partitions.js';
 import { Signer } from '../wire/signing.js';
 import { ReplyReceivers } from './reply-receivers.js';
 import { EventHub, type EventsOptions, type TaskEvents } from './task-events.js';
@@ -55,6 +56,8 @@ export interface Sent {
   followUps: FollowUpIds;
   /** How long its outcome is kept. */
   resultTtlMs: number;
+  /** The queue it went to: its partition's, for a partitioned queue. */
+  queue: string;
 }
 
 /**
@@ -78,7 +81,10 @@ export class Caller {
   readonly #replies: ReplySettler;
   readonly #pending = new PendingCalls();
   readonly #abortListeners = new AbortListeners<PendingCall>((call) => this.#abort(call));
+  /** Every queue this client may send to, partitions included (each partition is a queue of its own). */
   readonly #keysByQueue = new Map<string, QueueKeys>();
+  /** Per partitioned queue, its partitions' keys and the round-robin position. */
+  readonly #partitioned = new Map<string, Partitions>();
   readonly #receivers: ReplyReceivers;
   #followers: Followers | undefined;
   #events: EventHub | undefined;
@@ -100,7 +106,13 @@ export class Caller {
     this.#serializer = options.serializer ?? superjsonSerializer;
     this.#storeLargeInputs = options.storeLargeInputs ?? true;
     for (const route of routes.values()) {
-      if (!this.#keysByQueue.has(route.queue)) this.#keysByQueue.set(route.queue, queueKeys(this.#prefix, route.queue));
+      if (route.partitions === undefined) {
+        if (!this.#keysByQueue.has(route.queue)) this.#keysByQueue.set(route.queue, queueKeys(this.#prefix, route.queue));
+      } else if (!this.#partitioned.has(route.queue)) {
+        const parts = partitionKeys(this.#prefix, route.queue, route.partitions);
+        this.#partitioned.set(route.queue, parts);
+        for (const k of parts.keys) this.#keysByQueue.set(k.queue, k);
+      }
     }
     this.#health = new ConnectionHealth(`client ${this.id}`, options.logger ?? consoleLogger);
     // Its other connections go to the same place: this one speaks for them in logs and errors.
@@ -185,6 +197,7 @@ export class Caller {
     this.#followers ??= new Followers({
       routes: this.#routes,
       keysOf: (queue) => this.#keysByQueue.get(queue),
+      partitionsOf: (queue) => this.#partitioned.get(queue)?.keys,
       queues: () => [...this.#keysByQueue.values()],
       store: this.#store,
       pending: this.#pending,
@@ -316,7 +329,15 @@ export class Caller {
     } catch (err) {
       return reject(toTaskwireError(err));
     }
-    const keys = this.#keysFor(route);
+    // A partitioned queue (a branch, nothing more, for the others): the call's key, else its
+    // idempotency key (so one key has one owner), else round-robin.
+    let keys: QueueKeys;
+    if (route.partitions === undefined) keys = this.#keysFor(route);
+    else {
+      const by = options.partitionKey ?? idem;
+      if (by !== undefined && (typeof by !== 'string' || by === '')) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: partitionKey must be a non-empty string`));
+      keys = pickPartition(this.#partitionsOf(route), by);
+    }
     const { storedInput, inputHash } = encoded;
     const raw = this.#signer ? this.#signer.signCall(encoded.raw, storedInput) : encoded.raw;
     const stored = storedInput !== undefined;
@@ -341,8 +362,8 @@ export class Caller {
       if (res === -1) {
         this.#pending.reject(
           id,
-          new TaskwireError(ERROR_CODES.NO_WORKERS, `no live worker serves queue "${route.queue}" (task ${path})`, {
-            data: { task: path, queue: route.queue },
+          new TaskwireError(ERROR_CODES.NO_WORKERS, `no live worker serves queue "${route.queue}" (task ${path}${keys.partition === undefined ? '' : `, partition ${keys.queue}`})`, {
+            data: { task: path, queue: route.queue, ...(keys.partition === undefined ? {} : { partition: keys.partition }) },
           }),
         );
       } else if (res === -4) {
@@ -354,7 +375,7 @@ export class Caller {
         // Its outcome is kept in Redis; nobody here waits for it.
         if (detached) {
           const ids = { then: followUps?.then ? followUpId(id, 'then') : undefined, catch: followUps?.catch ? followUpId(id, 'catch') : undefined };
-          this.#pending.resolve(id, { id, raw, deadline, group: flow.group, followUps: ids, resultTtlMs: idemTtlMs } satisfies Sent);
+          this.#pending.resolve(id, { id, raw, deadline, group: flow.group, followUps: ids, resultTtlMs: idemTtlMs, queue: keys.queue } satisfies Sent);
         }
       }
     };
@@ -458,13 +479,19 @@ export class Caller {
   async cancelSent(path: string, sent: Sent): Promise<void> {
     const route = this.#routes.get(path);
     if (!route) return;
-    const keys = this.#keysFor(route);
+    const keys = this.#keysByQueue.get(sent.queue) ?? this.#keysFor(route);
     const res = await this.#store.withdraw(keys, { raw: sent.raw, callId: sent.id, deadline: sent.deadline, announce: true, sharded: this.#sharded, group: sent.group, task: path });
     if (res !== 'withdrawn') return;
     const error = this.#cancelled(path).toJSON();
     const unsigned = encodeReply({ id: sent.id, ok: false, error: error.data === undefined ? error : { ...error, data: this.#serializer.serialize(error.data) } });
     const reply = this.#signer ? this.#signer.signReply(unsigned) : unsigned;
     await this.#store.cancelRun(keys, sent.id, reply, sent.resultTtlMs, this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs);
+  }
+
+  #partitionsOf(route: Route): Partitions {
+    const parts = this.#partitioned.get(route.queue);
+    if (!parts) throw new Error(`no partitions for queue ${route.queue}`);
+    return parts;
   }
 
   #keysFor(route: Route): QueueKeys {

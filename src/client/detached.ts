@@ -7,6 +7,7 @@ import type { Serializer } from '../wire/serializer.js';
 import type { QueueStore } from '../transport/queue-store.js';
 import type { PendingCall, PendingCalls } from './pending-calls.js';
 import type { RunStatus, WaitOptions } from './types.js';
+import { lookupOrder } from './partitions.js';
 
 /**
  * The idempotency key of a detached call is `run:<id>`: the worker stores its outcome there
@@ -18,6 +19,8 @@ export const RUN_KEY = 'run:';
 export interface FollowersOptions {
   routes: RouteTable;
   keysOf: (queue: string) => QueueKeys | undefined;
+  /** The partitions of a partitioned queue; undefined for one that is not. */
+  partitionsOf: (queue: string) => readonly QueueKeys[] | undefined;
   queues: () => QueueKeys[];
   store: QueueStore;
   pending: PendingCalls;
@@ -61,11 +64,8 @@ export class Followers {
     if (o.closed()) throw new TaskwireError(ERROR_CODES.CLOSED, 'client is closed');
     const route = path === undefined ? undefined : o.routes.get(path);
     if (path !== undefined && !route) throw new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `unknown task "${path}"`, { data: { task: path } });
-    const queues = route ? [route.queue] : [...new Set([...o.routes.values()].map((r) => r.queue))];
-    for (const queue of queues) {
-      const keys = o.keysOf(queue);
-      if (!keys) continue;
-      const outcome = await this.#follow(route ?? anyRoute(queue), keys, id, { ...options, timeoutMs: Math.max(deadline - Date.now(), 1) }, route ? route.path : '');
+    for (const keys of this.#where(route, id)) {
+      const outcome = await this.#follow(route ?? anyRoute(keys.logical), keys, id, { ...options, timeoutMs: Math.max(deadline - Date.now(), 1) }, route ? route.path : '');
       if (outcome !== UNKNOWN) return outcome;
     }
     // A follow-up (`<call id>.then`, `.catch`) is enqueued when its call settles: until then its id
@@ -165,10 +165,7 @@ export class Followers {
   async status(path: string | undefined, id: string): Promise<RunStatus> {
     const o = this.#o;
     const route = path === undefined ? undefined : o.routes.get(path);
-    const queues = route ? [route.queue] : [...new Set([...o.routes.values()].map((r) => r.queue))];
-    for (const queue of queues) {
-      const keys = o.keysOf(queue);
-      if (!keys) continue;
+    for (const keys of this.#where(route, id)) {
       const run = await o.store.run(keys, id);
       const task = run.status['task'] || undefined;
       // A call of another task is not this task's (as result() says VALIDATION for it).
@@ -189,6 +186,25 @@ export class Followers {
       if (run.known) return { id, state: 'waiting', task, attempt, progress };
     }
     return { id, state: 'unknown' };
+  }
+
+  /**
+   * The queues call `id` may be on: its task's, else every queue of this client's tasks; of a
+   * partitioned queue, the partition its `run:` key maps to first (docs/PARTITIONS.md).
+   */
+  #where(route: Route | undefined, id: string): QueueKeys[] {
+    const o = this.#o;
+    const queues = route ? [route.queue] : [...new Set([...o.routes.values()].map((r) => r.queue))];
+    const out: QueueKeys[] = [];
+    for (const queue of queues) {
+      const parts = o.partitionsOf(queue);
+      if (parts) out.push(...lookupOrder(parts, `${RUN_KEY}${id}`));
+      else {
+        const keys = o.keysOf(queue);
+        if (keys) out.push(keys);
+      }
+    }
+    return out;
   }
 
   #progress(text: string | undefined): unknown {

@@ -2,6 +2,8 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { RouteTable } from '../contract/route.js';
 import type { FollowUpStep } from '../wire/envelope.js';
 import { DEFAULTS } from '../wire/protocol.js';
+import { partitionIndex, partitionQueue } from '../contract/partitions.js';
+import { RUN_KEY } from './detached.js';
 
 /** What a call option `then` or `catch` may be: a task path, or one with follow-ups of its own. */
 export type FollowUpTarget = string | { task: string; then?: FollowUpTarget; catch?: FollowUpTarget };
@@ -39,7 +41,8 @@ export function followUpPlan(
     if (id.length > MAX_ID) throw invalid(from, `follow-up chain too long: the id ${id.slice(0, 40)}… would pass ${MAX_ID} characters`);
     const out: FollowUpStep = {
       task,
-      queue: route.queue,
+      // A follow-up of a partitioned queue goes where its `run:` key maps, so `result(id)` finds it.
+      queue: route.partitions === undefined ? route.queue : partitionQueue(route.queue, partitionIndex(`${RUN_KEY}${id}`, route.partitions)),
       timeout: route.timeoutMs ?? defaultTimeoutMs ?? DEFAULTS.timeoutMs,
       ttl: route.resultTtlMs ?? DEFAULTS.resultTtlMs,
     };

@@ -54,15 +54,18 @@ export async function checkLive(routes: RouteTable, options: { redis: RedisSourc
     const registry = new WorkerRegistry(redis);
     const now = await views.now();
     const infos = new Map<string, WorkerInfo[]>();
-    for (const queue of new Set([...routes.values()].map((r) => r.queue))) {
-      const k = queueKeys(prefix, queue);
+    // A partitioned queue's workers serve all its partitions: its partition 0 speaks for it.
+    const partitionsOf = new Map([...routes.values()].map((r) => [r.queue, r.partitions]));
+    const keysOf = (queue: string) => queueKeys(prefix, queue, partitionsOf.get(queue) === undefined ? undefined : 0);
+    for (const queue of partitionsOf.keys()) {
+      const k = keysOf(queue);
       const alive = (await views.heartbeats(k)).filter((b) => b.at >= now - ttl);
       const records = await registry.read(k, alive.map((b) => b.id));
       infos.set(queue, records.flatMap((raw) => (raw ? [decodeWorkerInfo(raw)].filter((i): i is WorkerInfo => i !== undefined) : [])));
     }
     const tasks: LiveTaskCheck[] = [];
     for (const route of routes.values()) {
-      const k = queueKeys(prefix, route.queue);
+      const k = keysOf(route.queue);
       const mine = routeView(route);
       const served = infos.get(route.queue) ?? [];
       if (served.length === 0) {

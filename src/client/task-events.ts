@@ -108,7 +108,8 @@ export class EventHub {
   /** With sharded pub/sub: the task's queue, whose shard carries its events. */
   #shard(task: string): QueueKeys | undefined {
     const route = this.#o.routes.get(task);
-    return this.#o.sharded && route ? queueKeys(this.#o.prefix, route.queue) : undefined;
+    // A partitioned queue's events go with its partition 0 (as its schedules: docs/PARTITIONS.md).
+    return this.#o.sharded && route ? queueKeys(this.#o.prefix, route.queue, route.partitions === undefined ? undefined : 0) : undefined;
   }
 
   #channel(task: string): string {

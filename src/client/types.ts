@@ -119,6 +119,13 @@ export interface CallOptions {
   delayMs?: number;
   /** Run no earlier than this time (in the past: now); the deadline counts from then. */
   runAt?: Date;
+  /**
+   * For a task of a partitioned queue (docs/PARTITIONS.md): calls with the same key go to the same
+   * partition, so they are taken in the order they were sent. Default: the idempotency key if
+   * any, else round-robin. Ignored on a queue that is not partitioned, so a queue can be
+   * partitioned later without changing its callers.
+   */
+  partitionKey?: string;
 }
 
 /** A detached call: sent, not awaited; its outcome is kept in Redis (docs/WORKFLOWS.md). */

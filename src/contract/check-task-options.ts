@@ -1,6 +1,7 @@
 import { contractError } from './contract-error.js';
 import { concurrencyProblem, priorityProblem, rateLimitProblem } from './flow-control.js';
 import { queueNameProblem } from './names.js';
+import { partitionedNameProblem, partitionsProblem } from './partitions.js';
 import { assertZod4Schema } from './zod4.js';
 
 /**
@@ -19,7 +20,7 @@ const WHERE = 'task()';
 export function checkTaskOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw contractError(
-      `${WHERE}: expects an options object { input, output, errors?, queue?, timeoutMs?, retry?, description?, priority?, rateLimit?, concurrency?, resultTtlMs?, progress? }, got ${describe(options)}`,
+      `${WHERE}: expects an options object { input, output, errors?, queue?, timeoutMs?, retry?, description?, priority?, rateLimit?, concurrency?, resultTtlMs?, partitions?, progress? }, got ${describe(options)}`,
     );
   }
   const o = options as Record<string, unknown>;
@@ -39,8 +40,13 @@ export function checkTaskOptions(options: unknown): void {
     (o['concurrency'] === undefined ? undefined : concurrencyProblem(o['concurrency'])) ??
     (o['resultTtlMs'] === undefined || (Number.isInteger(o['resultTtlMs']) && (o['resultTtlMs'] as number) > 0)
       ? undefined
-      : `resultTtlMs must be a positive integer number of milliseconds, got ${describe(o['resultTtlMs'])}`);
+      : `resultTtlMs must be a positive integer number of milliseconds, got ${describe(o['resultTtlMs'])}`) ??
+    (o['partitions'] === undefined ? undefined : (partitionsProblem(o['partitions']) ?? (typeof o['queue'] === 'string' ? partitionedNameProblem(o['queue'], o['partitions'] as number) : undefined)));
   if (problem !== undefined) throw contractError(`${WHERE}: ${problem}`);
+  if ((o['partitions'] as number | undefined) !== undefined && (o['partitions'] as number) > 1 && (o['rateLimit'] !== undefined || o['concurrency'] !== undefined)) {
+    // Limits are counted in one slot; over K partitions they would allow K times as much.
+    throw contractError(`${WHERE}: a task with partitions cannot have a rateLimit or concurrency (each partition would enforce its own); drop one of them`);
+  }
 }
 
 /** Checks each declared error's schema; returns the declared codes. */

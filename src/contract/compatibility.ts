@@ -32,7 +32,7 @@ export type Runtime = 'VALIDATION' | 'CONTRACT_MISMATCH' | 'UNKNOWN_TASK' | 'NO_
 
 export interface CallProblem {
   readonly task: string;
-  /** `task`, `queue`, or a field under `input`, `output`, `errors.<CODE>`, `progress`. */
+  /** `task`, `queue`, `partitions`, or a field under `input`, `output`, `errors.<CODE>`, `progress`. */
   readonly field: string;
   readonly reason: string;
   readonly runtime: Runtime;
@@ -72,7 +72,7 @@ export function checkCaller(caller: TaskView, worker: TaskView | undefined): Cal
   }
   if (caller.queue !== worker.queue) {
     out.problems.push({ task, field: 'queue', reason: `sent on queue ${caller.queue}, served on ${worker.queue}`, runtime: ERROR_CODES.NO_WORKERS });
-  }
+  } else partitionsCheck(caller, worker, out);
   const refinements = caller.refinements && worker.refinements;
   const skew = outputNeedsCheck(caller.fingerprint, worker.fingerprint);
   if (caller.input && worker.input) {
@@ -91,6 +91,25 @@ export function checkCaller(caller: TaskView, worker: TaskView | undefined): Cal
   if (caller.progress && worker.progress) compareSchemas(worker.progress.sends, caller.progress.accepts, 'progress', refinements, 'unseen', task, out);
   else if (caller.progress && worker.progress === null) out.notes.push({ field: 'progress', note: 'the worker reports no progress: onProgress is never called' });
   return out;
+}
+
+/**
+ * Partitions decide where calls go (docs/PARTITIONS.md). A caller sending to a partition the
+ * worker does not serve (1 ↔ K, or more partitions than the worker's) gets NO_WORKERS; one whose
+ * partitions the worker serves but whose count differs still works, but a key maps to another
+ * partition than under the other count: per-key order and one owner per idempotency key do not
+ * hold across the two versions.
+ */
+function partitionsCheck(caller: TaskView, worker: TaskView, out: CallerCheck): void {
+  const sent = caller.partitions ?? 1;
+  const served = worker.partitions ?? 1;
+  if (sent === served) return;
+  const shown = (n: number) => (n === 1 ? 'one queue' : `${n} partitions`);
+  if (sent === 1 || served === 1 || sent > served) {
+    out.problems.push({ task: caller.path, field: 'partitions', reason: `sent over ${shown(sent)}, served over ${shown(served)}: calls to a partition the workers do not serve wait for nobody`, runtime: ERROR_CODES.NO_WORKERS });
+  } else {
+    out.notes.push({ field: 'partitions', note: `sent over ${sent} partitions, served over ${served}: calls run, but a partition or idempotency key maps to another partition than under the other count, so per-key order and idempotency do not hold between the two versions` });
+  }
 }
 
 export type Verdict = 'safe' | 'breaks-old-callers' | 'breaks-old-workers' | 'breaks-both';
@@ -173,6 +192,7 @@ function shown(v: unknown): string {
 function taskDiff(before: TaskView, after: TaskView): Array<{ field: string; change: string }> {
   const out: Array<{ field: string; change: string }> = [];
   if (before.queue !== after.queue) out.push({ field: 'queue', change: `moved from queue ${before.queue} to ${after.queue}` });
+  if ((before.partitions ?? 1) !== (after.partitions ?? 1)) out.push({ field: 'partitions', change: `partitions ${before.partitions ?? 1} → ${after.partitions ?? 1}` });
   schemaDiff(before.input, after.input, 'input', out);
   schemaDiff(before.output?.sends, after.output?.sends, 'output', out);
   const codes = new Set([...Object.keys(before.errors ?? {}), ...Object.keys(after.errors ?? {})]);

@@ -30,7 +30,7 @@ export function nameProblem(name: string): string | undefined {
 // and control bytes make keys unreadable in redis-cli. `#` is allowed for partitions (`images#0`).
 const QUEUE_NAME = /^[A-Za-z0-9_.:#-]{1,128}$/;
 const QUEUE_CHAR = /[A-Za-z0-9_.:#-]/;
-const QUEUE_NAME_MAX = 128;
+export const QUEUE_NAME_MAX = 128;
 
 /** What a valid queue name is, as said in every message that rejects one. */
 export const QUEUE_NAME_RULE = `1-${QUEUE_NAME_MAX} characters of A-Z a-z 0-9 _ . : - #`;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { fingerprintTask } from './fingerprint.js';
 import { listTasks, type RouterShape } from './router.js';
+import { queuePartitions } from './queue-partitions.js';
 import type { RetryPolicy } from './task.js';
 
 export const DEFAULT_QUEUE = 'default';
@@ -18,6 +19,8 @@ export interface Route {
   readonly priority?: number | undefined;
   /** How long the outcome of a detached call of the task is kept (a call may pass its own). */
   readonly resultTtlMs?: number | undefined;
+  /** Its queue's partitions when more than one (docs/PARTITIONS.md); absent: one queue. */
+  readonly partitions?: number | undefined;
   readonly errorCodes: readonly string[];
   readonly fingerprint: string;
   /** Used to reject bad arguments before sending; absent means "let the worker decide". */
@@ -30,7 +33,9 @@ export type RouteTable = ReadonlyMap<string, Route>;
 
 export function routesOf(contract: RouterShape): RouteTable {
   const table = new Map<string, Route>();
-  for (const { path, task } of listTasks(contract)) {
+  const tasks = listTasks(contract);
+  const partitions = queuePartitions(tasks, 'routesOf()');
+  for (const { path, task } of tasks) {
     table.set(path, {
       path,
       queue: task.queue ?? DEFAULT_QUEUE,
@@ -38,6 +43,7 @@ export function routesOf(contract: RouterShape): RouteTable {
       retry: task.retry,
       priority: task.priority,
       resultTtlMs: task.resultTtlMs,
+      partitions: partitions.get(task.queue ?? DEFAULT_QUEUE),
       errorCodes: Object.keys(task.errors),
       fingerprint: fingerprintTask(task),
       input: task.input,

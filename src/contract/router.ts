@@ -1,5 +1,6 @@
 import { contractError } from './contract-error.js';
 import { nameProblem } from './names.js';
+import { queuePartitions } from './queue-partitions.js';
 import { isTask, type AnyTask } from './task.js';
 
 // A string key (see task.ts for why not a unique symbol), non-enumerable so that walking a
@@ -28,6 +29,8 @@ export function router<const S extends RouterShape>(shape: S): Router<S> {
   }
   const out = { ...shape };
   Object.defineProperty(out, BRAND, { value: 'router', enumerable: false });
+  // Checked per router, so a nested one already reports its own tasks' disagreement.
+  queuePartitions(listTasks(out), 'router()');
   return Object.freeze(out) as Router<S>;
 }
 

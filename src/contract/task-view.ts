@@ -6,6 +6,7 @@ import { describeSchema, type JsonSchema } from './json-schema.js';
 import { DEFAULT_QUEUE, type Route } from './route.js';
 import { listTasks, type RouterShape } from './router.js';
 import type { AnyTask } from './task.js';
+import { queuePartitions } from './queue-partitions.js';
 
 /** A schema from both sides: what its owner sends (parsed, `io: output`) and what it lets in (`io: input`). */
 export interface SchemaSides {
@@ -22,6 +23,8 @@ export interface SchemaSides {
 export interface TaskView {
   readonly path: string;
   readonly queue: string;
+  /** Its queue's partitions, when more than one (docs/PARTITIONS.md); absent: one queue. */
+  readonly partitions?: number;
   readonly fingerprint: string;
   /** What a caller may send (its raw argument, `io: input`) and so also what a worker accepts. */
   readonly input: JsonSchema | undefined;
@@ -37,13 +40,18 @@ const sides = (schema: z.ZodType, refinements: boolean): SchemaSides => ({
   accepts: describeSchema(schema, 'input', { refinements }),
 });
 
-/** The full view of a contract's task, refinements included. */
-export function taskView(path: string, t: AnyTask): TaskView {
+/**
+ * The full view of a contract's task, refinements included. `partitions`: its queue's, when the
+ * task follows its queue's without declaring them (contract/queue-partitions.ts).
+ */
+export function taskView(path: string, t: AnyTask, partitions = t.partitions): TaskView {
   const errors: Record<string, SchemaSides> = {};
   for (const [code, schema] of Object.entries(t.errors)) errors[code] = sides(schema, true);
   return {
     path,
     queue: t.queue ?? DEFAULT_QUEUE,
+    // Only when partitioned: the views (and digests) of other tasks stay what they were.
+    ...(partitions !== undefined && partitions > 1 ? { partitions } : {}),
     fingerprint: fingerprintTask(t),
     input: describeSchema(t.input, 'input', { refinements: true }),
     output: sides(t.output, true),
@@ -54,7 +62,9 @@ export function taskView(path: string, t: AnyTask): TaskView {
 }
 
 export function contractView(contract: RouterShape): TaskView[] {
-  return listTasks(contract).map(({ path, task }) => taskView(path, task));
+  const tasks = listTasks(contract);
+  const partitions = queuePartitions(tasks, 'contractView()');
+  return tasks.map(({ path, task }) => taskView(path, task, partitions.get(task.queue ?? DEFAULT_QUEUE)));
 }
 
 /**
@@ -65,6 +75,7 @@ export function routeView(route: Route): TaskView {
   return {
     path: route.path,
     queue: route.queue,
+    ...(route.partitions !== undefined && route.partitions > 1 ? { partitions: route.partitions } : {}),
     fingerprint: route.fingerprint,
     input: route.input === undefined ? {} : describeSchema(route.input, 'input'),
     output: route.output === undefined ? { sends: {}, accepts: {} } : sides(route.output, false),

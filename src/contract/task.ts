@@ -36,6 +36,12 @@ interface TaskSettings {
   concurrency?: number;
   /** How long the outcome of a detached call (`send()`) is kept for `result()`; a call may pass its own. Default 24 h. */
   resultTtlMs?: number;
+  /**
+   * Spread the queue's calls over this many sub-queues `<queue>#0` … (1-1024; 1, the default: one
+   * queue), each its own Cluster slot (docs/PARTITIONS.md). Every task of a queue that says it must
+   * say the same; the queue's other tasks follow it.
+   */
+  partitions?: number;
 }
 
 export interface TaskOptions<I extends z.ZodType, O extends z.ZodType, E extends ErrorMap, P extends z.ZodType | undefined = undefined> extends TaskSettings {
@@ -86,6 +92,7 @@ export interface TaskDef<
   readonly rateLimit: RateLimit | undefined;
   readonly concurrency: number | undefined;
   readonly resultTtlMs: number | undefined;
+  readonly partitions: number | undefined;
 }
 
 // eslint-style escape is avoided: TaskDef's defaults already cover "any task".
@@ -114,6 +121,7 @@ export function task<I extends z.ZodType, O extends z.ZodType, const E extends E
     rateLimit: o.rateLimit === undefined ? undefined : { max: o.rateLimit.max, perMs: o.rateLimit.perMs },
     concurrency: o.concurrency,
     resultTtlMs: o.resultTtlMs,
+    partitions: o.partitions,
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Admin } from '../admin/create-admin.js';
+import { isDeadLetterId } from '../admin/dead-letters.js';
 import { CALL_STATES, type CallState } from '../admin/calls.js';
 import { isEmptyFilter, parseInputCondition, parseSince, type DeadLetterFilter } from '../admin/dead-letter-filter.js';
 import { deadLetterView } from '../admin/dead-letter-view.js';
@@ -12,7 +13,6 @@ import { HttpError } from './http.js';
  * the very figures `taskwire inspect --json` prints.
  */
 
-const ENTRY_ID = /^\d+-\d+$/;
 
 export interface Api {
   overview(): Promise<Overview>;
@@ -65,7 +65,7 @@ export function createApi(admin: Admin, queueListTtlMs: number): Api {
     throw new HttpError(404, `unknown queue ${JSON.stringify(name)} under prefix "${admin.prefix}"`);
   };
   const entryId = (id: string): string => {
-    if (!ENTRY_ID.test(id)) throw new HttpError(400, `bad dead letter id ${JSON.stringify(id)}`);
+    if (!isDeadLetterId(id)) throw new HttpError(400, `bad dead letter id ${JSON.stringify(id)}`);
     return id;
   };
 

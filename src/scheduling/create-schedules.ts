@@ -28,7 +28,8 @@ export function createSchedules<R extends RouterShape>(contract: R, options: Sch
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes;
   const routes = routesOf(contract);
   const queues = new Map<string, QueueKeys>();
-  for (const r of routes.values()) if (!queues.has(r.queue)) queues.set(r.queue, queueKeys(prefix, r.queue));
+  // A partitioned queue keeps its schedules on its partition 0, which fires them (docs/PARTITIONS.md).
+  for (const r of routes.values()) if (!queues.has(r.queue)) queues.set(r.queue, queueKeys(prefix, r.queue, r.partitions === undefined ? undefined : 0));
   const health = new ConnectionHealth('schedules', toLogger(options.logger));
   const redis = health.watch(openConnection(options.redis, { name: 'tw-schedules' }), 'commands');
   const store = new ScheduleStore(redis, options.shardedPubSub ?? false);
@@ -84,7 +85,7 @@ export function createSchedules<R extends RouterShape>(contract: R, options: Sch
       }
       // A call envelope carries its input, or it is malformed: a custom serializer's undefined would be.
       if (input === undefined) throw invalidSchedule(path, 'input serializes to undefined', { id: s.id });
-      const k = queueKeys(prefix, route.queue);
+      const k = queues.get(route.queue) ?? queueKeys(prefix, route.queue);
       const record: ScheduleRecord = {
         v: 1,
         rev: newRevision(),

@@ -35,6 +35,12 @@ export class DeadLetterStore {
     return rows.map(entry);
   }
 
+  /** Oldest first, from entry `from` itself (if it is there) on. */
+  async rangeFrom(k: QueueKeys, from: string, count: number): Promise<DeadLetterEntry[]> {
+    const rows = await this.#redis.xrange(k.dead, from, '+', 'COUNT', count);
+    return rows.map(entry);
+  }
+
   async get(k: QueueKeys, id: string): Promise<DeadLetterEntry | undefined> {
     const [row] = await this.#redis.xrange(k.dead, id, id);
     return row ? entry(row) : undefined;

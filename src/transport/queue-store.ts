@@ -222,6 +222,8 @@ export interface QueueCounts {
   groups: number;
   /** Recurring schedules of the queue (they are not calls: no other count includes them). */
   schedules: number;
+  /** Of a partitioned queue (its counts are its partitions' summed): how many partitions. */
+  partitions?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import type { QueueKeys } from '../wire/keys.js';
+import { partitionsKey, type QueueKeys } from '../wire/keys.js';
 import type { Connection } from './connection.js';
 
 /** A worker id and its last heartbeat (ms, Redis clock), from the queue's `workers` ZSET. */
@@ -108,6 +108,23 @@ export class QueueViewStore {
    * The names of the queues that have any key under `prefix` (`<prefix>:{<queue>}:…`), sorted.
    * A SCAN of the whole keyspace (on every master of a cluster), so callers cache it.
    */
+  /**
+   * How many partitions each of `queues` has, from the `<p>:{q}:partitions` key its workers write
+   * (docs/PARTITIONS.md); absent for a queue that is not partitioned.
+   */
+  async partitions(prefix: string, queues: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (queues.length === 0) return out;
+    // One GET per queue, not a pipeline: a cluster's ioredis refuses a pipeline over several slots.
+    const values = await Promise.all(queues.map((q) => this.#redis.get(partitionsKey(prefix, q))));
+    values.forEach((value, i) => {
+      const n = Number(value);
+      const q = queues[i];
+      if (q !== undefined && Number.isInteger(n) && n > 1) out.set(q, n);
+    });
+    return out;
+  }
+
   async queueNames(prefix: string): Promise<string[]> {
     const pattern = `${globLiteral(prefix)}:{*}:*`;
     const start = `${prefix}:{`;

@@ -1,4 +1,4 @@
-import type { QueueKeys } from '../wire/keys.js';
+import { partitionsKey, type QueueKeys } from '../wire/keys.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -35,6 +35,14 @@ export class WorkerRegistry {
   async readSchemas(k: QueueKeys, digests: readonly string[]): Promise<Array<string | null>> {
     if (digests.length === 0) return [];
     return this.#redis.mget(...digests.map((d) => k.schema(d)));
+  }
+
+  /**
+   * Records that `queue` is partitioned (docs/PARTITIONS.md), for the admin to show its
+   * partitions as one queue. No TTL: the partitions' keys (dead letters, say) outlive the workers.
+   */
+  async markPartitions(prefix: string, queue: string, partitions: number): Promise<void> {
+    await this.#redis.set(partitionsKey(prefix, queue), String(partitions));
   }
 
   /** The records of these workers, in order; null where a worker has none (gone, or it writes none). */

@@ -1,11 +1,12 @@
 /**
  * Every Redis key and channel taskwire uses, built in one place. All keys of one queue share the
  * hash tag `{<queue>}`, so each Lua script touches a single slot and the layout works unchanged
- * on Redis Cluster (one queue lives on one shard; spreading a hot task over shards means
- * several queues, see docs/ARCHITECTURE.md).
+ * on Redis Cluster (one queue lives on one shard; a partitioned queue is several queues, one
+ * per partition, each its own hash tag: docs/PARTITIONS.md).
  */
 
 import { queueNameProblem } from '../contract/names.js';
+import { partitionQueue } from '../contract/partitions.js';
 
 /** Refuses a queue name that would break the `{queue}` hash tag; the rule lives with the contract. */
 export function assertQueueName(queue: string): void {
@@ -15,6 +16,13 @@ export function assertQueueName(queue: string): void {
 
 export interface QueueKeys {
   readonly queue: string;
+  /**
+   * The queue as callers and operators name it: for partition `images#2` of a partitioned queue,
+   * `images` (docs/PARTITIONS.md); else the queue itself.
+   */
+  readonly logical: string;
+  /** Its index among its queue's partitions; undefined for a queue that is not partitioned. */
+  readonly partition: number | undefined;
   /** Hash-tagged base, `<prefix>:{<queue>}`. */
   readonly base: string;
   /** LIST of call envelopes waiting to run (RPUSH in, LPOP out). */
@@ -125,11 +133,28 @@ export interface QueueKeys {
   output(callId: string, token: string): string;
 }
 
-export function queueKeys(prefix: string, queue: string): QueueKeys {
+/**
+ * STRING the number of partitions of a partitioned queue, `<prefix>:{<queue>}:partitions`
+ * (docs/PARTITIONS.md): written by its workers so that the admin, the CLI and the dashboard show
+ * `<queue>#0` … as one queue. Only this key lives under the unpartitioned name.
+ */
+export function partitionsKey(prefix: string, queue: string): string {
   assertQueueName(queue);
-  const base = `${prefix}:{${queue}}`;
+  return `${prefix}:{${queue}}:partitions`;
+}
+
+/**
+ * The keys of `queue`; with `partition`, of that partition of `queue` (the queue
+ * `<queue>#<partition>`, its own hash tag).
+ */
+export function queueKeys(prefix: string, queue: string, partition?: number): QueueKeys {
+  const name = partition === undefined ? queue : partitionQueue(queue, partition);
+  assertQueueName(name);
+  const base = `${prefix}:{${name}}`;
   return {
-    queue,
+    queue: name,
+    logical: queue,
+    partition,
     base,
     wait: `${base}:wait`,
     batches: `${base}:batches`,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { toLogger } from '../logger.js';
-import type { RouterShape } from '../contract/router.js';
+import { listTasks, type RouterShape } from '../contract/router.js';
+import { queuePartitions } from '../contract/queue-partitions.js';
 import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
 import { eventKeys, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
@@ -64,7 +65,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
 
   const entries = taskEntries(contract, handlers, options.middleware);
   const queueNames = options.queues ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];
-  const queues = queueNames.map((q) => queueKeys(o.prefix, q));
+  // A partitioned queue is served as its partitions, each a queue of its own (docs/PARTITIONS.md).
+  const partitioned = queuePartitions(listTasks(contract), 'createWorker()');
+  const queues = queueNames.flatMap((q) => {
+    const n = partitioned.get(q);
+    return n === undefined ? [queueKeys(o.prefix, q)] : Array.from({ length: n }, (_, i) => queueKeys(o.prefix, q, i));
+  });
 
   let commands: Connection | undefined;
   let subscriber: Connection | undefined;
@@ -82,7 +88,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   let interruptStart = new AbortController();
   /** Makes a Redis that is down or misconfigured heard (logged once, named in errors). */
   let health = new ConnectionHealth(`worker ${id}`, logger);
-  const limits = new Map(queueNames.map((q) => [q, queueLimits(entries.values(), q, options.groups)]));
+  const limits = new Map(queues.map((k) => [k.queue, queueLimits(entries.values(), k.logical, options.groups)]));
   const limitsOf = (queue: string) => limits.get(queue) ?? queueLimits([], queue, undefined);
   const budget = new TakeBudget();
   const signer = options.signing ? new Signer(options.signing, 'createWorker()') : undefined;
@@ -114,7 +120,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const store = () => started().queues;
   // Every worker fires the due ticks of its queues' schedules; one of them wins each tick.
   const ticker = new ScheduleTicker({
-    queues,
+    // A partitioned queue's schedules live on its partition 0 (scheduling/create-schedules.ts).
+    queues: queues.filter((k) => k.partition === undefined || k.partition === 0),
     store: () => started().schedules,
     intervalMs: o.maintenanceIntervalMs,
     agingMs: o.priorityAgingMs,
@@ -148,7 +155,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     maxPayloadBytes: o.maxPayloadBytes,
     ...(sign ? { sign } : {}),
   });
-  const queueOfTask = new Map([...entries].map(([path, e]) => [path, queues.find((k) => k.queue === (e.task.queue ?? DEFAULT_QUEUE))]));
+  // A task's sharded event channel lives with its queue (partition 0 of a partitioned one, as its schedules).
+  const queueOfTask = new Map([...entries].map(([path, e]) => [path, queues.find((k) => k.logical === (e.task.queue ?? DEFAULT_QUEUE) && (k.partition ?? 0) === 0)]));
   const taskEvents = new EventPublisher(() => started().events, serializer, id, logger, (task) => queueOfTask.get(task));
   const { handle } = callHandler({
     signer,
@@ -210,7 +218,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   for (const e of entries.values()) {
     const q = e.task.queue ?? DEFAULT_QUEUE;
     // What a live contract registry needs to judge this worker's tasks (a client's $check()).
-    const view = taskView(e.path, e.task);
+    const view = taskView(e.path, e.task, partitioned.get(q));
     const digest = viewDigest(view);
     tasksByQueue.set(q, [...(tasksByQueue.get(q) ?? []), { path: e.path, fingerprint: e.fingerprint, digest }]);
     schemasByQueue.set(q, [...(schemasByQueue.get(q) ?? []), { digest, text: encodeTaskSchema(view) }]);
@@ -296,6 +304,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       });
       // Closed while subscribing: announcing now would outlive close()'s goodbye.
       if (interruptStart.signal.aborted) return undefined;
+      await Promise.all([...partitioned].filter(([q]) => queueNames.includes(q)).map(([q, n]) => started().registry.markPartitions(o.prefix, q, n)));
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
       await maintain(true);
       return unsafeEvictionPolicy(cmd);

@@ -50,7 +50,7 @@ export class Intake {
   constructor(options: IntakeOptions) {
     this.#o = options;
     this.#slots = new Slots(options.concurrency);
-    this.#fair = new FairQueues(options.concurrency, options.queues.map((k) => k.queue));
+    this.#fair = new FairQueues(options.concurrency, options.queues);
     this.#suspectFrom = Math.max(1, Math.min(2, options.maxDeliveries - 1));
   }
 

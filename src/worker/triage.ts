@@ -25,7 +25,7 @@ export function triage(
   env: CallEnvelope,
 ): TaskEntry | Refusal {
   const entry = entries.get(env.task);
-  if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.queue) {
+  if (!entry || (entry.task.queue ?? DEFAULT_QUEUE) !== keys.logical) {
     const error = new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `no task "${env.task}" on queue "${keys.queue}"`, { data: { task: env.task } });
     return { kind: 'dead', reason: 'UNKNOWN_TASK', error, item: build.error(keys, taken, env, undefined, error, 'UNKNOWN_TASK') };
   }

@@ -61,7 +61,7 @@ export class WorkerInfoWriter {
     // once a minute, not per tick, so a tick costs what it did before.
     if (now - this.#schemasAt >= TASK_SCHEMA_REWRITE_MS) {
       this.#schemasAt = now;
-      await this.#guard(Promise.all(o.queues.map((k) => registry.writeSchemas(k, o.schemas.get(k.queue) ?? [], TASK_SCHEMA_TTL_MS))));
+      await this.#guard(Promise.all(o.queues.map((k) => registry.writeSchemas(k, o.schemas.get(k.logical) ?? [], TASK_SCHEMA_TTL_MS))));
     }
     await this.#guard(
       Promise.all(
@@ -79,7 +79,7 @@ export class WorkerInfoWriter {
             startedAt: this.#startedAt,
             at: now,
             running: o.running(),
-            tasks: o.tasks.get(k.queue) ?? [],
+            tasks: o.tasks.get(k.logical) ?? [],
             settled: { succeeded: totals.succeeded, failed: totals.failed },
             throughput: window.snapshot(now),
           });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { isDeadLetterId } from '../../admin/dead-letters.js';
 import { deadLetterView, type DeadLetterView } from '../../admin/dead-letter-view.js';
 import { isEmptyFilter, parseInputCondition, parseSince, type DeadLetterFilter } from '../../admin/dead-letter-filter.js';
 import type { DeadLetter, DeadLetters } from '../../admin/dead-letters.js';
@@ -25,7 +26,6 @@ interface BulkFlags extends FilterFlags {
 
 /** Dead letters are replayed this many at a time: each is a read and a script call. */
 const REPLAY_CONCURRENCY = 16;
-const ENTRY_ID = /^\d+-\d+$/;
 
 function withFilters(cmd: Command): Command {
   return cmd
@@ -50,8 +50,8 @@ function checkQueue(queue: string): void {
 }
 
 function checkIds(ids: readonly string[]): void {
-  const bad = ids.find((id) => !ENTRY_ID.test(id));
-  if (bad !== undefined) throw usageError(`bad dead letter id ${JSON.stringify(bad)}: ids look like 1767000000000-0 (see taskwire dlq list)`);
+  const bad = ids.find((id) => !isDeadLetterId(id));
+  if (bad !== undefined) throw usageError(`bad dead letter id ${JSON.stringify(bad)}: ids look like 1767000000000-0, or 1767000000000-0#2 on a partitioned queue (see taskwire dlq list)`);
 }
 
 /** Opens the admin, checks the queue exists, runs `f` with its dead letters, closes. */

@@ -227,6 +227,7 @@ export const routes: RoutesOf<ContractClient> = new Map<string, Route>([
     queue: 'images',
     timeoutMs: 10000,
     retry: { attempts: 3, backoffMs: 200, retryOn: ['TOO_LARGE'] },
+    partitions: 3,
     errorCodes: ['NOT_FOUND', 'TOO_LARGE'],
     fingerprint: 'aa732c49a1793f0d',
     input: imagesResizeInputSchema,

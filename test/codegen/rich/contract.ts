@@ -41,6 +41,7 @@ export const contract = router({
         TOO_LARGE: z.object({ limit: z.number(), actual: z.number() }).describe('The image exceeds the size limit'),
       },
       queue: 'images',
+      partitions: 3,
       timeoutMs: 10_000,
       retry: { attempts: 3, backoffMs: 200, retryOn: ['TOO_LARGE'] },
       description: 'Resizes one image.',
