@@ -1,5 +1,6 @@
+import { Command, type Cluster } from 'ioredis';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
-import { isCluster, type Connection, type RedisSource } from './connection.js';
+import type { Connection, RedisSource } from './connection.js';
 
 /**
  * The durability option of clients and workers (docs/SENTINEL.md, *Durability*). Redis replicates
@@ -30,8 +31,7 @@ export function checkDurability(options: DurabilityOptions | undefined, redis: R
   const { replicas, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new TaskwireError(ERROR_CODES.VALIDATION, `${caller}: durability.replicas must be an integer of at least 1, got ${String(replicas)}`);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 1)) throw new TaskwireError(ERROR_CODES.VALIDATION, `${caller}: durability.timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
-  // A keyless WAIT on a Cluster goes to any node, not to the primary of the queue's slot.
-  if (isCluster(redis)) throw new TaskwireError(ERROR_CODES.VALIDATION, `${caller}: durability is not supported on Redis Cluster yet (docs/SENTINEL.md)`);
+  void redis;
   return { replicas, timeoutMs };
 }
 
@@ -59,12 +59,12 @@ export class Durability {
    * re-sent behind the WAIT after NOSCRIPT; commands cut off by a lost connection are re-sent in
    * their order on the next one (autoResendUnfulfilledCommands).
    */
-  async write<T>(send: () => Promise<T>, merge: (first: T, again: T) => T, giveUpAt: number): Promise<T> {
+  async write<T>(send: () => Promise<T>, merge: (first: T, again: T) => T, giveUpAt: number, key: string): Promise<T> {
     let result: T | undefined;
     let most = 0;
     for (let attempt = 0; ; attempt++) {
       const written = send();
-      const acked = this.#redis.wait(this.#o.replicas, this.#o.timeoutMs);
+      const acked = this.#wait(written, key);
       // The WAIT's outcome is read after the write's; a failed write must not leave it unhandled.
       acked.catch(() => undefined);
       const answer = await written;
@@ -81,5 +81,24 @@ export class Durability {
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1_000)));
     }
+  }
+
+  /**
+   * WAIT on the connection the write went down. On one Redis, pipelined right behind it. On a
+   * Cluster a keyless WAIT would go to any node: it is sent, once the write has answered, on the
+   * connection to the primary that now holds `key`'s slot (ioredis keeps one per node, and updates
+   * its slot map on a redirect before the write answers), so it follows the write there. One round
+   * trip more per write, paid only with the option on a Cluster.
+   */
+  async #wait(written: Promise<unknown>, key: string): Promise<unknown> {
+    if (!this.#redis.isCluster) return this.#redis.wait(this.#o.replicas, this.#o.timeoutMs);
+    await written;
+    const cluster = this.#redis as Cluster;
+    // The slot as ioredis computes it for routing (its Command, not a hash of our own).
+    const owner = cluster.slots[new Command('exists', [key]).getSlot()]?.[0];
+    const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+    // The slot map is being rebuilt (a failover): no confirmation this time, so the write goes again.
+    if (!node) return 0;
+    return node.wait(this.#o.replicas, this.#o.timeoutMs);
   }
 }

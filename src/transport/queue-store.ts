@@ -260,7 +260,7 @@ export class QueueStore {
     const keys = [k.wait, k.workers, k.enqueued(r.callId), k.marker, k.delayed, k.prio, k.groups];
     const send = async () => Number(await runScript(this.#redis, 'enqueue', keys, args));
     if (!this.#durability) return send();
-    return this.#durability.write(send, enqueueAgain, Date.now() + r.sentTtlMs - SENT_MARGIN_MS);
+    return this.#durability.write(send, enqueueAgain, Date.now() + r.sentTtlMs - SENT_MARGIN_MS, k.base);
   }
 
   /** Calls without idempotency keys, many per round trip; see enqueue-batch-4.lua. Answers as enqueue. */
@@ -276,7 +276,7 @@ export class QueueStore {
       send = async () => Number(await runScript(this.#redis, 'enqueueRouted', [k.wait, k.workers, sent, k.marker, k.delayed, k.prio, k.groups], args));
     }
     if (!this.#durability) return send();
-    return this.#durability.write(send, enqueueAgain, Date.now() + r.sentTtlMs - SENT_MARGIN_MS);
+    return this.#durability.write(send, enqueueAgain, Date.now() + r.sentTtlMs - SENT_MARGIN_MS, k.base);
   }
 
   /**
@@ -339,7 +339,7 @@ export class QueueStore {
     }
     const send = async () => ((await runScript(this.#redis, 'complete', [k.batches, k.deliveries, k.dead, k.delayed], args)) as number[]).map(Number);
     // A re-sent complete settles nothing twice: a whole batch is gone, a part's entries are ''.
-    const res = this.#durability ? await this.#durability.write(send, completeAgain, Date.now() + this.#completeWithinMs) : await send();
+    const res = this.#durability ? await this.#durability.write(send, completeAgain, Date.now() + this.#completeWithinMs, k.base) : await send();
     const out = new Array<number>(items.length);
     order.forEach((i, j) => (out[i] = res[j] ?? 0));
     return out;
