@@ -1,0 +1,168 @@
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { createClient, type RedisSource } from '../src/index.js';
+import { RedisCluster } from '../test/support/redis-cluster.js';
+import { RedisServer } from '../test/support/redis-server.js';
+import { Child, stopAll } from './children.js';
+import { clusterContract } from './cluster-workload.js';
+import { runInFlight } from './load.js';
+import { BASE_PAYLOAD_BYTES, WORKER_CONCURRENCY, type BenchSizes } from './options.js';
+import { median, round } from './stats.js';
+import { payload } from './workload.js';
+
+/**
+ * `npm run bench -- --cluster`: the same load on one Redis node and on a 3-primary Cluster, in
+ * one run: 1,000 calls in flight from one client, round-robin over six queues (two per shard on
+ * the Cluster), served by two worker processes. A queue lives on one shard, so a single queue is
+ * measured on the Cluster too: until partitioned queues exist it cannot use more than one shard.
+ * Redis CPU per call is summed over every node (INFO cpu), so what a shard costs per call can be
+ * read apart from the calls/s this 2-core machine allows.
+ */
+
+const IN_FLIGHT = 1000;
+const WORKERS = 2;
+const QUEUES_PER_SHARD = 2;
+
+export interface ClusterBenchRow {
+  setup: string;
+  shards: number;
+  queues: number;
+  callsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Redis CPU per call, summed over the nodes, in microseconds. */
+  redisUsPerCall: number;
+  /** Each node's share of that CPU. */
+  nodeShares: number[];
+  errors: number;
+  reps: number[];
+  /** The machine's 1-minute load average after each rep: above 2 on 2 cores, others were running too. */
+  loadAvg: number[];
+}
+
+interface Setup {
+  name: string;
+  redis: RedisSource;
+  ports: number[];
+  queues: string[];
+}
+
+async function redisCpuUs(ports: readonly number[]): Promise<number[]> {
+  return Promise.all(
+    ports.map(async (port) => {
+      const r = new Redis(port, '127.0.0.1', { lazyConnect: true });
+      try {
+        await r.connect();
+        const info = await r.info('cpu');
+        const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+        return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+      } finally {
+        r.disconnect();
+      }
+    }),
+  );
+}
+
+/** `perShard` queue names for each primary of the cluster, found by their hash slots. */
+function queuesSpread(cluster: RedisCluster, perShard: number): string[] {
+  const byPort = new Map<number, string[]>(cluster.primaryPorts().map((p) => [p, []]));
+  for (let i = 0; [...byPort.values()].some((l) => l.length < perShard); i++) {
+    const name = `q${i}`;
+    const list = byPort.get(cluster.portOf(`{${name}}`));
+    if (list && list.length < perShard) list.push(name);
+  }
+  return [...byPort.values()].flat();
+}
+
+async function measure(setup: Setup, sizes: BenchSizes): Promise<{ callsPerSec: number; p50Ms: number; p99Ms: number; cpu: number[]; totalCalls: number; errors: number }> {
+  const prefix = `bench-cl-${randomBytes(4).toString('hex')}`;
+  const args = [JSON.stringify(setup.redis), prefix, setup.queues.join(','), String(WORKER_CONCURRENCY)];
+  const workers = Array.from({ length: WORKERS }, () => new Child('cluster-worker', args));
+  const client = createClient(clusterContract(setup.queues), { redis: setup.redis, prefix });
+  try {
+    await Promise.all(workers.map((w) => w.next('ready')));
+    const input = { data: payload(BASE_PAYLOAD_BYTES), spin: 0 };
+    const callers = setup.queues.map((q) => {
+      const caller = client[q];
+      if (!caller) throw new Error(`no task ${q}`);
+      return caller;
+    });
+    let next = 0;
+    const call = async () => {
+      const caller = callers[next++ % callers.length];
+      const out = await caller?.(input, { timeoutMs: 60_000 });
+      if (out?.n !== input.data.length) throw new Error('wrong answer');
+    };
+    const before = await redisCpuUs(setup.ports);
+    const res = await runInFlight(call, IN_FLIGHT, sizes.warmupMs, sizes.windowMs);
+    const after = await redisCpuUs(setup.ports);
+    return { callsPerSec: res.callsPerSec, p50Ms: res.p50Ms, p99Ms: res.p99Ms, cpu: after.map((a, i) => a - (before[i] ?? 0)), totalCalls: res.totalCalls, errors: res.errors };
+  } finally {
+    await client.$close();
+    await stopAll(workers);
+  }
+}
+
+export async function runClusterBench(sizes: BenchSizes, log: (line: string) => void): Promise<ClusterBenchRow[]> {
+  const server = await RedisServer.start();
+  let cluster: RedisCluster | undefined;
+  try {
+    cluster = await RedisCluster.start(3);
+    const queues = queuesSpread(cluster, QUEUES_PER_SHARD);
+    const clusterPorts = cluster.primaryPorts();
+    const setups: Setup[] = [
+      { name: 'one node', redis: server.url, ports: [server.port], queues },
+      { name: '3-primary Cluster', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },
+      { name: '3-primary Cluster, one queue', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues: queues.slice(0, 1) },
+    ];
+    const samples = new Map<string, Array<Awaited<ReturnType<typeof measure>> & { load: number }>>();
+    // Setups alternate within each rep, so drift of a shared machine falls on all of them.
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      for (const setup of setups) {
+        const m = await measure(setup, sizes);
+        const load = round(loadavg()[0] ?? 0, 2);
+        log(`cluster bench rep ${rep + 1}/${sizes.reps}: ${setup.name} (${setup.queues.length} queues) ${Math.round(m.callsPerSec)} calls/s, load average ${load}`);
+        samples.set(setup.name, [...(samples.get(setup.name) ?? []), { ...m, load }]);
+      }
+    }
+    return setups.map((setup) => {
+      const ms = samples.get(setup.name) ?? [];
+      const cpuTotal = ms.reduce((t, m) => t + m.cpu.reduce((a, b) => a + b, 0), 0);
+      const calls = ms.reduce((t, m) => t + m.totalCalls, 0);
+      const perNode = setup.ports.map((_, i) => ms.reduce((t, m) => t + (m.cpu[i] ?? 0), 0));
+      return {
+        setup: setup.name,
+        shards: setup.ports.length,
+        queues: setup.queues.length,
+        callsPerSec: Math.round(median(ms.map((m) => m.callsPerSec))),
+        p50Ms: round(median(ms.map((m) => m.p50Ms))),
+        p99Ms: round(median(ms.map((m) => m.p99Ms))),
+        redisUsPerCall: round(cpuTotal / Math.max(1, calls)),
+        nodeShares: perNode.map((c) => round(c / Math.max(1, cpuTotal), 2)),
+        errors: ms.reduce((t, m) => t + m.errors, 0),
+        reps: ms.map((m) => Math.round(m.callsPerSec)),
+        loadAvg: ms.map((m) => m.load),
+      };
+    });
+  } finally {
+    await cluster?.stop();
+    await server.stop();
+  }
+}
+
+export function formatClusterReport(rows: readonly ClusterBenchRow[]): string {
+  const base = rows[0]?.callsPerSec ?? 0;
+  const lines = [
+    `taskwire on one node vs a 3-primary Cluster: ${IN_FLIGHT} calls in flight from one client, ${WORKERS} worker processes (concurrency ${WORKER_CONCURRENCY}), ${BASE_PAYLOAD_BYTES} B inputs`,
+    '',
+    'setup                          queues  calls/s   vs one node  p50 ms  p99 ms  Redis us/call  CPU share per node  (calls/s of each rep; load average)',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${r.setup.padEnd(30)} ${String(r.queues).padStart(6)}  ${String(r.callsPerSec).padStart(7)}  ${`${(r.callsPerSec / Math.max(1, base)).toFixed(2)}x`.padStart(11)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}  ${String(r.redisUsPerCall).padStart(13)}  ${r.nodeShares.join(' / ').padEnd(18)}  (${r.reps.join(', ')}; ${r.loadAvg.join(', ')})`,
+    );
+  }
+  lines.push('', 'One client process, two worker processes and every Redis share 2 cores here: a Cluster spreads Redis work over shards but adds no cores, so its calls/s cannot rise above one node\'s.');
+  return lines.join('\n');
+}
