@@ -107,3 +107,42 @@ async function movesUnderLoad(o: { seedOptionalKeys: boolean }): Promise<void> {
   // not reported as failed maintenance or schedule checks.
   expect(logged.filter((line) => /MOVED|ASK|TRYAGAIN|slots allocation group|redirections|non local key/.test(line))).toEqual([]);
 }
+
+it('settles a call whose handler finishes while its slot is MIGRATING and its inbox is not on the source', async () => {
+  if (!cluster) throw new Error('cluster not started');
+  const c = cluster;
+  logged.length = 0;
+  const prefix = randomPrefix();
+  const redis = { cluster: c.nodes };
+  const runs = new Map<string, number>();
+  const w = createWorker(faultContract, faultHandlers((id) => runs.set(id, (runs.get(id) ?? 0) + 1)), { redis, prefix, logger, concurrency: 4, maintenanceIntervalMs: 200 });
+  workers.push(w);
+  await w.start();
+  const caller = createClient(faultContract, { redis, prefix });
+  try {
+    const keys = queueKeys(prefix, 'default');
+    const slot = c.slotOf(keys.wait);
+    const from = c.portOfSlot(slot);
+    const to = c.primaryPorts().find((p) => p !== from) ?? -1;
+    c.cli(from, 'xadd', keys.dead, '*', 'reason', 'seed');
+    c.cli(from, 'zadd', keys.delayed, String(Date.now() + 365 * 86_400_000), 'seed');
+    c.cli(from, 'hset', keys.deliveries, 'seed', '1');
+    const nodes = c.topology();
+    const idOf = (port: number) => nodes.find((n) => n.port === port)?.id ?? '';
+    const call = caller.work({ id: 'mid', n: 21, ms: 1_500 }, { timeoutMs: 8_000 }).then(
+      (v) => ({ ok: v }),
+      (e: unknown) => ({ error: String(e) }),
+    );
+    await expect.poll(() => runs.get('mid'), { timeout: 5_000 }).toBe(1);
+    expect(c.cli(to, 'cluster', 'setslot', String(slot), 'importing', idOf(from))).toBe('OK');
+    expect(c.cli(from, 'cluster', 'setslot', String(slot), 'migrating', idOf(to))).toBe('OK');
+    // The handler ends meanwhile and its reply is settled while the slot is half-moved.
+    await sleep(2_500);
+    const moved = await c.moveSlot(slot, to, 100);
+    const outcome = await call;
+    figure('cluster-settle-while-migrating', { outcome, moved, runs: runs.get('mid'), logged: logged.slice(0, 10) });
+    expect(outcome).toEqual({ ok: { id: 'mid', double: 42 } });
+  } finally {
+    await caller.$close();
+  }
+});

@@ -183,6 +183,7 @@ export class RedisCluster {
       const out = this.cli(port, ...args);
       if (!/^OK|^NOKEY/.test(out)) throw new Error(`${args.join(' ')} on ${port}: ${out}`);
     };
+    // Again if the caller already set them (a test that settles a call mid-move): both are idempotent.
     check(toPort, 'cluster', 'setslot', String(slot), 'importing', idOf(fromPort));
     check(fromPort, 'cluster', 'setslot', String(slot), 'migrating', idOf(toPort));
     let moved = 0;

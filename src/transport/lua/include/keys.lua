@@ -12,3 +12,14 @@ local function leases_key(base, worker) return base .. ':leases:' .. worker end
 -- LIST of one taken batch's envelopes in token order, named by the batch's first token; a call
 -- settled alone becomes '' (complete-4.lua), so a reaper hands back only the others.
 local function batch_key(base, first) return base .. ':batch:' .. first end
+
+-- Whether this node is migrating the queue's slot away (CLUSTER SETSLOT MIGRATING, resharding):
+-- it then runs a command on a key of the slot it lacks only by raising "non local key", in the
+-- middle of a script and after that script's earlier writes (a settle would release its leases
+-- and lose its replies). A script that builds keys asks this before its first write and, if so,
+-- refuses with TRYAGAIN, which the caller sends again (transport/cluster-redirects.ts) until the
+-- slot has moved. Elsewhere (one node, a slot that stays) the probe's EXISTS just answers 0.
+local function slot_migrating(base)
+  local probe = redis.pcall('EXISTS', base .. ':migration-probe')
+  return type(probe) == 'table' and probe.err ~= nil
+end
