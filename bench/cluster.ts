@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { createClient, type RedisSource } from '../src/index.js';
+import { createClient, type RedisSource, type ReplyMode } from '../src/index.js';
 import { RedisCluster } from '../test/support/redis-cluster.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { Child, stopAll } from './children.js';
@@ -35,6 +35,10 @@ export interface ClusterBenchRow {
   redisUsPerCall: number;
   /** Each node's share of that CPU. */
   nodeShares: number[];
+  /** Bytes in and out of Redis per call, summed over the nodes (client, worker and cluster-bus traffic). */
+  netBytesPerCall: number;
+  /** PUBLISH messages the nodes forwarded to each other over the cluster bus, per call. */
+  busPublishesPerCall: number;
   errors: number;
   reps: number[];
   /** The machine's 1-minute load average after each rep: above 2 on 2 cores, others were running too. */
@@ -43,20 +47,30 @@ export interface ClusterBenchRow {
 
 interface Setup {
   name: string;
+  replyMode: ReplyMode;
   redis: RedisSource;
   ports: number[];
   queues: string[];
 }
 
-async function redisCpuUs(ports: readonly number[]): Promise<number[]> {
+/**
+ * CPU (us), network bytes (in + out, clients and replicas) and PUBLISH messages sent over the
+ * cluster bus each node has counted so far, from INFO and CLUSTER INFO.
+ */
+async function redisUsage(ports: readonly number[]): Promise<Array<{ cpuUs: number; netBytes: number; busPublishes: number }>> {
   return Promise.all(
     ports.map(async (port) => {
       const r = new Redis(port, '127.0.0.1', { lazyConnect: true });
       try {
         await r.connect();
-        const info = await r.info('cpu');
-        const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-        return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+        const info = await r.info();
+        const bus = /^redis_mode:cluster/m.test(info) ? String(await r.call('CLUSTER', 'INFO')) : '';
+        const field = (name: string, text = info) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? 0);
+        return {
+          cpuUs: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
+          netBytes: field('total_net_input_bytes') + field('total_net_output_bytes'),
+          busPublishes: field('cluster_stats_messages_publish_sent', bus),
+        };
       } finally {
         r.disconnect();
       }
@@ -75,11 +89,11 @@ function queuesSpread(cluster: RedisCluster, perShard: number): string[] {
   return [...byPort.values()].flat();
 }
 
-async function measure(setup: Setup, sizes: BenchSizes): Promise<{ callsPerSec: number; p50Ms: number; p99Ms: number; cpu: number[]; totalCalls: number; errors: number }> {
+async function measure(setup: Setup, sizes: BenchSizes): Promise<{ callsPerSec: number; p50Ms: number; p99Ms: number; cpu: number[]; net: number; bus: number; totalCalls: number; errors: number }> {
   const prefix = `bench-cl-${randomBytes(4).toString('hex')}`;
   const args = [JSON.stringify(setup.redis), prefix, setup.queues.join(','), String(WORKER_CONCURRENCY)];
   const workers = Array.from({ length: WORKERS }, () => new Child('cluster-worker', args));
-  const client = createClient(clusterContract(setup.queues), { redis: setup.redis, prefix });
+  const client = createClient(clusterContract(setup.queues), { redis: setup.redis, prefix, replyMode: setup.replyMode });
   try {
     await Promise.all(workers.map((w) => w.next('ready')));
     const input = { data: payload(BASE_PAYLOAD_BYTES), spin: 0 };
@@ -94,10 +108,13 @@ async function measure(setup: Setup, sizes: BenchSizes): Promise<{ callsPerSec: 
       const out = await caller?.(input, { timeoutMs: 60_000 });
       if (out?.n !== input.data.length) throw new Error('wrong answer');
     };
-    const before = await redisCpuUs(setup.ports);
+    const before = await redisUsage(setup.ports);
     const res = await runInFlight(call, IN_FLIGHT, sizes.warmupMs, sizes.windowMs);
-    const after = await redisCpuUs(setup.ports);
-    return { callsPerSec: res.callsPerSec, p50Ms: res.p50Ms, p99Ms: res.p99Ms, cpu: after.map((a, i) => a - (before[i] ?? 0)), totalCalls: res.totalCalls, errors: res.errors };
+    const after = await redisUsage(setup.ports);
+    const cpu = after.map((a, i) => a.cpuUs - (before[i]?.cpuUs ?? 0));
+    const net = after.reduce((t, a, i) => t + a.netBytes - (before[i]?.netBytes ?? 0), 0);
+    const bus = after.reduce((t, a, i) => t + a.busPublishes - (before[i]?.busPublishes ?? 0), 0);
+    return { callsPerSec: res.callsPerSec, p50Ms: res.p50Ms, p99Ms: res.p99Ms, cpu, net, bus, totalCalls: res.totalCalls, errors: res.errors };
   } finally {
     await client.$close();
     await stopAll(workers);
@@ -112,9 +129,12 @@ export async function runClusterBench(sizes: BenchSizes, log: (line: string) => 
     const queues = queuesSpread(cluster, QUEUES_PER_SHARD);
     const clusterPorts = cluster.primaryPorts();
     const setups: Setup[] = [
-      { name: 'one node', redis: server.url, ports: [server.port], queues },
-      { name: '3-primary Cluster', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },
-      { name: '3-primary Cluster, one queue', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues: queues.slice(0, 1) },
+      { name: 'one node', replyMode: 'key', redis: server.url, ports: [server.port], queues },
+      { name: '3-primary Cluster', replyMode: 'key', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },
+      { name: '3-primary Cluster, one queue', replyMode: 'key', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues: queues.slice(0, 1) },
+      // PUBLISH on a Cluster reaches every node over the cluster bus: what sharded pub/sub would save.
+      { name: 'one node, pubsub replies', replyMode: 'pubsub', redis: server.url, ports: [server.port], queues },
+      { name: '3-primary Cluster, pubsub replies', replyMode: 'pubsub', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },
     ];
     const samples = new Map<string, Array<Awaited<ReturnType<typeof measure>> & { load: number }>>();
     // Setups alternate within each rep, so drift of a shared machine falls on all of them.
@@ -140,6 +160,8 @@ export async function runClusterBench(sizes: BenchSizes, log: (line: string) => 
         p99Ms: round(median(ms.map((m) => m.p99Ms))),
         redisUsPerCall: round(cpuTotal / Math.max(1, calls)),
         nodeShares: perNode.map((c) => round(c / Math.max(1, cpuTotal), 2)),
+        netBytesPerCall: Math.round(ms.reduce((t, m) => t + m.net, 0) / Math.max(1, calls)),
+        busPublishesPerCall: round(ms.reduce((t, m) => t + m.bus, 0) / Math.max(1, calls)),
         errors: ms.reduce((t, m) => t + m.errors, 0),
         reps: ms.map((m) => Math.round(m.callsPerSec)),
         loadAvg: ms.map((m) => m.load),
@@ -156,11 +178,11 @@ export function formatClusterReport(rows: readonly ClusterBenchRow[]): string {
   const lines = [
     `taskwire on one node vs a 3-primary Cluster: ${IN_FLIGHT} calls in flight from one client, ${WORKERS} worker processes (concurrency ${WORKER_CONCURRENCY}), ${BASE_PAYLOAD_BYTES} B inputs`,
     '',
-    'setup                          queues  calls/s   vs one node  p50 ms  p99 ms  Redis us/call  CPU share per node  (calls/s of each rep; load average)',
+    'setup                               queues  calls/s   vs one node  p50 ms  p99 ms  Redis us/call  net B/call  bus pub/call  CPU share per node  (calls/s of each rep; load average)',
   ];
   for (const r of rows) {
     lines.push(
-      `${r.setup.padEnd(30)} ${String(r.queues).padStart(6)}  ${String(r.callsPerSec).padStart(7)}  ${`${(r.callsPerSec / Math.max(1, base)).toFixed(2)}x`.padStart(11)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}  ${String(r.redisUsPerCall).padStart(13)}  ${r.nodeShares.join(' / ').padEnd(18)}  (${r.reps.join(', ')}; ${r.loadAvg.join(', ')})`,
+      `${r.setup.padEnd(35)} ${String(r.queues).padStart(6)}  ${String(r.callsPerSec).padStart(7)}  ${`${(r.callsPerSec / Math.max(1, base)).toFixed(2)}x`.padStart(11)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}  ${String(r.redisUsPerCall).padStart(13)}  ${String(r.netBytesPerCall).padStart(10)}  ${String(r.busPublishesPerCall).padStart(12)}  ${r.nodeShares.join(' / ').padEnd(18)}  (${r.reps.join(', ')}; ${r.loadAvg.join(', ')})`,
     );
   }
   lines.push('', 'One client process, two worker processes and every Redis share 2 cores here: a Cluster spreads Redis work over shards but adds no cores, so its calls/s cannot rise above one node\'s.');
