@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createClient, type RedisSource, type ReplyMode } from '../src/index.js';
 import { RedisCluster } from '../test/support/redis-cluster.js';
 import { RedisServer } from '../test/support/redis-server.js';
@@ -185,6 +185,11 @@ export function formatClusterReport(rows: readonly ClusterBenchRow[]): string {
       `${r.setup.padEnd(35)} ${String(r.queues).padStart(6)}  ${String(r.callsPerSec).padStart(7)}  ${`${(r.callsPerSec / Math.max(1, base)).toFixed(2)}x`.padStart(11)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}  ${String(r.redisUsPerCall).padStart(13)}  ${String(r.netBytesPerCall).padStart(10)}  ${String(r.busPublishesPerCall).padStart(12)}  ${r.nodeShares.join(' / ').padEnd(18)}  (${r.reps.join(', ')}; ${r.loadAvg.join(', ')})`,
     );
   }
-  lines.push('', 'One client process, two worker processes and every Redis share 2 cores here: a Cluster spreads Redis work over shards but adds no cores, so its calls/s cannot rise above one node\'s.');
+  lines.push(
+    '',
+    `One client process, ${WORKERS} worker processes and every Redis node share this machine's ${cpus().length} cores: a Cluster spreads Redis work over`,
+    'shards but adds no cores, so calls/s cannot show a real speed-up here; differences within a run are noise when the load average',
+    'is above the core count. Compare Redis us per call and each node\'s share of it, which is what shards divide.',
+  );
   return lines.join('\n');
 }

@@ -191,7 +191,8 @@ export class RedisCluster {
       const keys = this.cli(fromPort, 'cluster', 'getkeysinslot', String(slot), String(batch)).split('\n').filter((k) => k !== '');
       if (keys.length === 0) break;
       const auth = this.servers[0]?.cliAuth.length ? ['AUTH', this.servers[0].cliAuth[1] ?? ''] : [];
-      check(fromPort, 'migrate', '127.0.0.1', String(toPort), '', '0', '5000', 'REPLACE', ...auth, 'KEYS', ...keys);
+      // No REPLACE: a key created on the target meanwhile must stop the move, not be overwritten.
+      check(fromPort, 'migrate', '127.0.0.1', String(toPort), '', '0', '5000', ...auth, 'KEYS', ...keys);
       moved += keys.length;
     }
     check(toPort, 'cluster', 'setslot', String(slot), 'node', idOf(toPort));
