@@ -19,7 +19,9 @@ local function batch_key(base, first) return base .. ':batch:' .. first end
 -- and lose its replies). A script that builds keys asks this before its first write and, if so,
 -- refuses with TRYAGAIN, which the caller sends again (transport/cluster-redirects.ts) until the
 -- slot has moved. Elsewhere (one node, a slot that stays) the probe's EXISTS just answers 0.
-local function slot_migrating(base)
-  local probe = redis.pcall('EXISTS', base .. ':migration-probe')
+-- `key` is any key of the queue's slot (its base, or a key built on it).
+local function slot_migrating(key)
+  local probe = redis.pcall('EXISTS', key .. ':migration-probe')
   return type(probe) == 'table' and probe.err ~= nil
 end
+local SLOT_MIGRATING = redis.error_reply('TRYAGAIN the queue\'s slot is migrating; run again once it has moved')
