@@ -146,3 +146,51 @@ it('settles a call whose handler finishes while its slot is MIGRATING and its in
     await caller.$close();
   }
 });
+
+it('loses no queued call to a take made while its slot is MIGRATING, when every key the take declares is on the source', async () => {
+  if (!cluster) throw new Error('cluster not started');
+  const c = cluster;
+  logged.length = 0;
+  const prefix = randomPrefix();
+  const redis = { cluster: c.nodes };
+  const keys = queueKeys(prefix, 'default');
+  const slot = c.slotOf(keys.wait);
+  const from = c.portOfSlot(slot);
+  const to = c.primaryPorts().find((p) => p !== from) ?? -1;
+  // One call at a time: a blocker runs while the others wait, and the migration starts meanwhile.
+  const w = createWorker(faultContract, faultHandlers(() => undefined), { redis, prefix, logger, concurrency: 1, maintenanceIntervalMs: 200 });
+  workers.push(w);
+  await w.start();
+  const caller = createClient(faultContract, { redis, prefix });
+  try {
+    const settle = (p: Promise<{ double: number }>) => p.then((v) => ({ ok: v.double }), (e: unknown) => ({ error: String(e) }));
+    const blocker = settle(caller.work({ id: 'blocker', n: 100, ms: 2_000 }, { timeoutMs: 15_000 }));
+    await sleep(300);
+    const calls = Array.from({ length: 20 }, (_, n) => settle(caller.work({ id: `q${n}`, n, ms: 0 }, { timeoutMs: 15_000 })));
+    await expect.poll(() => Number(c.cli(from, 'llen', keys.wait)), { timeout: 5_000 }).toBe(20);
+    // A queue that uses priorities, fair groups and limits, has dead letters and cancellations:
+    // every key take-11 declares exists, so Redis lets it run on the source. Its fair-group ring
+    // names a group whose list is not there, which it reaches after popping the wait list.
+    const far = String(Date.now() + 365 * 86_400_000);
+    c.cli(from, 'hset', keys.deliveries, 'seed', '1');
+    c.cli(from, 'xadd', keys.dead, '*', 'reason', 'seed');
+    c.cli(from, 'zadd', keys.cancelled, far, 'seed');
+    c.cli(from, 'zadd', keys.delayed, far, 'seed');
+    c.cli(from, 'zadd', keys.prio, far, 'seed');
+    c.cli(from, 'rpush', keys.groups, 'seed');
+    c.cli(from, 'zadd', keys.held, far, 'task:seed');
+    c.cli(from, 'rpush', keys.marker, '1');
+    const nodes = c.topology();
+    const idOf = (port: number) => nodes.find((n) => n.port === port)?.id ?? '';
+    expect(c.cli(to, 'cluster', 'setslot', String(slot), 'importing', idOf(from))).toBe('OK');
+    expect(c.cli(from, 'cluster', 'setslot', String(slot), 'migrating', idOf(to))).toBe('OK');
+    // The blocker ends meanwhile; the worker's next take runs while the slot is half-moved.
+    await sleep(3_000);
+    await c.moveSlot(slot, to, 100);
+    const outcomes = await Promise.all([blocker, ...calls]);
+    figure('cluster-take-while-migrating', { ok: outcomes.filter((o) => 'ok' in o).length, failed: outcomes.filter((o) => !('ok' in o)).slice(0, 3), logged: logged.slice(0, 5) });
+    expect(outcomes).toEqual([{ ok: 200 }, ...Array.from({ length: 20 }, (_, n) => ({ ok: 2 * n }))]);
+  } finally {
+    await caller.$close();
+  }
+});
