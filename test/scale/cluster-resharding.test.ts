@@ -62,7 +62,7 @@ async function movesUnderLoad(o: { seedOptionalKeys: boolean }): Promise<void> {
   const slot = cluster.slotOf(keys.wait);
   if (o.seedOptionalKeys) {
     // A queue that has had dead letters, has a call due next year and one redelivery on record:
-    // then complete-5 finds all its declared keys on the source while the slot migrates, runs
+    // then complete-4 finds all its declared keys on the source while the slot migrates, runs
     // there, and may reach an inbox that is not (yet) there.
     const port = cluster.portOfSlot(slot);
     cluster.cli(port, 'xadd', keys.dead, '*', 'reason', 'seed');
