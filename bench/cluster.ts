@@ -48,6 +48,8 @@ export interface ClusterBenchRow {
 interface Setup {
   name: string;
   replyMode: ReplyMode;
+  /** Pub/sub replies by SPUBLISH to the queue's shard instead of PUBLISH to every node. */
+  shardedPubSub?: boolean;
   redis: RedisSource;
   ports: number[];
   queues: string[];
@@ -93,7 +95,7 @@ async function measure(setup: Setup, sizes: BenchSizes): Promise<{ callsPerSec: 
   const prefix = `bench-cl-${randomBytes(4).toString('hex')}`;
   const args = [JSON.stringify(setup.redis), prefix, setup.queues.join(','), String(WORKER_CONCURRENCY)];
   const workers = Array.from({ length: WORKERS }, () => new Child('cluster-worker', args));
-  const client = createClient(clusterContract(setup.queues), { redis: setup.redis, prefix, replyMode: setup.replyMode });
+  const client = createClient(clusterContract(setup.queues), { redis: setup.redis, prefix, replyMode: setup.replyMode, shardedPubSub: setup.shardedPubSub ?? false });
   try {
     await Promise.all(workers.map((w) => w.next('ready')));
     const input = { data: payload(BASE_PAYLOAD_BYTES), spin: 0 };
@@ -135,6 +137,7 @@ export async function runClusterBench(sizes: BenchSizes, log: (line: string) => 
       // PUBLISH on a Cluster reaches every node over the cluster bus: what sharded pub/sub would save.
       { name: 'one node, pubsub replies', replyMode: 'pubsub', redis: server.url, ports: [server.port], queues },
       { name: '3-primary Cluster, pubsub replies', replyMode: 'pubsub', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },
+      { name: '3-primary Cluster, sharded pubsub', replyMode: 'pubsub', shardedPubSub: true, redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },
     ];
     const samples = new Map<string, Array<Awaited<ReturnType<typeof measure>> & { load: number }>>();
     // Setups alternate within each rep, so drift of a shared machine falls on all of them.
