@@ -127,15 +127,12 @@ it('settles a call whose handler finishes while its slot is MIGRATING and its in
     c.cli(from, 'xadd', keys.dead, '*', 'reason', 'seed');
     c.cli(from, 'zadd', keys.delayed, String(Date.now() + 365 * 86_400_000), 'seed');
     c.cli(from, 'hset', keys.deliveries, 'seed', '1');
-    const nodes = c.topology();
-    const idOf = (port: number) => nodes.find((n) => n.port === port)?.id ?? '';
     const call = caller.work({ id: 'mid', n: 21, ms: 1_500 }, { timeoutMs: 8_000 }).then(
       (v) => ({ ok: v }),
       (e: unknown) => ({ error: String(e) }),
     );
     await expect.poll(() => runs.get('mid'), { timeout: 5_000 }).toBe(1);
-    expect(c.cli(to, 'cluster', 'setslot', String(slot), 'importing', idOf(from))).toBe('OK');
-    expect(c.cli(from, 'cluster', 'setslot', String(slot), 'migrating', idOf(to))).toBe('OK');
+    c.beginMove(slot, to);
     // The handler ends meanwhile and its reply is settled while the slot is half-moved.
     await sleep(2_500);
     const moved = await c.moveSlot(slot, to, 100);
@@ -180,10 +177,7 @@ it('loses no queued call to a take made while its slot is MIGRATING, when every 
     c.cli(from, 'rpush', keys.groups, 'seed');
     c.cli(from, 'zadd', keys.held, far, 'task:seed');
     c.cli(from, 'rpush', keys.marker, '1');
-    const nodes = c.topology();
-    const idOf = (port: number) => nodes.find((n) => n.port === port)?.id ?? '';
-    expect(c.cli(to, 'cluster', 'setslot', String(slot), 'importing', idOf(from))).toBe('OK');
-    expect(c.cli(from, 'cluster', 'setslot', String(slot), 'migrating', idOf(to))).toBe('OK');
+    c.beginMove(slot, to);
     // The blocker ends meanwhile; the worker's next take runs while the slot is half-moved.
     await sleep(3_000);
     await c.moveSlot(slot, to, 100);

@@ -167,37 +167,56 @@ export class RedisCluster {
     await this.server(port).kill('SIGKILL');
   }
 
+  /** The node id of the node on `port`. */
+  #idOf(port: number): string {
+    const id = this.topology().find((n) => n.port === port)?.id;
+    if (!id) throw new Error(`no cluster node on port ${port}`);
+    return id;
+  }
+
+  /** Runs a CLUSTER SETSLOT or MIGRATE and throws unless it answered OK (or NOKEY). */
+  #check(port: number, ...args: string[]): void {
+    const out = this.cli(port, ...args);
+    if (!/^OK|^NOKEY/.test(out)) throw new Error(`${args.join(' ')} on ${port}: ${out}`);
+  }
+
   /**
-   * Moves one hash slot, keys and all, to the primary on `toPort` while the cluster serves:
-   * IMPORTING on the target, MIGRATING on the source, MIGRATE the keys in batches until none is
-   * left, then SETSLOT NODE on both and on every other primary (the order redis-cli --cluster
-   * reshard uses). Returns how many keys moved and how long the slot was in migration.
+   * Starts moving a slot to the primary on `toPort`: IMPORTING on the target, then MIGRATING on
+   * the source, and nothing more (a test acts while the slot is half-moved; moveSlot finishes).
    */
-  async moveSlot(slot: number, toPort: number, batch = 100): Promise<{ keys: number; ms: number; fromPort: number }> {
+  beginMove(slot: number, toPort: number): { fromPort: number } {
     const fromPort = this.portOfSlot(slot);
     if (fromPort === toPort) throw new Error(`slot ${slot} is already on ${toPort}`);
-    const nodes = this.topology();
-    const idOf = (port: number) => nodes.find((n) => n.port === port)?.id ?? '';
+    this.#check(toPort, 'cluster', 'setslot', String(slot), 'importing', this.#idOf(fromPort));
+    this.#check(fromPort, 'cluster', 'setslot', String(slot), 'migrating', this.#idOf(toPort));
+    return { fromPort };
+  }
+
+  /**
+   * Moves one hash slot, keys and all, to the primary on `toPort` while the cluster serves:
+   * beginMove, MIGRATE the keys in batches until none is left, then SETSLOT NODE on both and on
+   * every other primary (the order redis-cli --cluster reshard uses). Returns how many keys
+   * moved and how long the slot was in migration. Finishes a move beginMove started (SETSLOT
+   * IMPORTING/MIGRATING again are no-ops).
+   */
+  async moveSlot(slot: number, toPort: number, batch = 100): Promise<{ keys: number; ms: number; fromPort: number }> {
     const started = Date.now();
-    const check = (port: number, ...args: string[]) => {
-      const out = this.cli(port, ...args);
-      if (!/^OK|^NOKEY/.test(out)) throw new Error(`${args.join(' ')} on ${port}: ${out}`);
-    };
-    // Again if the caller already set them (a test that settles a call mid-move): both are idempotent.
-    check(toPort, 'cluster', 'setslot', String(slot), 'importing', idOf(fromPort));
-    check(fromPort, 'cluster', 'setslot', String(slot), 'migrating', idOf(toPort));
+    const { fromPort } = this.beginMove(slot, toPort);
     let moved = 0;
     for (;;) {
       const keys = this.cli(fromPort, 'cluster', 'getkeysinslot', String(slot), String(batch)).split('\n').filter((k) => k !== '');
       if (keys.length === 0) break;
       const auth = this.servers[0]?.cliAuth.length ? ['AUTH', this.servers[0].cliAuth[1] ?? ''] : [];
       // No REPLACE: a key created on the target meanwhile must stop the move, not be overwritten.
-      check(fromPort, 'migrate', '127.0.0.1', String(toPort), '', '0', '5000', ...auth, 'KEYS', ...keys);
+      this.#check(fromPort, 'migrate', '127.0.0.1', String(toPort), '', '0', '5000', ...auth, 'KEYS', ...keys);
       moved += keys.length;
     }
-    check(toPort, 'cluster', 'setslot', String(slot), 'node', idOf(toPort));
-    check(fromPort, 'cluster', 'setslot', String(slot), 'node', idOf(toPort));
-    for (const n of nodes) if (n.role === 'master' && !n.failed && n.port !== toPort && n.port !== fromPort) this.cli(n.port, 'cluster', 'setslot', String(slot), 'node', idOf(toPort));
+    const target = this.#idOf(toPort);
+    this.#check(toPort, 'cluster', 'setslot', String(slot), 'node', target);
+    this.#check(fromPort, 'cluster', 'setslot', String(slot), 'node', target);
+    for (const n of this.topology()) {
+      if (n.role === 'master' && !n.failed && n.port !== toPort && n.port !== fromPort) this.cli(n.port, 'cluster', 'setslot', String(slot), 'node', target);
+    }
     return { keys: moved, ms: Date.now() - started, fromPort };
   }
 
