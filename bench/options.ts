@@ -112,24 +112,28 @@ export interface BenchOptions {
   sizes: BenchSizes;
   /** Where results.json and results.svg go (bench/ by default). */
   outDir: string;
+  /** `--cluster`: only the one-node vs 3-primary Cluster comparison (bench/cluster.ts). */
+  cluster: boolean;
 }
 
-/** `--smoke` | `--quick` | (full), `--out <dir>`; BENCH_MODE=smoke|quick|full also works. */
+/** `--smoke` | `--quick` | (full), `--out <dir>`, `--cluster`; BENCH_MODE=smoke|quick|full also works. */
 export function parseOptions(argv: readonly string[], defaultOutDir: string, env = process.env): BenchOptions {
   let mode: BenchMode = 'full';
   const fromEnv = env['BENCH_MODE'];
   if (fromEnv === 'smoke' || fromEnv === 'quick' || fromEnv === 'full') mode = fromEnv;
   let outDir = defaultOutDir;
+  let cluster = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--smoke') mode = 'smoke';
     else if (arg === '--quick') mode = 'quick';
     else if (arg === '--full') mode = 'full';
+    else if (arg === '--cluster') cluster = true;
     else if (arg === '--out') {
       const dir = argv[++i];
       if (!dir) throw new Error('--out needs a directory');
       outDir = dir;
-    } else throw new Error(`unknown option ${arg} (use --smoke, --quick, --full, --out <dir>)`);
+    } else throw new Error(`unknown option ${arg} (use --smoke, --quick, --full, --out <dir>, --cluster)`);
   }
-  return { mode, sizes: SIZES[mode], outDir };
+  return { mode, sizes: SIZES[mode], outDir, cluster };
 }

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../test/support/redis-server.js';
+import { formatClusterReport, runClusterBench } from './cluster.js';
 import { compileBench, ROOT } from './compile.js';
 import { runMatrix } from './matrix.js';
 import { measureClientMemory, measureRedisMemory } from './memory.js';
@@ -18,6 +19,8 @@ import { calibrateSpin } from './workload.js';
  * `npm run bench` — taskwire, BullMQ and a hand-written list-RPC ceiling, side by side, in one
  * run on one private Redis. `--smoke` (seconds, for the test suite), `--quick` (a minute or
  * two), default full (about ten minutes). Writes results.json and results.svg to bench/ or --out.
+ * `--cluster` instead compares one node with a 3-primary Cluster (bench/cluster.ts) and writes
+ * cluster-results.json.
  */
 const options = parseOptions(process.argv.slice(2), join(ROOT, 'bench'));
 const { sizes } = options;
@@ -25,6 +28,14 @@ const log = (line: string) => console.error(line);
 const startedAt = new Date();
 
 compileBench();
+if (options.cluster) {
+  const rows = await runClusterBench(sizes, log);
+  mkdirSync(options.outDir, { recursive: true });
+  writeFileSync(join(options.outDir, 'cluster-results.json'), `${JSON.stringify({ mode: options.mode, startedAt: startedAt.toISOString(), cpus: cpus().length, rows }, null, 2)}\n`);
+  console.log(formatClusterReport(rows));
+  console.log(`\nwrote ${join(options.outDir, 'cluster-results.json')}`);
+  process.exit(0);
+}
 const server = await RedisServer.start();
 const admin = new Redis(server.url);
 try {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Connection } from './connection.js';
+import { retryRefusedUnrun } from './cluster-redirects.js';
 import { SCRIPT_COMMAND_PREFIX } from './pipelining.js';
 
 /**
@@ -76,5 +77,7 @@ export function runScript(redis: Connection, name: ScriptName, keys: readonly st
     holder[DEFINED] = true;
   }
   const run = holder[`${SCRIPT_COMMAND_PREFIX}${name}`] as Raw;
-  return source(name).numberOfKeys === undefined ? run.call(redis, keys.length, ...keys, ...args) : run.call(redis, ...keys, ...args);
+  const send = () => (source(name).numberOfKeys === undefined ? run.call(redis, keys.length, ...keys, ...args) : run.call(redis, ...keys, ...args));
+  // On a Cluster, a script refused unrun while its slot moves is sent again (cluster-redirects.ts).
+  return redis.isCluster ? retryRefusedUnrun(send) : send();
 }

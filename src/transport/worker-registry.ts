@@ -1,4 +1,5 @@
 import { partitionsKey, type QueueKeys } from '../wire/keys.js';
+import { retryRefusedUnrun } from './cluster-redirects.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -15,7 +16,9 @@ export class WorkerRegistry {
   }
 
   async write(k: QueueKeys, workerId: string, record: string, ttlMs: number): Promise<void> {
-    await this.#redis.set(k.worker(workerId), record, 'PX', ttlMs);
+    // Auto-pipelined beside other writes, a SET refused with MOVED while the slot moves is not
+    // followed by ioredis (cluster-redirects.ts); a SET is safe to send again anyway.
+    await retryRefusedUnrun(() => this.#redis.set(k.worker(workerId), record, 'PX', ttlMs));
   }
 
   async remove(k: QueueKeys, workerId: string): Promise<void> {

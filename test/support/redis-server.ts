@@ -78,6 +78,12 @@ export class RedisServer {
     return this.#proc?.pid;
   }
 
+  /** Whether the process is running (started and neither killed nor exited). */
+  get alive(): boolean {
+    const proc = this.#proc;
+    return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+  }
+
   /** (Re)starts the process on the same port and directory. */
   async restart(): Promise<void> {
     const args = [

@@ -10,7 +10,10 @@
   ARGV[3] reply ttl in ms, ARGV[4] inbox ttl in ms (deliver.lua)
   Returns: 1 stored, 0 an outcome was there already.
 ]]
+-- @include keys.lua
 -- @include deliver.lua
+-- Before any write: a migrating slot would fail a built key midway (keys.lua).
+if slot_migrating(KEYS[1]) then return SLOT_MIGRATING end
 if redis.call('EXISTS', KEYS[1] .. ':result') == 1 then return 0 end
 redis.call('SET', KEYS[1] .. ':result', ARGV[1], 'PX', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])

@@ -59,6 +59,7 @@
 local now = now_ms()
 local reply_ttl = ARGV[3]
 local base = ARGV[4]
+if slot_migrating(base) then return SLOT_MIGRATING end
 
 local counted = redis.call('HLEN', KEYS[2]) > 0
 local res, starts, held_at, bodies, ended = {}, {}, {}, {}, {}

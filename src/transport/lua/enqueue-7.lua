@@ -35,10 +35,13 @@
   stored and has been delivered to this call; -4 when the key is held by a call with another
   input (nothing written, so a re-sent command answers -4 again).
 ]]
+-- @include keys.lua
 -- @include deliver.lua
 -- @include admit.lua
 -- @include wake.lua
 -- @include route.lua
+-- Before any write: a migrating slot would fail a built key midway (keys.lua).
+if slot_migrating(ARGV[13]) then return SLOT_MIGRATING end
 local idem, hash = ARGV[3], ARGV[10]
 local owner = idem ~= '' and redis.call('GET', idem)
 if owner and hash ~= '' then

@@ -17,9 +17,12 @@
   Returns: 1 when enqueued; -1 when no worker sent a heartbeat within the ttl (nothing enqueued);
   0 when this batch was enqueued before (a re-sent command).
 ]]
+-- @include keys.lua
 -- @include admit.lua
 -- @include wake.lua
 -- @include route.lua
+-- Before any write: a migrating slot would fail a built key midway (keys.lua).
+if slot_migrating(ARGV[4]) then return SLOT_MIGRATING end
 local refused = admit(KEYS[3], KEYS[2], ARGV[1], ARGV[2])
 if refused then return refused end
 local q = { base = ARGV[4], wait = KEYS[1], prio = KEYS[6], groups = KEYS[7] }

@@ -11,7 +11,10 @@
   Returns: { -3 } delivered now; { -2 } will be delivered when it settles; { 0 } unknown (never
   seen, or its outcome expired); { -5, task } it is a call of another task.
 ]]
+-- @include keys.lua
 -- @include deliver.lua
+-- Before any write: a migrating slot would fail a built key midway (keys.lua).
+if slot_migrating(KEYS[1]) then return SLOT_MIGRATING end
 local task = redis.call('HGET', KEYS[2], 'task')
 if ARGV[5] ~= '' and task and task ~= '' and task ~= ARGV[5] then return { -5, task } end
 local result = redis.call('GET', KEYS[1] .. ':result')

@@ -11,9 +11,12 @@
   ARGV[4] priority aging in ms
   Returns: 1 if replayed, 0 if the entry was gone (replayed or purged meanwhile).
 ]]
+-- @include keys.lua
 -- @include time.lua
 -- @include wake.lua
 -- @include route.lua
+-- Before any write: a migrating slot would fail a built key midway (keys.lua).
+if slot_migrating(ARGV[3]) then return SLOT_MIGRATING end
 if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then
   return 0
 end

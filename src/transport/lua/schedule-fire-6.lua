@@ -22,10 +22,13 @@
   Returns: 1 fired, 2 moved on without a call, 0 nothing done (not this tick or revision, not due,
   or removed)
 ]]
+-- @include keys.lua
 -- @include time.lua
 -- @include wake.lua
 -- @include route.lua
 -- @include schedule-head.lua
+-- Before any write: a migrating slot would fail a built key midway (keys.lua).
+if slot_migrating(ARGV[6]) then return SLOT_MIGRATING end
 local id = ARGV[1]
 local score = redis.call('ZSCORE', KEYS[2], id)
 if not score or tonumber(score) ~= tonumber(ARGV[3]) then return 0 end

@@ -44,6 +44,8 @@
 local o = cjson.decode(ARGV[1])
 local now = now_ms()
 local q = { base = o.base, wait = KEYS[1], prio = KEYS[9], groups = KEYS[10], delayed = KEYS[8] }
+-- Before any write: a take popped calls and lost them at a built key of a migrating slot (keys.lua).
+if slot_migrating(o.base) then return SLOT_MIGRATING end
 local limits, state = o.limits, {}
 local function next_ms()
   local a, b = next_due_ms(q, now), limits and limits_next_ms(KEYS[11], now) or -1

@@ -30,6 +30,8 @@
 ]]
 -- @include keys.lua
 -- @include deliver.lua
+-- Before any write: a migrating slot would fail a built key midway (keys.lua).
+if slot_migrating(ARGV[7]) then return SLOT_MIGRATING end
 local WITHDRAWN_REPLY = '","ok":false,"error":{"code":"CANCELLED","message":"the call this one joined (same idempotency key) was withdrawn before it ran: send it again","defined":false}}'
 local raw, group = ARGV[1], ARGV[6]
 local withdrawn
