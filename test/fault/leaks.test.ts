@@ -83,7 +83,8 @@ it('leaks no listener, timer, pending call, reply or heap across 10,000 calls of
   const k = e.keys;
   const structures = new Set([k.workers, k.seq, k.cancelled]);
   // `schema:<digest>`: a worker's contract version (docs/PROTOCOL.md), one per task version, with a TTL.
-  const perClientOrCall = [`${k.base}:enq:`, `${k.base}:replies:`, `${k.base}:inbox:`, `${k.base}:worker:`, `${k.base}:schema:`];
+  // `leases:<worker>`: a live worker's record of its leases (maintain-11.lua), with a TTL.
+  const perClientOrCall = [`${k.base}:enq:`, `${k.base}:replies:`, `${k.base}:inbox:`, `${k.base}:worker:`, `${k.base}:schema:`, `${k.base}:leases:`];
   const remaining: Record<string, { count: number; minPttl: number; maxPttl: number }> = {};
   const problems: string[] = [];
   const repliesLeft: Record<string, number> = {};

@@ -165,9 +165,15 @@ describe('take-lease.lua', () => {
     const { redis, keys } = setup();
     await redis.set(keys.seq, '9');
     const record = keys.leases('w1');
+    // No record (its worker's last tick deleted it: the worker closed): nothing is written.
+    await runFragments(redis, ['take-lease.lua'], lease(`{ { 'x', 1 } }`, 'KEYS[3]'), [keys.batches, keys.seq, record], [keys.base]);
+    expect(await redis.exists(record)).toBe(0);
+    await redis.del(keys.batches, keys.batch('10'));
+    await redis.set(keys.seq, '9');
+    await redis.rpush(record, '-'); // what maintain-11 writes for a worker that holds nothing
     await runFragments(redis, ['take-lease.lua'], lease(`{ { 'a', 1 }, { 'b', 1 }, { 'c', 1 } }`, 'KEYS[3]'), [keys.batches, keys.seq, record], [keys.base]);
     await runFragments(redis, ['take-lease.lua'], lease(`{ { 'd', 1 } }`), [keys.batches, keys.seq], [keys.base]);
-    expect(await redis.lrange(record, 0, -1)).toEqual(['b10']);
+    expect(await redis.lrange(record, 0, -1)).toEqual(['-', 'b10']);
     expect(await redis.zrange(keys.batches, 0, -1)).toEqual(['10', '13']);
   });
 

@@ -32,6 +32,8 @@
 -- @include route.lua
 -- @include slots.lua
 -- @include keys.lua
+-- A slot moving away: refused before any write (keys.lua), sent again once it has moved.
+if slot_migrating(ARGV[5]) then return SLOT_MIGRATING end
 local now = now_ms()
 local q = { base = ARGV[5], wait = KEYS[3], prio = KEYS[9], groups = KEYS[10] }
 local aging = tonumber(ARGV[6])
@@ -43,10 +45,12 @@ else
 end
 -- This worker's record of what it may hold starts again from what it holds now (ARGV[7]:
 -- its tokens on this queue, comma-separated); takes append their ranges until the next tick.
+-- Always there while the worker lives ('-' when it holds nothing): takes append with RPUSHX, so
+-- a take that lands after a closing worker's last tick leaves no record behind.
 local mine = leases_key(ARGV[5], ARGV[1])
 redis.call('DEL', mine)
 if ARGV[4] == '1' then
-  if ARGV[7] and ARGV[7] ~= '' then redis.call('RPUSH', mine, ARGV[7]) end
+  redis.call('RPUSH', mine, (ARGV[7] and ARGV[7] ~= '') and ARGV[7] or '-')
   redis.call('PEXPIRE', mine, 3 * tonumber(ARGV[2]))
 end
 -- A gone worker's leases (its record, above) expire now, and come back below at once: a

@@ -19,6 +19,8 @@
 -- @include route.lua
 -- @include slots.lua
 -- @include keys.lua
+-- A slot moving away: refused before any write (keys.lua), sent again once it has moved.
+if slot_migrating(ARGV[1]) then return SLOT_MIGRATING end
 local q = { base = ARGV[1], wait = KEYS[2], prio = KEYS[4], groups = KEYS[5] }
 local now, aging = now_ms(), tonumber(ARGV[2])
 local n, touched = 0, {}

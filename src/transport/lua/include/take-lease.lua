@@ -31,6 +31,8 @@ local function take_lease(leased, batches, seq, lease_ms, now, head, leases, bas
   out[n0 + 1] = last - count
   redis.call('RPUSH', batch_key(base, first), unpack(bodies))
   redis.call('ZADD', batches, now + lease_ms, first)
-  if leases and leases ~= '' then redis.call('RPUSH', leases, 'b' .. first) end
+  -- RPUSHX: the record exists while its worker ticks (maintain-11.lua), so a take after a closing
+  -- worker's last tick writes nothing that would outlive it.
+  if leases and leases ~= '' then redis.call('RPUSHX', leases, 'b' .. first) end
   return out
 end
