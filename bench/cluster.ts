@@ -48,6 +48,8 @@ export interface ClusterBenchRow {
 interface Setup {
   name: string;
   replyMode: ReplyMode;
+  /** One queue in this many partitions (docs/PARTITIONS.md), instead of queues split by hand. */
+  partitions?: number;
   /** Pub/sub replies by SPUBLISH to the queue's shard instead of PUBLISH to every node. */
   shardedPubSub?: boolean;
   redis: RedisSource;
@@ -93,9 +95,9 @@ function queuesSpread(cluster: RedisCluster, perShard: number): string[] {
 
 async function measure(setup: Setup, sizes: BenchSizes): Promise<{ callsPerSec: number; p50Ms: number; p99Ms: number; cpu: number[]; net: number; bus: number; totalCalls: number; errors: number }> {
   const prefix = `bench-cl-${randomBytes(4).toString('hex')}`;
-  const args = [JSON.stringify(setup.redis), prefix, setup.queues.join(','), String(WORKER_CONCURRENCY)];
+  const args = [JSON.stringify(setup.redis), prefix, setup.queues.join(','), String(WORKER_CONCURRENCY), String(setup.partitions ?? '')];
   const workers = Array.from({ length: WORKERS }, () => new Child('cluster-worker', args));
-  const client = createClient(clusterContract(setup.queues), { redis: setup.redis, prefix, replyMode: setup.replyMode, shardedPubSub: setup.shardedPubSub ?? false });
+  const client = createClient(clusterContract(setup.queues, setup.partitions), { redis: setup.redis, prefix, replyMode: setup.replyMode, shardedPubSub: setup.shardedPubSub ?? false });
   try {
     await Promise.all(workers.map((w) => w.next('ready')));
     const input = { data: payload(BASE_PAYLOAD_BYTES), spin: 0 };
@@ -134,6 +136,8 @@ export async function runClusterBench(sizes: BenchSizes, log: (line: string) => 
       { name: 'one node', replyMode: 'key', redis: server.url, ports: [server.port], queues },
       { name: '3-primary Cluster', replyMode: 'key', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },
       { name: '3-primary Cluster, one queue', replyMode: 'key', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues: queues.slice(0, 1) },
+      { name: 'one node, one queue in 6 partitions', replyMode: 'key', redis: server.url, ports: [server.port], queues: ['hot'], partitions: 6 },
+      { name: '3-primary Cluster, 6 partitions', replyMode: 'key', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues: ['hot'], partitions: 6 },
       // PUBLISH on a Cluster reaches every node over the cluster bus: what sharded pub/sub would save.
       { name: 'one node, pubsub replies', replyMode: 'pubsub', redis: server.url, ports: [server.port], queues },
       { name: '3-primary Cluster, pubsub replies', replyMode: 'pubsub', redis: { cluster: cluster.nodes }, ports: clusterPorts, queues },

@@ -30,6 +30,7 @@ export class ReplyReceivers {
   #inboxes: ReplyInbox[] = [];
   readonly #blocking: Connection[] = [];
   #pubsub: ReplyPubSub | undefined;
+  readonly #channels = new Map<QueueKeys, string>();
   #subscriber: Connection | undefined;
 
   constructor(options: ReplyReceiversOptions) {
@@ -79,7 +80,14 @@ export class ReplyReceivers {
       this.#subscriber.on('error', () => undefined);
       this.#pubsub = new ReplyPubSub(this.#subscriber, o.sharded, (raw) => o.onReply(raw));
     }
-    return this.#pubsub.ready(this.#o.sharded ? keys.replyChannel(this.#o.clientId) : replyChannel(this.#o.prefix, this.#o.clientId));
+    return this.#pubsub.ready(this.#channelOf(keys));
+  }
+
+  /** The channel a call of queue `keys` is answered on by pub/sub; built once per queue, not per call. */
+  #channelOf(keys: QueueKeys): string {
+    let channel = this.#channels.get(keys);
+    if (channel === undefined) this.#channels.set(keys, (channel = this.#o.sharded ? keys.replyChannel(this.#o.clientId) : replyChannel(this.#o.prefix, this.#o.clientId)));
+    return channel;
   }
 
   /** After a reconnect: replies whose BLMPOP answer was lost still sit in the replies hashes. */
