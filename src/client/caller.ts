@@ -121,7 +121,7 @@ export class Caller {
       if (this.#everReady) void this.#receivers.sweep();
       this.#everReady = true;
     });
-    const durability = checkDurability(options.durability, options.redis, 'createClient()');
+    const durability = checkDurability(options.durability, 'createClient()');
     this.#store = new QueueStore(this.#commands, durability && { durability: new Durability(this.#commands, durability), completeWithinMs: 0 });
     this.#hooks = ClientHooks.from(options.interceptors, options.logger ?? consoleLogger);
     this.#batcher = new EnqueueBatcher(this.#store);

@@ -1,6 +1,6 @@
 import { Command, type Cluster } from 'ioredis';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
-import type { Connection, RedisSource } from './connection.js';
+import type { Connection } from './connection.js';
 
 /**
  * The durability option of clients and workers (docs/SENTINEL.md, *Durability*). Redis replicates
@@ -26,12 +26,11 @@ export interface NotReplicatedData {
 const DEFAULT_TIMEOUT_MS = 1_000;
 
 /** Checks the option where a client or worker is created (VALIDATION otherwise); undefined when off. */
-export function checkDurability(options: DurabilityOptions | undefined, redis: RedisSource, caller: string): Required<DurabilityOptions> | undefined {
+export function checkDurability(options: DurabilityOptions | undefined, caller: string): Required<DurabilityOptions> | undefined {
   if (options === undefined) return undefined;
   const { replicas, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new TaskwireError(ERROR_CODES.VALIDATION, `${caller}: durability.replicas must be an integer of at least 1, got ${String(replicas)}`);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 1)) throw new TaskwireError(ERROR_CODES.VALIDATION, `${caller}: durability.timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
-  void redis;
   return { replicas, timeoutMs };
 }
 

@@ -56,7 +56,7 @@ const HAND_BACK_MS = 2_000;
 export function createWorker<R extends RouterShape>(contract: R, handlers: Handlers<R>, options: WorkerOptions): Worker {
   // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at start().
   checkRedisSource(options.redis, 'createWorker()');
-  const durability = checkDurability(options.durability, options.redis, 'createWorker()');
+  const durability = checkDurability(options.durability, 'createWorker()');
   const o = { ...WORKER_DEFAULTS, ...options };
   const logger = toLogger(options.logger);
   const serializer = options.serializer ?? superjsonSerializer;
