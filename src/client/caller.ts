@@ -12,6 +12,7 @@ import { closeConnection, openConnection, type Connection } from '../transport/c
 import { ConnectionHealth } from '../transport/connection-health.js';
 import { checkRedisSource } from '../transport/redis-source.js';
 import { QueueStore, type EnqueueResult } from '../transport/queue-store.js';
+import { RunStore } from '../transport/run-store.js';
 import { checkDurability, Durability } from '../transport/durability.js';
 import { AbortListeners } from './abort-listeners.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
@@ -75,6 +76,8 @@ export class Caller {
   readonly #serializer: Serializer;
   readonly #commands: Connection;
   readonly #store: QueueStore;
+  /** Detached calls' status, outcomes and followers (run-store.ts). */
+  readonly #runs: RunStore;
   readonly #hooks: ClientHooks | undefined;
   readonly #batcher: EnqueueBatcher;
   readonly #stored: StoredPayloads;
@@ -124,6 +127,7 @@ export class Caller {
     const durability = checkDurability(options.durability, 'createClient()');
     this.#store = new QueueStore(this.#commands, durability && { durability: new Durability(this.#commands, durability), completeWithinMs: 0 });
     this.#hooks = ClientHooks.from(options.interceptors, options.logger ?? consoleLogger);
+    this.#runs = new RunStore(this.#commands);
     this.#batcher = new EnqueueBatcher(this.#store);
     this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
     this.#signer = options.signing ? new Signer(options.signing, 'createClient()') : undefined;
@@ -199,7 +203,7 @@ export class Caller {
       keysOf: (queue) => this.#keysByQueue.get(queue),
       partitionsOf: (queue) => this.#partitioned.get(queue)?.keys,
       queues: () => [...this.#keysByQueue.values()],
-      store: this.#store,
+      store: this.#runs,
       pending: this.#pending,
       nextId: this.#nextCallId,
       clientId: this.id,
@@ -485,7 +489,7 @@ export class Caller {
     const error = this.#cancelled(path).toJSON();
     const unsigned = encodeReply({ id: sent.id, ok: false, error: error.data === undefined ? error : { ...error, data: this.#serializer.serialize(error.data) } });
     const reply = this.#signer ? this.#signer.signReply(unsigned) : unsigned;
-    await this.#store.cancelRun(keys, sent.id, reply, sent.resultTtlMs, this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs);
+    await this.#runs.cancelRun(keys, sent.id, reply, sent.resultTtlMs, this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs);
   }
 
   #partitionsOf(route: Route): Partitions {

@@ -4,7 +4,7 @@ import { decodeReply, replyError } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
-import type { QueueStore } from '../transport/queue-store.js';
+import type { RunStore } from '../transport/run-store.js';
 import type { PendingCall, PendingCalls } from './pending-calls.js';
 import type { RunStatus, WaitOptions } from './types.js';
 import { lookupOrder } from './partitions.js';
@@ -22,7 +22,7 @@ export interface FollowersOptions {
   /** The partitions of a partitioned queue; undefined for one that is not. */
   partitionsOf: (queue: string) => readonly QueueKeys[] | undefined;
   queues: () => QueueKeys[];
-  store: QueueStore;
+  store: RunStore;
   pending: PendingCalls;
   nextId: () => string;
   clientId: string;

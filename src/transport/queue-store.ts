@@ -11,7 +11,7 @@ const AGING: number = DEFAULTS.priorityAgingMs;
  * enqueue, park, take, complete, extend, maintain, release, withdraw, replay and counts, each
  * with a typed request. Client, worker and admin never issue a list or hash command on a queue
  * key themselves; stored payloads, reply inboxes and dead letters have stores of their own
- * beside this one (payload-store.ts, reply-store.ts, dead-letter-store.ts).
+ * beside this one (payload-store.ts, reply-store.ts, dead-letter-store.ts, run-store.ts).
  */
 
 export interface EnqueueRequest {
@@ -185,30 +185,6 @@ export interface WithdrawRequest {
 /** Withdrawn from the wait list, announced to the workers, or neither. */
 export type WithdrawResult = 'withdrawn' | 'announced' | 'gone';
 
-export interface FollowRequest {
-  /** The detached call followed. */
-  callId: string;
-  /** The follower's own id: the copy of the reply carries it. */
-  followerId: string;
-  /** Where the copy goes: see deliver.lua. */
-  replySpec: string;
-  replyTtlMs: number;
-  inboxTtlMs: number;
-  /** The task the follower expects ('' any). */
-  task: string;
-}
-
-/** Delivered now, delivered when it settles, unknown (or expired), or a call of another task. */
-export type FollowResult = { kind: 'delivered' | 'joined' | 'unknown' } | { kind: 'other-task'; task: string };
-
-/** What Redis holds of a detached call: its reply if it settled, else its status fields. */
-export interface RunRecord {
-  reply: string | null;
-  status: Record<string, string>;
-  /** Its idempotency key still exists (it was enqueued and has not expired). */
-  known: boolean;
-}
-
 export interface QueueCounts {
   waiting: number;
   running: number;
@@ -372,24 +348,9 @@ export class QueueStore {
     return res === 1 ? 'withdrawn' : res === 0 ? 'announced' : 'gone';
   }
 
-  /** Stores CANCELLED as the outcome of a detached call withdrawn before it ran: see cancel-run-2.lua. */
-  async cancelRun(k: QueueKeys, callId: string, reply: string, resultTtlMs: number, replyTtlMs: number): Promise<boolean> {
-    const idem = k.idempotency(`run:${callId}`);
-    return Number(await runScript(this.#redis, 'cancelRun', [idem, k.run(callId)], [reply, resultTtlMs, replyTtlMs, DEFAULTS.inboxTtlMs])) === 1;
-  }
-
   /** Puts a dead letter back on its queue exactly once; false if it was gone. */
   async replay(k: QueueKeys, entryId: string, raw: string, agingMs = AGING): Promise<boolean> {
     return Number(await runScript(this.#redis, 'replay', [k.dead, k.wait, k.marker, k.prio, k.groups], [entryId, raw, k.base, agingMs])) === 1;
-  }
-
-  /** Follows a detached call: see follow-2.lua. */
-  async follow(k: QueueKeys, r: FollowRequest): Promise<FollowResult> {
-    const args = [r.followerId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.task];
-    const res = (await runScript(this.#redis, 'follow', [k.idempotency(`run:${r.callId}`), k.run(r.callId)], args)) as Array<number | string>;
-    const code = Number(res[0]);
-    if (code === -5) return { kind: 'other-task', task: String(res[1]) };
-    return { kind: code === -3 ? 'delivered' : code === -2 ? 'joined' : 'unknown' };
   }
 
   /**
@@ -401,46 +362,6 @@ export class QueueStore {
     const keys = claims.map((c) => `${k.base}:seen:${c.callId}:${c.attempt}:${c.deadline}`);
     const ttls = claims.map((c) => Math.max(c.deadline - now, 0) + 60_000);
     return ((await runScript(this.#redis, 'claim', keys, ttls)) as number[]).map((r) => Number(r) === 1);
-  }
-
-  /** A follower that stopped waiting (timed out, aborted) leaves the call's waiters: no copy is written for it. */
-  async unfollow(k: QueueKeys, callId: string, followerId: string, replySpec: string): Promise<void> {
-    await this.#redis.lrem(`${k.idempotency(`run:${callId}`)}:waiters`, 1, `${followerId}|${replySpec}`);
-  }
-
-  /** A detached call's reply and status, read together. */
-  async run(k: QueueKeys, callId: string): Promise<RunRecord> {
-    const idem = k.idempotency(`run:${callId}`);
-    const res = await this.#redis.multi().get(`${idem}:result`).hgetall(k.run(callId)).exists(idem).exec();
-    const [reply, status, known] = (res ?? []).map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    });
-    return { reply: (reply as string | null) ?? null, status: (status as Record<string, string> | undefined) ?? {}, known: Number(known) === 1 };
-  }
-
-  /** Records a detached call's state (the worker: running, or delayed for its retry), kept `ttlMs` (its outcome's ttl). */
-  /**
-   * A progress report: published to the caller listening (`channel`), and kept as a detached
-   * call's latest progress (`run`). Best effort: a report may be lost, a result never.
-   */
-  async progress(k: QueueKeys, callId: string, channel: { name: string; sharded: boolean } | undefined, message: string, run: { text: string; ttlMs: number } | undefined): Promise<void> {
-    // One command for a caller that listens (nearly every report): no MULTI around it.
-    if (!run) {
-      if (channel !== undefined) await (channel.sharded ? this.#redis.spublish(channel.name, message) : this.#redis.publish(channel.name, message));
-      return;
-    }
-    const m = this.#redis.multi();
-    if (channel !== undefined) {
-      if (channel.sharded) m.spublish(channel.name, message);
-      else m.publish(channel.name, message);
-    }
-    m.hset(k.run(callId), 'progress', run.text).pexpire(k.run(callId), run.ttlMs);
-    await m.exec();
-  }
-
-  async setRun(k: QueueKeys, callId: string, fields: Record<string, string | number>, ttlMs: number): Promise<void> {
-    await this.#redis.multi().hset(k.run(callId), fields).pexpire(k.run(callId), ttlMs).exec();
   }
 
   /** Calls under a lease: an older worker's one by one, and the batches' entries not yet settled. */

@@ -3,7 +3,8 @@ import { bytesOver, decodeCall, encodeCall, encodeProgress, type CallEnvelope, t
 import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PayloadStore } from '../transport/payload-store.js';
-import type { QueueStore, TakenCall } from '../transport/queue-store.js';
+import type { TakenCall } from '../transport/queue-store.js';
+import type { RunStore } from '../transport/run-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';
 import type { ChildClients } from './child-calls.js';
@@ -45,8 +46,8 @@ export interface CallHandlerDeps {
   budget: TakeBudget;
   maxDeliveries: number;
   maxPayloadBytes: number;
-  /** The queue store on the command connection (a detached call's status). */
-  queues: () => QueueStore;
+  /** Detached calls' status and progress, on the command connection. */
+  runs: () => RunStore;
   /** The concurrency slots a call of the queue holds (limits.ts), given back with its settle. */
   slotScopes: (queue: string, raw: string) => string;
   payloads: () => PayloadStore;
@@ -275,7 +276,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const send = (serialized: unknown) => {
       if (channel === undefined && !detached) return;
       const run = detached ? { text: JSON.stringify(serialized), ttlMs: env.idemTtl ?? d.resultTtlMs } : undefined;
-      d.queues()
+      d.runs()
         .progress(keys, env.id, channel, encodeProgress(env.id, serialized), run)
         .catch(() => undefined);
     };
@@ -284,7 +285,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
 
   /** A detached call's status, for whoever follows it (best effort: its outcome is what counts). */
   function setRun(keys: QueueKeys, env: CallEnvelope, fields: Record<string, string | number>): void {
-    d.queues()
+    d.runs()
       .setRun(keys, env.id, fields, env.idemTtl ?? d.resultTtlMs)
       .catch(() => undefined);
   }

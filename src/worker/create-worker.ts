@@ -12,6 +12,7 @@ import { ConnectionHealth } from '../transport/connection-health.js';
 import { SAFE_EVICTION_POLICY, unsafeEvictionPolicy } from '../transport/eviction-policy.js';
 import { checkRedisSource } from '../transport/redis-source.js';
 import { PayloadStore } from '../transport/payload-store.js';
+import { RunStore } from '../transport/run-store.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { checkDurability, Durability } from '../transport/durability.js';
 import { WorkerRegistry } from '../transport/worker-registry.js';
@@ -112,7 +113,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   });
 
   /** The worker's stores on its command connection, made by start(). */
-  let stores: { queues: QueueStore; payloads: PayloadStore; registry: WorkerRegistry; schedules: ScheduleStore; events: EventStore } | undefined;
+  let stores: { queues: QueueStore; runs: RunStore; payloads: PayloadStore; registry: WorkerRegistry; schedules: ScheduleStore; events: EventStore } | undefined;
   function started(): NonNullable<typeof stores> {
     if (!stores) throw new Error('worker is not started');
     return stores;
@@ -178,7 +179,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     maxPayloadBytes: o.maxPayloadBytes,
     slotScopes: (queue, raw) => limitsOf(queue).slotScopes(raw),
     payloads: () => started().payloads,
-    queues: () => started().queues,
+    runs: () => started().runs,
     resultTtlMs: PROTOCOL_DEFAULTS.resultTtlMs,
     settler: new Settler({
       payloads: () => started().payloads,
@@ -261,6 +262,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     const cmd = (commands = connect(`tw-worker-${id}`, 'commands'));
     stores = {
       queues: new QueueStore(cmd, durability && { durability: new Durability(cmd, durability), completeWithinMs: o.leaseMs }),
+      runs: new RunStore(cmd),
       payloads: new PayloadStore(cmd),
       registry: new WorkerRegistry(cmd),
       schedules: new ScheduleStore(cmd),
