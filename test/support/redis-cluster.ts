@@ -151,9 +151,14 @@ export class RedisCluster {
 
   /** The port of a replica of the primary on `port`, or -1. */
   replicaOf(port: number): number {
+    return this.replicasOf(port)[0] ?? -1;
+  }
+
+  /** The ports of every replica of the primary on `port` (any of them may be promoted when it dies). */
+  replicasOf(port: number): number[] {
     const nodes = this.topology();
     const primary = nodes.find((n) => n.port === port);
-    return nodes.find((n) => n.role === 'slave' && n.primaryId === primary?.id)?.port ?? -1;
+    return nodes.filter((n) => n.role === 'slave' && n.primaryId === primary?.id).map((n) => n.port);
   }
 
   server(port: number): RedisServer {
