@@ -1,4 +1,4 @@
-import { Node, Project, SyntaxKind, type Expression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
+import { Node, SyntaxKind, type Expression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
 
 /**
  * JSDoc written on the contract's source, by task or router path:
@@ -11,14 +11,8 @@ import { Node, Project, SyntaxKind, type Expression, type ObjectLiteralExpressio
  * Read with ts-morph because comments do not survive into the loaded module. Best effort: a
  * contract built dynamically simply has no docs here, it is never an error.
  */
-export function readContractDocs(file: string, exportName: string): Map<string, string> {
+export function readContractDocs(source: SourceFile, exportName: string): Map<string, string> {
   const docs = new Map<string, string>();
-  const project = new Project({
-    skipAddingFilesFromTsConfig: true,
-    skipFileDependencyResolution: true,
-    compilerOptions: { allowJs: true, noEmit: true },
-  });
-  const source = project.addSourceFileAtPath(file);
   const root = exportedInitializer(source, exportName);
   if (root) walk(root, '', docs, new Set());
   return docs;

@@ -1,5 +1,6 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { readContractDocs } from './contract-docs.js';
+import { openContractSource } from './contract-source.js';
 import { buildModel } from './contract-model.js';
 import { emitClient } from './emit-client.js';
 import { loadContract } from './load-contract.js';
@@ -35,8 +36,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const where = { file: shown, exportName };
 
   const loaded = await loadContract(file, exportName, shown);
-  const docs = readContractDocs(file, exportName);
-  const brands = readBrands(file, exportName, loaded.tasks.map((t) => t.path));
+  const contractSource = openContractSource(file);
+  const docs = readContractDocs(contractSource, exportName);
+  const brands = readBrands(contractSource, exportName, loaded.tasks.map((t) => t.path));
   const clientName = `${pascalCase(exportName)}Client`;
   const model = buildModel(loaded, { where, docs, brands, clientName });
 

@@ -1,4 +1,4 @@
-import { Node, Project, type Type } from 'ts-morph';
+import { Node, type SourceFile, type Type } from 'ts-morph';
 
 /** Brands by task path, then by field path as the schema walkers spell it ('input.id', 'output.items[]'). */
 export type BrandMap = Map<string, Map<string, string[]>>;
@@ -10,10 +10,9 @@ export type BrandMap = Map<string, Map<string, string[]>>;
  * (objects, arrays, maps, sets, optional/nullable wrappers); anything else stays unbranded.
  * Skipped entirely, at no cost, when the source never calls `.brand`.
  */
-export function readBrands(file: string, exportName: string, paths: readonly string[]): BrandMap {
+export function readBrands(source: SourceFile, exportName: string, paths: readonly string[]): BrandMap {
   const brands: BrandMap = new Map();
-  const project = new Project({ skipAddingFilesFromTsConfig: true, compilerOptions: { strict: true, allowJs: true, noEmit: true } });
-  const source = project.addSourceFileAtPath(file);
+  const project = source.getProject();
   project.resolveSourceFileDependencies();
   if (!project.getSourceFiles().some((f) => !f.isInNodeModules() && f.getFullText().includes('.brand'))) return brands;
 
