@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/.tmp/**', 'node_modules/**', 'test/scale/**'],
+    exclude: ['test/.tmp/**', 'node_modules/**', 'test/scale/**', 'test/slow/**'],
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 30_000,

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IN_FLIGHT, WORKER_PROCESSES } from '../bench/options.js';
-import type { Results } from '../bench/results.js';
-import { SYSTEMS } from '../bench/systems/index.js';
+import { IN_FLIGHT, WORKER_PROCESSES } from '../../bench/options.js';
+import type { Results } from '../../bench/results.js';
+import { SYSTEMS } from '../../bench/systems/index.js';
 
 // The bench starts its own private Redis; this test only checks that a tiny run yields
 // well-formed results. Timings are never asserted: they gate nothing in `npm test`.
