@@ -35,11 +35,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const shown = posix(relative(cwd, file)) || options.file;
   const where = { file: shown, exportName };
 
+  const clientName = `${pascalCase(exportName)}Client`;
   const loaded = await loadContract(file, exportName, shown);
+  // A schema codegen cannot express fails here, before the source is parsed (most of a run's cost).
+  buildModel(loaded, { where, docs: new Map(), brands: new Map(), clientName });
   const contractSource = openContractSource(file);
   const docs = readContractDocs(contractSource, exportName);
   const brands = readBrands(contractSource, exportName, loaded.tasks.map((t) => t.path));
-  const clientName = `${pascalCase(exportName)}Client`;
   const model = buildModel(loaded, { where, docs, brands, clientName });
 
   let source = posix(relative(dirname(resolve(cwd, options.out)), file));
