@@ -1,17 +1,15 @@
-import { ERROR_CODES, isTaskwireError, TaskwireError, toTaskwireError } from '../errors.js';
+import { ERROR_CODES, TaskwireError, toTaskwireError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
-import type { z } from 'zod';
-import { issuesText, parseSync } from '../contract/parse.js';
+import { parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
-import { encodeReply, type ReplyMode } from '../wire/envelope.js';
-import { queueKeys, replyChannel, type QueueKeys } from '../wire/keys.js';
+import type { ReplyMode } from '../wire/envelope.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { ConnectionHealth } from '../transport/connection-health.js';
 import { checkRedisSource } from '../transport/redis-source.js';
-import { QueueStore, type EnqueueResult } from '../transport/queue-store.js';
+import { QueueStore } from '../transport/queue-store.js';
 import { RunStore } from '../transport/run-store.js';
 import { checkDurability, Durability } from '../transport/durability.js';
 import { AbortListeners } from './abort-listeners.js';
@@ -25,41 +23,21 @@ import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { Followers, RUN_KEY } from './detached.js';
 import { CHILD_KEY, childOptions, childRunId, isReservedKey, type ChildLink } from './child-link.js';
 import { followUpId, followUpPlan } from './follow-up-plan.js';
-import { partitionKeys, pickPartition, type Partitions } from './partitions.js';
+import { QueueRoutes } from './queue-routes.js';
+import { Dispatcher, type Sent } from './dispatcher.js';
+import { cancelledCall, invalidInput, pastParent } from './call-errors.js';
+import { cancelDetached } from './cancel-detached.js';
 import { Signer } from '../wire/signing.js';
 import { ReplyReceivers } from './reply-receivers.js';
 import { EventHub, type EventsOptions, type TaskEvents } from './task-events.js';
-import type { CallOptions, ClientOptions, FollowUpIds, SendOptions } from './types.js';
+import type { CallOptions, ClientOptions, ProgressCallOptions, SendOptions } from './types.js';
 
 /** What makes a call detached: nobody awaits its reply; its outcome is kept this long. */
 interface Detached {
   resultTtlMs: number;
 }
 
-/** The call option of tasks that report progress (types.ts ProgressCallOptions). */
-interface ProgressOption {
-  onProgress?: (value: unknown) => void;
-}
-
-/** The call options naming follow-ups (types.ts FollowUpOptions), as the runtime reads them. */
-interface FollowUpOptionsAny {
-  then?: unknown;
-  catch?: unknown;
-}
-
-/** A detached call once Redis has it: its id, and its envelope and place, for a cancel. */
-export interface Sent {
-  id: string;
-  raw: string;
-  deadline: number;
-  group: string | undefined;
-  /** The ids its follow-ups will have (when it names them). */
-  followUps: FollowUpIds;
-  /** How long its outcome is kept. */
-  resultTtlMs: number;
-  /** The queue it went to: its partition's, for a partitioned queue. */
-  queue: string;
-}
+export type { Sent };
 
 /**
  * The call path shared by the in-repo client and generated clients: validate, serialize, size
@@ -79,15 +57,14 @@ export class Caller {
   /** Detached calls' status, outcomes and followers (run-store.ts). */
   readonly #runs: RunStore;
   readonly #hooks: ClientHooks | undefined;
-  readonly #batcher: EnqueueBatcher;
+  /** Gets planned calls into Redis (batched, stored inputs first, after a first SUBSCRIBE). */
+  readonly #dispatcher: Dispatcher;
   readonly #stored: StoredPayloads;
   readonly #replies: ReplySettler;
   readonly #pending = new PendingCalls();
   readonly #abortListeners = new AbortListeners<PendingCall>((call) => this.#abort(call));
-  /** Every queue this client may send to, partitions included (each partition is a queue of its own). */
-  readonly #keysByQueue = new Map<string, QueueKeys>();
-  /** Per partitioned queue, its partitions' keys and the round-robin position. */
-  readonly #partitioned = new Map<string, Partitions>();
+  /** Every queue this client may send to, partitions included. */
+  readonly #queues: QueueRoutes;
   readonly #receivers: ReplyReceivers;
   #followers: Followers | undefined;
   #events: EventHub | undefined;
@@ -108,15 +85,7 @@ export class Caller {
     this.#sharded = options.shardedPubSub ?? false;
     this.#serializer = options.serializer ?? superjsonSerializer;
     this.#storeLargeInputs = options.storeLargeInputs ?? true;
-    for (const route of routes.values()) {
-      if (route.partitions === undefined) {
-        if (!this.#keysByQueue.has(route.queue)) this.#keysByQueue.set(route.queue, queueKeys(this.#prefix, route.queue));
-      } else if (!this.#partitioned.has(route.queue)) {
-        const parts = partitionKeys(this.#prefix, route.queue, route.partitions);
-        this.#partitioned.set(route.queue, parts);
-        for (const k of parts.keys) this.#keysByQueue.set(k.queue, k);
-      }
-    }
+    this.#queues = new QueueRoutes(routes, this.#prefix);
     this.#health = new ConnectionHealth(`client ${this.id}`, options.logger ?? consoleLogger);
     // Its other connections go to the same place: this one speaks for them in logs and errors.
     this.#commands = this.#health.watch(openConnection(options.redis, { name: `tw-client-${this.id}` }), 'commands');
@@ -128,7 +97,6 @@ export class Caller {
     this.#store = new QueueStore(this.#commands, durability && { durability: new Durability(this.#commands, durability), completeWithinMs: 0 });
     this.#hooks = ClientHooks.from(options.interceptors, options.logger ?? consoleLogger);
     this.#runs = new RunStore(this.#commands);
-    this.#batcher = new EnqueueBatcher(this.#store);
     this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
     this.#signer = options.signing ? new Signer(options.signing, 'createClient()') : undefined;
     const logger = options.logger ?? consoleLogger;
@@ -142,12 +110,25 @@ export class Caller {
       redis: options.redis,
       clientId: this.id,
       prefix: this.#prefix,
-      queues: [...this.#keysByQueue.values()],
+      queues: this.#queues.all(),
       sharded: this.#sharded,
       commands: this.#commands,
       onReply: (raw, keys) => this.#replies.onReply(raw, keys),
       hasKeyModeCalls: () => this.#pending.keyModeCount > 0,
       logger: options.logger ?? consoleLogger,
+    });
+    this.#dispatcher = new Dispatcher({
+      store: this.#store,
+      batcher: new EnqueueBatcher(this.#store),
+      stored: this.#stored,
+      receivers: this.#receivers,
+      pending: this.#pending,
+      health: this.#health,
+      clientId: this.id,
+      prefix: this.#prefix,
+      sharded: this.#sharded,
+      replyTtlMs: options.replyTtlMs ?? DEFAULTS.replyTtlMs,
+      agingMs: options.priorityAgingMs ?? DEFAULTS.priorityAgingMs,
     });
   }
 
@@ -200,9 +181,9 @@ export class Caller {
   get followers(): Followers {
     this.#followers ??= new Followers({
       routes: this.#routes,
-      keysOf: (queue) => this.#keysByQueue.get(queue),
-      partitionsOf: (queue) => this.#partitioned.get(queue)?.keys,
-      queues: () => [...this.#keysByQueue.values()],
+      keysOf: (queue) => this.#queues.keysOf(queue),
+      partitionsOf: (queue) => this.#queues.partitionsOf(queue),
+      queues: () => this.#queues.all(),
       store: this.#runs,
       pending: this.#pending,
       nextId: this.#nextCallId,
@@ -234,21 +215,15 @@ export class Caller {
     if (this.#closed) return reject(new TaskwireError(ERROR_CODES.CLOSED, 'client is closed'));
     const route = this.#routes.get(path);
     if (!route) return reject(new TaskwireError(ERROR_CODES.UNKNOWN_TASK, `unknown task "${path}"`, { data: { task: path } }));
-    if (options.signal?.aborted) return reject(this.#cancelled(path));
+    if (options.signal?.aborted) return reject(cancelledCall(path));
     if (!route.input) return this.#send(route, input, options, resolve, reject, detached, link);
     const parsed = parseSync(route.input, input);
-    if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject, detached, link) : reject(this.#invalid(path, parsed.error));
+    if (parsed) return parsed.success ? this.#send(route, input, options, resolve, reject, detached, link) : reject(invalidInput(path, parsed.error));
     route.input
       .safeParseAsync(input)
-      .then((p) => (p.success ? this.#send(route, input, options, resolve, reject, detached, link) : reject(this.#invalid(path, p.error))))
+      .then((p) => (p.success ? this.#send(route, input, options, resolve, reject, detached, link) : reject(invalidInput(path, p.error))))
       // Whatever throws here (in validation or in #send) rejects the call instead of leaving it hanging.
       .catch((err: unknown) => reject(err instanceof TaskwireError ? err : new TaskwireError(ERROR_CODES.INTERNAL, `calling ${path} failed: ${String(err)}`, { cause: err })));
-  }
-
-  #invalid(path: string, error: z.ZodError): TaskwireError<string, unknown> {
-    return new TaskwireError(ERROR_CODES.VALIDATION, `invalid input for ${path}: ${issuesText(error)}`, {
-      data: { task: path, issues: error.issues },
-    });
   }
 
   #send(
@@ -268,7 +243,7 @@ export class Caller {
     const now = Date.now();
     if (link) {
       timeoutMs = Math.min(timeoutMs, link.notAfter - now);
-      if (timeoutMs <= 0) return reject(this.#pastParent(path));
+      if (timeoutMs <= 0) return reject(pastParent(path));
     }
     // A detached child's id is its key's: a retried parent sending it again finds it (run:<id>).
     const id = detached && link ? childRunId(link) : this.#nextCallId();
@@ -279,7 +254,7 @@ export class Caller {
     const idem = detached ? `${RUN_KEY}${id}` : options.idempotencyKey;
     const idemTtlMs = detached?.resultTtlMs ?? options.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs;
     // Progress reports come by pub/sub on this client's reply channel; a detached call has nobody to tell.
-    const onProgress = detached ? undefined : (options as ProgressOption).onProgress;
+    const onProgress = detached ? undefined : (options as ProgressCallOptions<unknown>).onProgress;
     if (onProgress !== undefined && typeof onProgress !== 'function') return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: onProgress must be a function`));
     let headers = options.headers;
     const hooks = this.#hooks?.live() ? this.#hooks : undefined;
@@ -295,7 +270,7 @@ export class Caller {
       flow = flowPlan(route, options, timeoutMs, now);
       if (link && flow.delayMs > 0) {
         timeoutMs = Math.min(timeoutMs, link.notAfter - now - flow.delayMs);
-        if (timeoutMs <= 0) return reject(this.#pastParent(path));
+        if (timeoutMs <= 0) return reject(pastParent(path));
       }
       if (flow.delayMs > 0 && outgoing) outgoing = { ...outgoing, deadline: now + flow.delayMs + timeoutMs };
       if (hooks && outgoing) {
@@ -303,7 +278,7 @@ export class Caller {
         headers = Object.keys(outgoing.headers).length > 0 ? outgoing.headers : undefined;
       }
       const retry = options.retry;
-      followUps = followUpPlan(this.#routes, path, id, options as FollowUpOptionsAny, this.#options.defaultTimeoutMs);
+      followUps = followUpPlan(this.#routes, path, id, options as { then?: unknown; catch?: unknown }, this.#options.defaultTimeoutMs);
       encoded = encodeOutgoing(
         {
           id,
@@ -333,15 +308,10 @@ export class Caller {
     } catch (err) {
       return reject(toTaskwireError(err));
     }
-    // A partitioned queue (a branch, nothing more, for the others): the call's key, else its
-    // idempotency key (so one key has one owner), else round-robin.
-    let keys: QueueKeys;
-    if (route.partitions === undefined) keys = this.#keysFor(route);
-    else {
-      const by = options.partitionKey ?? idem;
-      if (by !== undefined && (typeof by !== 'string' || by === '')) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: partitionKey must be a non-empty string`));
-      keys = pickPartition(this.#partitionsOf(route), by);
-    }
+    // A partitioned queue's partition: by the call's key, else its idempotency key, else round-robin.
+    const by = route.partitions === undefined ? undefined : (options.partitionKey ?? idem);
+    if (by !== undefined && (typeof by !== 'string' || by === '')) return reject(new TaskwireError(ERROR_CODES.VALIDATION, `${path}: partitionKey must be a non-empty string`));
+    const keys = this.#queues.pick(route, by);
     const { storedInput, inputHash } = encoded;
     const raw = this.#signer ? this.#signer.signCall(encoded.raw, storedInput) : encoded.raw;
     const stored = storedInput !== undefined;
@@ -353,102 +323,27 @@ export class Caller {
     const signal = options.signal;
     // Checked again: validating the input may have yielded, and a signal aborted meanwhile will
     // not fire 'abort' for a listener added now.
-    if (signal?.aborted) return reject(this.#cancelled(path));
+    if (signal?.aborted) return reject(cancelledCall(path));
     if (signal) cleanup = this.#abortListeners.add(signal, call);
     this.#pending.add(call, (c) => this.#expire(c), cleanup);
 
     const noWorkers = options.noWorkers ?? this.#options.noWorkers ?? 'fail';
-    const ttl = noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0;
-    const enqueued = (res: EnqueueResult) => {
-      call.enqueued = true;
-      // Refused (no worker), or answered from an earlier call's idempotent result: nobody reads it.
-      if (stored && res < 0) this.#stored.dropInput(keys, id);
-      if (res === -1) {
-        this.#pending.reject(
-          id,
-          new TaskwireError(ERROR_CODES.NO_WORKERS, `no live worker serves queue "${route.queue}" (task ${path}${keys.partition === undefined ? '' : `, partition ${keys.queue}`})`, {
-            data: { task: path, queue: route.queue, ...(keys.partition === undefined ? {} : { partition: keys.partition }) },
-          }),
-        );
-      } else if (res === -4) {
-        this.#pending.reject(id, new TaskwireError(ERROR_CODES.IDEMPOTENCY_CONFLICT, `idempotency key "${idem}" is held by a call with another input (${path}, queue "${route.queue}")`, {
-          data: { task: path, queue: route.queue, idempotencyKey: idem },
-        }));
-      } else {
-        if (outgoing) hooks?.sent(outgoing);
-        // Its outcome is kept in Redis; nobody here waits for it.
-        if (detached) {
-          const ids = { then: followUps?.then ? followUpId(id, 'then') : undefined, catch: followUps?.catch ? followUpId(id, 'catch') : undefined };
-          this.#pending.resolve(id, { id, raw, deadline, group: flow.group, followUps: ids, resultTtlMs: idemTtlMs, queue: keys.queue } satisfies Sent);
-        }
-      }
-    };
-    const failed = (err: unknown) => {
-      // Sent, but not confirmed by enough replicas before its deadline (durability.ts): said as such.
-      if (isTaskwireError(err) && err.code === ERROR_CODES.NOT_REPLICATED) {
-        call.enqueued = true;
-        this.#pending.reject(id, new TaskwireError(err.code, `${path}: ${err.message}`, { data: { task: path, ...(err.data as object) }, cause: err }));
-        return;
-      }
-      this.#pending.reject(id, this.#health.connectionError(`could not send ${path}`, err, { task: path }));
-    };
-    const aging = this.#options.priorityAgingMs ?? DEFAULTS.priorityAgingMs;
-    const enqueueNow = () => {
-      if (idem === undefined) {
-        if (flow === PLAIN_FLOW) return this.#batcher.enqueue(keys, raw, ttl, timeoutMs, enqueued, failed);
-        // A delay, a priority or a group: batched with calls like it, which the script routes.
-        return this.#batcher.enqueueRouted(keys, raw, flow.delayMs, ttl, flow.delayMs + timeoutMs, aging, enqueued, failed);
-      }
-      this.#store
-        .enqueue(keys, {
-          raw,
-          workerTtlMs: ttl,
-          callId: id,
-          idem: idem === undefined ? '' : keys.idempotency(idem),
-          // Until it settles, a detached call's key lives at least as long as it could still run
-          // (delay, deadline, a minute): a short resultTtlMs must not make a queued call unknown.
-          // Its outcome is then kept resultTtlMs (the envelope's idemTtl).
-          idemTtlMs: detached ? Math.max(idemTtlMs, flow.delayMs + timeoutMs + 60_000) : idemTtlMs,
-          replySpec: detached ? '-' : mode === 'pubsub' ? (this.#sharded ? `s|${keys.replyChannel(this.id)}` : `p|${replyChannel(this.#prefix, this.id)}`) : `h|${keys.replies(this.id)}|${keys.inbox(this.id)}`,
-          replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs,
-          inboxTtlMs: DEFAULTS.inboxTtlMs,
-          sentTtlMs: flow.delayMs + timeoutMs,
-          inputHash: inputHash ?? '',
-          delayMs: flow.delayMs,
-          agingMs: aging,
-          statusKey: detached ? keys.run(id) : '',
-        })
-        .then(enqueued, failed);
-    };
-    // The enqueue waits for the SET: a call whose input Redis refused (OOM, say) must not be
-    // queued, nor one that timed out or was cancelled meanwhile (its input goes again).
-    const enqueue = storedInput !== undefined
-      ? () => {
-          // Settled meanwhile (closed, cancelled, timed out while a first pub/sub call subscribed).
-          if (!this.#pending.get(id)) return;
-          this.#stored
-            .writeInput(keys, id, storedInput, timeoutMs)
-            .then(() => (this.#pending.get(id) ? enqueueNow() : this.#stored.dropInput(keys, id)), failed);
-        }
-      : enqueueNow;
-    if (mode === 'key' && !detached) this.#receivers.keyModeCall();
-    if (detached || (mode === 'key' && !onProgress)) return enqueue();
-    // Pub/sub replies (and progress reports) are only heard once subscribed: the first call waits for the SUBSCRIBE.
-    const subscribed = this.#receivers.pubsubReady(keys);
-    if (subscribed === true) return enqueue();
-    subscribed.then(enqueue, failed);
-  }
-
-  #pastParent(path: string): TaskwireError<string, unknown> {
-    return new TaskwireError(ERROR_CODES.TIMEOUT, `${path} could not start before its parent call's deadline`, { data: { task: path } });
-  }
-
-  #cancelled(path: string): TaskwireError<string, unknown> {
-    return new TaskwireError(ERROR_CODES.CANCELLED, `call of ${path} was cancelled`, { data: { task: path } });
+    this.#dispatcher.dispatch({
+      call,
+      idem,
+      idemTtlMs,
+      detached: detached && { followUps: { then: followUps?.then ? followUpId(id, 'then') : undefined, catch: followUps?.catch ? followUpId(id, 'catch') : undefined } },
+      storedInput,
+      inputHash,
+      delayMs: flow.delayMs,
+      routed: flow !== PLAIN_FLOW,
+      workerTtlMs: noWorkers === 'fail' ? (this.#options.workerTtlMs ?? DEFAULTS.workerTtlMs) : 0,
+      onSent: outgoing && hooks ? () => hooks.sent(outgoing) : undefined,
+    });
   }
 
   #abort(call: PendingCall): void {
-    if (!this.#pending.reject(call.id, this.#cancelled(call.route.path))) return;
+    if (!this.#pending.reject(call.id, cancelledCall(call.route.path))) return;
     // A follower of a detached call stops waiting; the call itself goes on (handle.cancel() stops it).
     if (call.follower) return;
     // Withdrawn if still queued; otherwise the workers are told and abort the handler's ctx.signal.
@@ -483,25 +378,9 @@ export class Caller {
   async cancelSent(path: string, sent: Sent): Promise<void> {
     const route = this.#routes.get(path);
     if (!route) return;
-    const keys = this.#keysByQueue.get(sent.queue) ?? this.#keysFor(route);
-    const res = await this.#store.withdraw(keys, { raw: sent.raw, callId: sent.id, deadline: sent.deadline, announce: true, sharded: this.#sharded, group: sent.group, task: path });
-    if (res !== 'withdrawn') return;
-    const error = this.#cancelled(path).toJSON();
-    const unsigned = encodeReply({ id: sent.id, ok: false, error: error.data === undefined ? error : { ...error, data: this.#serializer.serialize(error.data) } });
-    const reply = this.#signer ? this.#signer.signReply(unsigned) : unsigned;
-    await this.#runs.cancelRun(keys, sent.id, reply, sent.resultTtlMs, this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs);
-  }
-
-  #partitionsOf(route: Route): Partitions {
-    const parts = this.#partitioned.get(route.queue);
-    if (!parts) throw new Error(`no partitions for queue ${route.queue}`);
-    return parts;
-  }
-
-  #keysFor(route: Route): QueueKeys {
-    const keys = this.#keysByQueue.get(route.queue);
-    if (!keys) throw new Error(`no keys for queue ${route.queue}`);
-    return keys;
+    const keys = this.#queues.keysOf(sent.queue) ?? this.#queues.pick(route, undefined);
+    const deps = { store: this.#store, runs: this.#runs, serializer: this.#serializer, signer: this.#signer, sharded: this.#sharded, replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs };
+    await cancelDetached(deps, keys, path, sent, cancelledCall(path));
   }
 
   /** Idempotent: every call returns the same promise, resolved once every connection is closed. */
