@@ -9,6 +9,8 @@ import type { TaskwireError } from '../errors.js';
 export const ATTR = {
   system: 'messaging.system',
   destination: 'messaging.destination.name',
+  /** The partition a call was taken from, for a partitioned queue (docs/PARTITIONS.md). */
+  partition: 'messaging.destination.partition.id',
   operationType: 'messaging.operation.type',
   operationName: 'messaging.operation.name',
   messageId: 'messaging.message.id',

@@ -34,7 +34,10 @@ export function workerSpans(tracer: Tracer): { middleware: Middleware; observer:
     const links: Link[] = tick && remote ? [{ context: remote }] : [];
     const parent = remote && !tick ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
     const span = tracer.startSpan(`process ${call.task}`, { kind: SpanKind.CONSUMER, root: tick, links, attributes: messagingAttributes('process', call.queue, call.callId, call.task) }, parent);
-    if (span.isRecording()) span.setAttribute(ATTR.attempt, call.attempt).setAttribute(ATTR.deliveries, call.deliveries);
+    if (span.isRecording()) {
+      span.setAttribute(ATTR.attempt, call.attempt).setAttribute(ATTR.deliveries, call.deliveries);
+      if (call.partition !== undefined) span.setAttribute(ATTR.partition, String(call.partition));
+    }
     return span;
   }
 

@@ -86,8 +86,8 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
    */
   function refused(keys: QueueKeys, taken: TakenCall, reason: string): Promise<unknown> {
     d.logger.warn('taskwire: call refused', { queue: keys.queue, reason });
-    ev.malformed(keys.queue, reason);
-    ev.deadLettered(keys.queue, undefined, taken.deliveries, reason.slice(0, reason.indexOf(':')));
+    ev.malformed(keys, reason);
+    ev.deadLettered(keys, undefined, taken.deliveries, reason.slice(0, reason.indexOf(':')));
     const item = d.build.error(keys, taken, { id: '', reply: undefined }, undefined, new TaskwireError(ERROR_CODES.PROTOCOL, reason), reason);
     // Its stored input, if it names one, goes into the dead letter as it is.
     if (taken.raw.includes('"stored":1')) item.input = '-';
@@ -97,8 +97,8 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
   /** Garbage: set aside with the reason; the caller is told when the message still names one. */
   function malformed(keys: QueueKeys, taken: TakenCall, decoded: Extract<Decoded<CallEnvelope>, { ok: false }>): Promise<unknown> {
     d.logger.warn('taskwire: malformed message set aside', { queue: keys.queue, reason: decoded.reason });
-    ev.malformed(keys.queue, decoded.reason);
-    ev.deadLettered(keys.queue, undefined, taken.deliveries, 'PROTOCOL');
+    ev.malformed(keys, decoded.reason);
+    ev.deadLettered(keys, undefined, taken.deliveries, 'PROTOCOL');
     const err = new TaskwireError(ERROR_CODES.PROTOCOL, `malformed call: ${decoded.reason}`);
     const item = d.build.error(keys, taken, { id: decoded.id ?? '', reply: decoded.reply }, undefined, err, `PROTOCOL: ${decoded.reason}`);
     // An input it says it stored has no reader left (it cannot be replayed either).
@@ -121,12 +121,11 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const decoded = decodeCall(taken.raw);
     if (!decoded.ok) return malformed(keys, taken, decoded);
     const env = decoded.value;
-    const q = keys.queue;
     const entry = triage(d.build, d.entries, d.maxDeliveries, keys, taken, env);
     const detached = isDetached(env);
     if ('kind' in entry) {
-      if (entry.kind === 'expired') ev.expired(q, env, taken.deliveries);
-      else ev.deadLettered(q, env, taken.deliveries, entry.reason);
+      if (entry.kind === 'expired') ev.expired(keys, env, taken.deliveries);
+      else ev.deadLettered(keys, env, taken.deliveries, entry.reason);
       // A detached call's outcome is kept for its followers: TIMEOUT, not silence.
       const item = detached && entry.kind === 'expired' ? d.build.error(keys, taken, env, undefined, timedOut(env)) : entry.item;
       // A catch follow-up gets the input as sent: a stored one is read for it.
@@ -143,7 +142,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       }
       if (read.error) {
         const reason = read.error.code === ERROR_CODES.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE' : `PROTOCOL: ${read.error.message}`;
-        ev.deadLettered(q, env, taken.deliveries, reason);
+        ev.deadLettered(keys, env, taken.deliveries, reason);
         if (!(await failedFinally(env, taken, inputText, read.error))) return;
         return finish(keys, env, taken, inputText, d.build.error(keys, taken, env, entry.fingerprint, read.error, reason));
       }
@@ -166,7 +165,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
         if (env.then && !(await d.followUps.then(env, outcome.output))) return;
         // Counted once it reached Redis: a fenced result was not a success anyone saw.
         if ((await finish(keys, env, taken, inputText, settlement)) === 'settled') {
-          ev.succeeded(q, env, taken.deliveries, runMs);
+          ev.succeeded(keys, env, taken.deliveries, runMs);
           d.taskEvents.ok(env, outcome.output);
         }
         return;
@@ -176,11 +175,11 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       const err = new TaskwireError(ERROR_CODES.PAYLOAD_TOO_LARGE, `result of ${env.task} is ${bytes} bytes, over the worker's ${d.maxPayloadBytes}-byte limit`, {
         data: { task: env.task, bytes, limit: d.maxPayloadBytes },
       });
-      ev.failed(q, env, taken.deliveries, err);
+      ev.failed(keys, env, taken.deliveries, err);
       if (!(await failedFinally(env, taken, inputText, err))) return;
       return finish(keys, env, taken, inputText, d.build.error(keys, taken, failedTo(env), entry.fingerprint, err));
     }
-    ev.failed(q, env, taken.deliveries, outcome.error);
+    ev.failed(keys, env, taken.deliveries, outcome.error);
     if (outcome.error.code === ERROR_CODES.CANCELLED) {
       if (detached) return finish(keys, env, taken, inputText, d.build.error(keys, taken, env, entry.fingerprint, outcome.error));
       // The canceller has its answer; callers that joined its idempotency key get CANCELLED, and the
@@ -192,7 +191,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     if (outcome.retryable && policy && env.attempt < policy.attempts) {
       const delay = retryDelay(policy, env.attempt);
       if (Date.now() + delay < env.deadline) {
-        ev.retried(q, env, taken.deliveries, delay);
+        ev.retried(keys, env, taken.deliveries, delay);
         if (detached) setRun(keys, env, { state: 'delayed', attempt: env.attempt + 1, at: Date.now() });
         // Re-read from the raw text, not `env`: the handler got env.input's objects without a copy
         // (see serializer.ts) and may have changed them.
@@ -207,7 +206,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     // waits for a replay: counting it dead would report failures where its time simply ran out.
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable && env.attempt >= policy.attempts;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
-    if (deadReason) ev.deadLettered(q, env, taken.deliveries, deadReason);
+    if (deadReason) ev.deadLettered(keys, env, taken.deliveries, deadReason);
     if (!outcome.handedBack && !(await failedFinally(env, taken, inputText, outcome.error))) return;
     return finish(keys, env, taken, inputText, d.build.error(keys, taken, failedTo(env), entry.fingerprint, outcome.error, deadReason));
   }
@@ -246,7 +245,7 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const input = await parseInput(entry, env, d.serializer);
     if (!('input' in input)) return input;
     const ctx = new CallContext(env, taken.deliveries, d.children, progressOf(keys, env, entry));
-    ev.started(keys.queue, env, taken.deliveries);
+    ev.started(keys, env, taken.deliveries);
     if (isDetached(env)) setRun(keys, env, { state: 'running', attempt: env.attempt, at: Date.now() });
     // One entry per running call: the lease keeper renews from it, cancellation and close abort through it.
     const at: Running = { keys, token: taken.token, batch: taken.batch, ctx, deadline: env.deadline };

@@ -50,7 +50,7 @@ export class Settler {
           }
         }
         if (await this.#o.replier().settle(keys, item)) return 'settled';
-        this.#o.events.fenced(keys.queue, env, deliveries);
+        this.#o.events.fenced(keys, env, deliveries);
         return 'fenced';
       } catch (err) {
         if (Date.now() > giveUp || this.#o.closed()) {

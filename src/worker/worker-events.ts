@@ -1,10 +1,14 @@
 import { toTaskwireError, type TaskwireError } from '../errors.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import type { Logger } from '../logger.js';
+import type { QueueKeys } from '../wire/keys.js';
 
 /** A call as a worker observer sees it. */
 export interface WorkerCall {
+  /** The queue as callers name it (`images`, also for a call taken from partition `images#1`). */
   readonly queue: string;
+  /** The partition it was taken from, for a partitioned queue (docs/PARTITIONS.md). */
+  readonly partition: number | undefined;
   readonly callId: string;
   /** Dotted task path. */
   readonly task: string;
@@ -40,7 +44,7 @@ export interface WorkerObserver {
   expired?(call: WorkerCall): void;
   /** Its result was dropped: the lease was lost meanwhile (another worker owns the call). */
   fenced?(call: WorkerCall): void;
-  /** A message on the queue was not a readable call; it was set aside. */
+  /** A message on the queue (as callers name it) was not a readable call; it was set aside. */
   malformed?(queue: string, reason: string): void;
 }
 
@@ -60,7 +64,10 @@ export interface WorkerStats {
   fenced: number;
 }
 
-/** Calls of one queue settled by this worker since it started (for its info record's throughput). */
+/** Where a call was taken from: a queue, or one partition of a partitioned queue. */
+type Source = Pick<QueueKeys, 'queue' | 'logical' | 'partition'>;
+
+/** Calls of one queue (or partition) settled by this worker since it started (for its info record's throughput). */
 export interface QueueTally {
   succeeded: number;
   /** Failed attempts, retried and dead-lettered ones included, and calls that expired before they ran. */
@@ -75,7 +82,7 @@ type Notify = (o: WorkerObserver, call: WorkerCall) => void;
  */
 export class WorkerEvents {
   readonly stats: WorkerStats = { taken: 0, started: 0, succeeded: 0, failed: 0, retried: 0, deadLettered: 0, expired: 0, fenced: 0 };
-  /** Per queue: a map lookup per settled call, so throughput per queue needs no observer. */
+  /** Per queue, each partition apart: a map lookup per settled call, so throughput per queue needs no observer. */
   readonly byQueue = new Map<string, QueueTally>();
   readonly #observers: readonly WorkerObserver[];
   readonly #logger: Logger;
@@ -100,46 +107,46 @@ export class WorkerEvents {
     this.stats.taken++;
   }
 
-  started(queue: string, env: CallEnvelope, deliveries: number): void {
+  started(from: Source, env: CallEnvelope, deliveries: number): void {
     this.stats.started++;
-    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.started?.(c));
+    if (this.observed) this.#tell(from, env, deliveries, (o, c) => o.started?.(c));
   }
 
-  succeeded(queue: string, env: CallEnvelope, deliveries: number, runMs: number): void {
+  succeeded(from: Source, env: CallEnvelope, deliveries: number, runMs: number): void {
     this.stats.succeeded++;
-    this.#tally(queue).succeeded++;
-    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.succeeded?.(c, runMs));
+    this.#tally(from.queue).succeeded++;
+    if (this.observed) this.#tell(from, env, deliveries, (o, c) => o.succeeded?.(c, runMs));
   }
 
-  failed(queue: string, env: CallEnvelope, deliveries: number, error: TaskwireError<string, unknown>): void {
+  failed(from: Source, env: CallEnvelope, deliveries: number, error: TaskwireError<string, unknown>): void {
     this.stats.failed++;
-    this.#tally(queue).failed++;
-    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.failed?.(c, error));
+    this.#tally(from.queue).failed++;
+    if (this.observed) this.#tell(from, env, deliveries, (o, c) => o.failed?.(c, error));
   }
 
-  retried(queue: string, env: CallEnvelope, deliveries: number, delayMs: number): void {
+  retried(from: Source, env: CallEnvelope, deliveries: number, delayMs: number): void {
     this.stats.retried++;
-    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.retried?.(c, delayMs));
+    if (this.observed) this.#tell(from, env, deliveries, (o, c) => o.retried?.(c, delayMs));
   }
 
-  deadLettered(queue: string, env: CallEnvelope | undefined, deliveries: number, reason: string): void {
+  deadLettered(from: Source, env: CallEnvelope | undefined, deliveries: number, reason: string): void {
     this.stats.deadLettered++;
-    if (this.observed && env) this.#tell(queue, env, deliveries, (o, c) => o.deadLettered?.(c, reason));
+    if (this.observed && env) this.#tell(from, env, deliveries, (o, c) => o.deadLettered?.(c, reason));
   }
 
-  expired(queue: string, env: CallEnvelope, deliveries: number): void {
+  expired(from: Source, env: CallEnvelope, deliveries: number): void {
     this.stats.expired++;
-    this.#tally(queue).failed++;
-    if (this.observed) this.#tell(queue, env, deliveries, (o, c) => o.expired?.(c));
+    this.#tally(from.queue).failed++;
+    if (this.observed) this.#tell(from, env, deliveries, (o, c) => o.expired?.(c));
   }
 
-  fenced(queue: string, env: CallEnvelope | undefined, deliveries: number): void {
+  fenced(from: Source, env: CallEnvelope | undefined, deliveries: number): void {
     this.stats.fenced++;
-    if (this.observed && env) this.#tell(queue, env, deliveries, (o, c) => o.fenced?.(c));
+    if (this.observed && env) this.#tell(from, env, deliveries, (o, c) => o.fenced?.(c));
   }
 
-  malformed(queue: string, reason: string): void {
-    for (const o of this.#observers) this.#guard(() => o.malformed?.(queue, reason));
+  malformed(from: Source, reason: string): void {
+    for (const o of this.#observers) this.#guard(() => o.malformed?.(from.logical, reason));
   }
 
   #tally(queue: string): QueueTally {
@@ -152,9 +159,10 @@ export class WorkerEvents {
   }
 
   /** Only called with observers registered: the closures it gets are then the only cost. */
-  #tell(queue: string, env: CallEnvelope, deliveries: number, notify: Notify): void {
+  #tell(from: Source, env: CallEnvelope, deliveries: number, notify: Notify): void {
     const call: WorkerCall = {
-      queue,
+      queue: from.logical,
+      partition: from.partition,
       callId: env.id,
       task: env.task,
       attempt: env.attempt,

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { router, task } from '../../src/contract/index.js';
 import { createAdmin, createClient, createWorker, metrics, type Client } from '../../src/index.js';
 import { createDashboardHandler, createMetricsHandler } from '../../src/dashboard/index.js';
 import { prometheusMetrics } from '../../src/observability/prometheus.js';
@@ -118,6 +120,36 @@ describe('call metrics (prom-client adapter)', () => {
     text = await scrapeUntil(env.registry, (t) => sample(t, running) === 0);
     expect(sample(text, running)).toBe(0);
     expect(sample(text, 'taskwire_client_calls_in_flight{task="hold",queue="obs"}')).toBe(0);
+  });
+});
+
+describe('call metrics of a partitioned queue', () => {
+  it('label its calls with the queue as callers name it, at the caller and at the worker, never with a partition name', async () => {
+    const contract = router({ work: task({ input: z.object({ n: z.number() }), output: z.number(), queue: 'parted', partitions: 3 }) });
+    const registry = new Registry();
+    const m = metrics(prometheusMetrics({ registry }));
+    const prefix = randomPrefix();
+    const redis = redisUrl();
+    const seen: Array<{ queue: string; partition: number | undefined }> = [];
+    const worker = createWorker(contract, { work: ({ n }) => n }, { redis, prefix, logger: quietLogger, observers: [m.observer, { started: (c) => void seen.push({ queue: c.queue, partition: c.partition }) }] });
+    await worker.start();
+    const client = createClient(contract, { redis, prefix, interceptors: [m.interceptor] });
+    const insp = inspector(prefix);
+    cleanups.push(async () => {
+      await client.$close();
+      await worker.close({ drainTimeoutMs: 500 });
+      await insp.cleanup();
+    });
+    await Promise.all(Array.from({ length: 6 }, (_, n) => client.work({ n })));
+    const text = await scrapeUntil(registry, (t) => sample(t, 'taskwire_worker_calls_total{task="work",queue="parted",outcome="ok"}') === 6);
+    expect(samples(text, { 'taskwire_client_calls_total{task="work",queue="parted",outcome="ok"}': 6, 'taskwire_worker_calls_total{task="work",queue="parted",outcome="ok"}': 6 })).toEqual({
+      'taskwire_client_calls_total{task="work",queue="parted",outcome="ok"}': 6,
+      'taskwire_worker_calls_total{task="work",queue="parted",outcome="ok"}': 6,
+    });
+    expect(text).not.toContain('parted#');
+    // Round-robin: two calls on each partition, which observers get apart.
+    expect(seen.every((c) => c.queue === 'parted')).toBe(true);
+    expect(seen.map((c) => c.partition).sort()).toEqual([0, 0, 1, 1, 2, 2]);
   });
 });
 

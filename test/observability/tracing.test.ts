@@ -1,6 +1,8 @@
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { router, task } from '../../src/contract/index.js';
 import { createAdmin, createClient, createSchedules, createWorker, isTaskwireError } from '../../src/index.js';
 import { traceHeaders, tracing } from '../../src/observability/tracing.js';
 import { quietLogger } from '../support/fixtures.js';
@@ -75,6 +77,32 @@ describe('tracing', () => {
     expect(send.attributes['messaging.message.id']).toBe(work.attributes['messaging.message.id']);
     expect(work.attributes).toMatchObject({ 'messaging.operation.type': 'process', 'taskwire.attempt': 1, 'taskwire.deliveries': 1, 'taskwire.outcome': 'ok' });
     expect(send.events.map((e) => e.name)).toEqual(['taskwire.sent']);
+    expect(work.attributes['messaging.destination.partition.id']).toBeUndefined();
+  });
+
+  it('names a partitioned queue as callers do on the worker span, with the partition the call was taken from', async () => {
+    const contract = router({ work: task({ input: z.object({ n: z.number() }), output: z.number(), queue: 'parted', partitions: 2 }) });
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const t = tracing({ tracerProvider: provider });
+    const prefix = randomPrefix();
+    const worker = createWorker(contract, { work: ({ n }) => n }, { redis: redisUrl(), prefix, logger: quietLogger, middleware: [t.middleware], observers: [t.observer] });
+    await worker.start();
+    const client = createClient(contract, { redis: redisUrl(), prefix, interceptors: [t.interceptor] });
+    const insp = inspector(prefix);
+    cleanups.push(async () => {
+      await client.$close();
+      await worker.close({ drainTimeoutMs: 500 });
+      await provider.shutdown();
+      await insp.cleanup();
+    });
+    await Promise.all([client.work({ n: 1 }), client.work({ n: 2 })]);
+    const until = Date.now() + 5_000;
+    while (exporter.getFinishedSpans().filter((s) => s.name === 'process work').length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    const work = exporter.getFinishedSpans().filter((s) => s.name === 'process work');
+    expect(work.map((s) => s.attributes['messaging.destination.name'])).toEqual(['parted', 'parted']);
+    // Round-robin: one call on each partition.
+    expect(work.map((s) => s.attributes['messaging.destination.partition.id']).sort()).toEqual(['0', '1']);
   });
 
   it('marks a failed call with its code on both spans', async () => {

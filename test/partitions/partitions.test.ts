@@ -46,7 +46,8 @@ async function start(workerOptions: { concurrency?: number } = {}) {
       concurrency: workerOptions.concurrency ?? 8,
       logger: quietLogger,
       // Which partition each call was taken from.
-      observers: [{ started: (c) => void queueOf.set(c.callId, c.queue) }],
+      // Observers name the queue as callers do, and the partition apart.
+      observers: [{ started: (c) => void queueOf.set(c.callId, c.partition === undefined ? `${c.queue}?` : `${c.queue}#${c.partition}`) }],
     },
   );
   await worker.start();
