@@ -1,27 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { toLogger } from '../logger.js';
-import { listTasks, type RouterShape } from '../contract/router.js';
-import { queuePartitions } from '../contract/queue-partitions.js';
+import type { RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
-import { eventKeys, queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
+import { queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
-import { closeConnection, openConnection, redisErrorCode, type Connection } from '../transport/connection.js';
+import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { ConnectionHealth } from '../transport/connection-health.js';
 import { SAFE_EVICTION_POLICY, unsafeEvictionPolicy } from '../transport/eviction-policy.js';
 import { checkRedisSource } from '../transport/redis-source.js';
-import { PayloadStore } from '../transport/payload-store.js';
-import { RunStore } from '../transport/run-store.js';
 import { QueueStore } from '../transport/queue-store.js';
-import { checkDurability, Durability } from '../transport/durability.js';
-import { WorkerRegistry } from '../transport/worker-registry.js';
-import { ScheduleStore } from '../transport/schedule-store.js';
+import { checkDurability } from '../transport/durability.js';
 import { FollowUps } from './follow-ups.js';
 import { Signer } from '../wire/signing.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { EventPublisher } from './event-publisher.js';
-import { EventStore } from '../transport/event-store.js';
 import { callHandler, type Running } from './call-handler.js';
 import { ChildClients } from './child-calls.js';
 import { Intake } from './intake.js';
@@ -37,18 +31,19 @@ import { settlements } from './settlements.js';
 import { Settler } from './settler.js';
 import type { Handlers, Worker, WorkerOptions } from './types.js';
 import { WorkerEvents } from './worker-events.js';
-import { WorkerInfoWriter } from './worker-info-writer.js';
-import { taskView, viewDigest } from '../contract/task-view.js';
-import { encodeTaskSchema } from '../wire/task-schema-record.js';
-
+import { closeOnSignals } from './close-on-signals.js';
+import { handBack } from './hand-back.js';
+import { Maintenance } from './maintenance.js';
+import { servedQueues } from './served-queues.js';
+import { taskRecords } from './task-records.js';
+import { workerStores, type WorkerStores } from './worker-stores.js';
+import { workerSubscriber } from './worker-subscriber.js';
 
 /**
  * How long close() waits for Redis to take back unfinished calls and the worker's goodbye. Past
  * it Redis is taken to be gone: the reaper returns the calls when their leases expire.
  */
 const HAND_BACK_MS = 2_000;
-
-
 
 /**
  * A worker serving a contract: takes calls from the contract's queues, runs the handlers with
@@ -65,19 +60,12 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   const events = new WorkerEvents(options.observers, logger);
 
   const entries = taskEntries(contract, handlers, options.middleware);
-  const queueNames = options.queues ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];
-  // A partitioned queue is served as its partitions, each a queue of its own (docs/PARTITIONS.md).
-  const partitioned = queuePartitions(listTasks(contract), 'createWorker()');
-  const queues = queueNames.flatMap((q) => {
-    const n = partitioned.get(q);
-    return n === undefined ? [queueKeys(o.prefix, q)] : Array.from({ length: n }, (_, i) => queueKeys(o.prefix, q, i));
-  });
+  const { names: queueNames, partitioned, queues } = servedQueues(contract, entries, options.queues, o.prefix);
 
   let commands: Connection | undefined;
   let subscriber: Connection | undefined;
   const blockings: Connection[] = [];
   let replier: Replier | undefined;
-  let maintenance: NodeJS.Timeout | undefined;
   /**
    * idle → starting → running → closing → closed. A start that fails goes back to idle (having
    * closed what it opened), so start() may be tried again; close() during a start interrupts it.
@@ -113,8 +101,8 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   });
 
   /** The worker's stores on its command connection, made by start(). */
-  let stores: { queues: QueueStore; runs: RunStore; payloads: PayloadStore; registry: WorkerRegistry; schedules: ScheduleStore; events: EventStore } | undefined;
-  function started(): NonNullable<typeof stores> {
+  let stores: WorkerStores | undefined;
+  function started(): WorkerStores {
     if (!stores) throw new Error('worker is not started');
     return stores;
   }
@@ -214,37 +202,22 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     running: () => state === 'running',
   });
 
-  const tasksByQueue = new Map<string, Array<{ path: string; fingerprint: string; digest: string }>>();
-  const schemasByQueue = new Map<string, Array<{ digest: string; text: string }>>();
-  for (const e of entries.values()) {
-    const q = e.task.queue ?? DEFAULT_QUEUE;
-    // What a live contract registry needs to judge this worker's tasks (a client's $check()).
-    const view = taskView(e.path, e.task, partitioned.get(q));
-    const digest = viewDigest(view);
-    tasksByQueue.set(q, [...(tasksByQueue.get(q) ?? []), { path: e.path, fingerprint: e.fingerprint, digest }]);
-    schemasByQueue.set(q, [...(schemasByQueue.get(q) ?? []), { digest, text: encodeTaskSchema(view) }]);
-  }
-  // Who this worker is, for operators (`taskwire inspect`, the dashboard): beside the heartbeat.
-  const info = new WorkerInfoWriter({
+  const maintenance = new Maintenance({
     id,
     queues,
     concurrency: o.concurrency,
-    tasks: tasksByQueue,
-    schemas: schemasByQueue,
-    ttlMs: o.workerTtlMs,
+    workerTtlMs: o.workerTtlMs,
+    agingMs: o.priorityAgingMs,
+    intervalMs: o.maintenanceIntervalMs,
+    records: taskRecords(entries.values(), partitioned),
     tallies: events.byQueue,
-    running: () => running.size,
+    running,
+    store,
     registry: () => started().registry,
+    taskEvents,
+    live: () => state === 'running',
     logger,
   });
-
-  async function maintain(alive = state === 'running'): Promise<void> {
-    const s = store();
-    const request = { workerId: id, workerTtlMs: o.workerTtlMs, limit: 1000, alive, agingMs: o.priorityAgingMs };
-    // What this worker holds per queue: its record for a fast hand-back if it dies (maintain-11.lua).
-    const held = (k: QueueKeys) => [...new Set([...running].filter((r) => r.keys === k).map((r) => r.batch))];
-    await Promise.all([...queues.map((k) => s.maintain(k, { ...request, held: held(k) })), alive ? info.publish() : info.remove(), alive ? taskEvents.refresh() : undefined]);
-  }
 
   /** Opens one of the worker's connections, watched for failures. */
   function connect(name: string, role: string, blocking = false, subscriber = false): Connection {
@@ -260,14 +233,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   async function startUp(): Promise<void> {
     state = 'starting';
     const cmd = (commands = connect(`tw-worker-${id}`, 'commands'));
-    stores = {
-      queues: new QueueStore(cmd, durability && { durability: new Durability(cmd, durability), completeWithinMs: o.leaseMs }),
-      runs: new RunStore(cmd),
-      payloads: new PayloadStore(cmd),
-      registry: new WorkerRegistry(cmd),
-      schedules: new ScheduleStore(cmd),
-      events: new EventStore(cmd, o.prefix),
-    };
+    stores = workerStores(cmd, durability, o.leaseMs, o.prefix);
     const s = stores.queues;
     replier = new Replier(s, {
       inboxTtlMs: PROTOCOL_DEFAULTS.inboxTtlMs,
@@ -276,39 +242,15 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       channelPrefix: replyChannelPrefix(o.prefix),
     });
     // Cancellations of calls already running arrive by pub/sub; queued ones never reach us.
-    const sub = (subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true, true));
-    const scheduleChannels = new Set(queues.map((k) => k.scheduleChannel));
-    const watchChannel = eventKeys(o.prefix).watch;
-    const shardedWatch = new Set(queues.map((k) => k.eventWatch));
-    const onMessage = (channel: string, callId: string) => {
-      // A schedule was upserted: its first tick may come before the next check.
-      if (scheduleChannels.has(channel)) return ticker.poke();
-      // Someone started watching a task's completions (callId is the task's path here).
-      if (channel === watchChannel || shardedWatch.has(channel)) {
-        taskEvents.watchedNow(callId).catch(() => undefined);
-        return;
-      }
-      // A scan of at most `concurrency` entries, on a rare event, instead of a second map per call.
-      for (const r of running.values()) {
-        if (r.ctx.callId === callId) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CANCELLED, 'the caller cancelled this call'));
-      }
-    };
-    sub.on('message', onMessage);
-    sub.on('smessage', onMessage);
+    subscriber = connect(`tw-worker-${id}-cancel`, 'cancellations', true, true);
+    const listening = workerSubscriber(subscriber, { queues, prefix: o.prefix, running, ticker, taskEvents, logger });
     const reachable = async () => {
-      const queueChannels = [...queues.map((k) => k.cancelChannel), ...scheduleChannels];
-      // Both kinds: clients with shardedPubSub announce on the queue's shard (SPUBLISH), others
-      // to every node (PUBLISH). One SSUBSCRIBE per channel: on a Cluster each may live elsewhere.
-      await Promise.all([sub.subscribe(...queueChannels), ...queueChannels.map((c) => sub.ssubscribe(c))]);
-      // Apart: a user whose ACL leaves out the events channels still runs calls (events off, said once).
-      Promise.all([sub.subscribe(watchChannel), ...[...shardedWatch].map((c) => sub.ssubscribe(c))]).catch((err: unknown) => {
-        if (redisErrorCode(err) === 'NOPERM') logger.warn(`taskwire: completion events are off for this worker: ${String(err)}`, {});
-      });
+      await listening.subscribe();
       // Closed while subscribing: announcing now would outlive close()'s goodbye.
       if (interruptStart.signal.aborted) return undefined;
       await Promise.all([...partitioned].filter(([q]) => queueNames.includes(q)).map(([q, n]) => started().registry.markPartitions(o.prefix, q, n)));
       // Announce ourselves before taking anything, so clients stop getting NO_WORKERS at once.
-      await maintain(true);
+      await maintenance.run(true);
       return unsafeEvictionPolicy(cmd);
     };
     let policy: string | undefined;
@@ -329,12 +271,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       const fix = `Set maxmemory-policy ${SAFE_EVICTION_POLICY} (Redis then refuses new calls with OOM instead)`;
       logger.warn(`taskwire: Redis at ${health.address} has maxmemory-policy ${policy}: ${risk}. ${fix}.`, { redis: health.address, policy });
     }
-    maintenance = setInterval(() => {
-      // One cut short by close() (its connection closed under it) is no news.
-      maintain().catch((err: unknown) => {
-        if (state === 'running') logger.warn('taskwire: maintenance failed', { error: String(err) });
-      });
-    }, o.maintenanceIntervalMs);
+    maintenance.start();
     leases.start();
     state = 'running';
     intake.start(s, (keys) => {
@@ -351,12 +288,11 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
    */
   async function shutDown(): Promise<void> {
     leases.stop();
-    clearInterval(maintenance);
-    maintenance = undefined;
+    maintenance.stop();
     // A fire in flight lands whole or not at all (one script): waiting for it only keeps its log quiet.
     await settledWithin(ticker.stop(), HAND_BACK_MS);
     for (const b of blockings) b.disconnect(false);
-    if (commands?.status === 'ready') await settledWithin(maintain(false), HAND_BACK_MS);
+    if (commands?.status === 'ready') await settledWithin(maintenance.run(false), HAND_BACK_MS);
     health.stop();
     const conns = [commands, subscriber, ...blockings].filter((c): c is Connection => c !== undefined);
     await Promise.all(conns.map((c) => closeConnection(c)));
@@ -389,27 +325,17 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     // Unfinished calls go back to the queue for another worker; their late results are fenced off.
     const left = [...running];
     for (const r of left) r.ctx.abortWith(new TaskwireError(ERROR_CODES.CLOSED, 'worker closed before the call finished'));
-    const s = store();
-    const handBack = async () => {
-      for (const keys of queues) {
-        const calls = left.filter((r) => r.keys === keys);
-        for (const c of calls) replier?.book.handingBack(keys, c.batch);
-        try {
-          if (calls.length) await s.release(keys, calls, o.priorityAgingMs);
-          await replier?.drain();
-        } catch (err) {
-          // Once close() stopped waiting for it (below), its failure is no news.
-          if (state === 'closing') logger.warn('taskwire: could not hand calls back on close; the reaper will', { error: String(err) });
-        }
-      }
-    };
-    const handedBack = reachable() && (await settledWithin(handBack(), HAND_BACK_MS));
-    if (!handedBack && left.length > 0) {
-      logger.warn('taskwire: Redis did not take calls back on close; the reaper will when their leases expire', {
-        redis: health.address,
-        calls: left.length,
-      });
-    }
+    await handBack(left, {
+      queues,
+      store: store(),
+      replier,
+      agingMs: o.priorityAgingMs,
+      withinMs: HAND_BACK_MS,
+      reachable,
+      closing: () => state === 'closing',
+      redis: () => health.address,
+      logger,
+    });
     state = 'closed';
     await shutDown();
     // Child calls still waiting reject with CLOSED; the children go on, for the parent's next run.
@@ -436,25 +362,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
       return worker.close();
     },
     closeOnSignals(signalOptions = {}) {
-      const signals = signalOptions.signals ?? ['SIGTERM', 'SIGINT'];
-      let closing = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (closing) {
-          if (signalOptions.exit !== false) process.exit(1);
-          return;
-        }
-        closing = true;
-        logger.warn(`taskwire: ${signal} received, closing worker`, { worker: id });
-        const drain = signalOptions.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: signalOptions.drainTimeoutMs };
-        worker.close(drain).then(
-          () => signalOptions.exit !== false && process.exit(0),
-          (err: unknown) => {
-            logger.error('taskwire: close on signal failed', { error: String(err) });
-            if (signalOptions.exit !== false) process.exit(1);
-          },
-        );
-      };
-      for (const s of signals) process.on(s, onSignal);
+      closeOnSignals(worker, logger, id, signalOptions);
     },
   };
   return worker;
