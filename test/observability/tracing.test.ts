@@ -2,8 +2,8 @@ import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { router, task } from '../../src/contract/index.js';
-import { createAdmin, createClient, createSchedules, createWorker, isTaskwireError } from '../../src/index.js';
+import { router, task, type RouterShape } from '../../src/contract/index.js';
+import { createAdmin, createClient, createSchedules, createWorker, isTaskwireError, type Handlers } from '../../src/index.js';
 import { traceHeaders, tracing } from '../../src/observability/tracing.js';
 import { quietLogger } from '../support/fixtures.js';
 import { inspector, randomPrefix, redisUrl } from '../support/redis.js';
@@ -17,15 +17,20 @@ afterEach(async () => {
 });
 
 async function traced() {
+  const state: ObservedState = { runs: 0, ticks: 0 };
+  return { state, ...(await tracedWith(observedContract, observedHandlers(state))) };
+}
+
+/** A traced worker and client of `contract`, and its finished spans. */
+async function tracedWith<R extends RouterShape>(contract: R, handlers: Handlers<R>) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const t = tracing({ tracerProvider: provider });
   const prefix = randomPrefix();
   const redis = redisUrl();
-  const state: ObservedState = { runs: 0, ticks: 0 };
-  const worker = createWorker(observedContract, observedHandlers(state), { redis, prefix, logger: quietLogger, middleware: [t.middleware], observers: [t.observer] });
+  const worker = createWorker(contract, handlers, { redis, prefix, logger: quietLogger, middleware: [t.middleware], observers: [t.observer] });
   await worker.start();
-  const client = createClient(observedContract, { redis, prefix, interceptors: [t.interceptor] });
+  const client = createClient(contract, { redis, prefix, interceptors: [t.interceptor] });
   const insp = inspector(prefix);
   cleanups.push(async () => {
     await client.$close();
@@ -35,7 +40,6 @@ async function traced() {
   });
   return {
     prefix,
-    state,
     client,
     provider,
     spans: () => exporter.getFinishedSpans(),
@@ -82,24 +86,9 @@ describe('tracing', () => {
 
   it('names a partitioned queue as callers do on the worker span, with the partition the call was taken from', async () => {
     const contract = router({ work: task({ input: z.object({ n: z.number() }), output: z.number(), queue: 'parted', partitions: 2 }) });
-    const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const t = tracing({ tracerProvider: provider });
-    const prefix = randomPrefix();
-    const worker = createWorker(contract, { work: ({ n }) => n }, { redis: redisUrl(), prefix, logger: quietLogger, middleware: [t.middleware], observers: [t.observer] });
-    await worker.start();
-    const client = createClient(contract, { redis: redisUrl(), prefix, interceptors: [t.interceptor] });
-    const insp = inspector(prefix);
-    cleanups.push(async () => {
-      await client.$close();
-      await worker.close({ drainTimeoutMs: 500 });
-      await provider.shutdown();
-      await insp.cleanup();
-    });
-    await Promise.all([client.work({ n: 1 }), client.work({ n: 2 })]);
-    const until = Date.now() + 5_000;
-    while (exporter.getFinishedSpans().filter((s) => s.name === 'process work').length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    const work = exporter.getFinishedSpans().filter((s) => s.name === 'process work');
+    const env = await tracedWith(contract, { work: ({ n }) => n });
+    await Promise.all([env.client.work({ n: 1 }), env.client.work({ n: 2 })]);
+    const work = await env.ended('process work', 2);
     expect(work.map((s) => s.attributes['messaging.destination.name'])).toEqual(['parted', 'parted']);
     // Round-robin: one call on each partition.
     expect(work.map((s) => s.attributes['messaging.destination.partition.id']).sort()).toEqual(['0', '1']);
