@@ -3,7 +3,7 @@ import { consoleLogger } from '../logger.js';
 import { parseSync } from '../contract/parse.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import type { ReplyMode } from '../wire/envelope.js';
-import { DEFAULTS } from '../wire/protocol.js';
+import { DEFAULTS, UNRUN_REPLY_TAILS } from '../wire/protocol.js';
 import { callIds, newClientId } from '../wire/ids.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
@@ -75,6 +75,8 @@ export class Caller {
   readonly #health: ConnectionHealth;
   readonly #storeLargeInputs: boolean;
   readonly #signer: Signer | undefined;
+  /** With signing: what joiners of an idempotent call this client withdraws are told (signed, for them to accept). */
+  readonly #joinedReply: string | undefined;
 
   constructor(routes: RouteTable, options: ClientOptions) {
     // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at the first call.
@@ -99,13 +101,10 @@ export class Caller {
     this.#runs = new RunStore(this.#commands);
     this.#stored = new StoredPayloads(this.#commands, options.redis, this.id);
     this.#signer = options.signing ? new Signer(options.signing, 'createClient()') : undefined;
+    this.#joinedReply = this.#signer?.signReplyTail(UNRUN_REPLY_TAILS.joinedWithdrawn);
     const logger = options.logger ?? consoleLogger;
-    this.#replies = new ReplySettler(
-      this.#pending,
-      this.#serializer,
-      this.#stored,
-      this.#signer ? { signer: this.#signer, acceptUnsigned: options.signing?.acceptUnsigned === true, onForged: (reason) => logger.warn(`taskwire: a reply was refused: ${reason}`, {}) } : undefined,
-    );
+    const check = this.#signer && { signer: this.#signer, acceptUnsigned: options.signing?.acceptUnsigned === true, onForged: (reason: string) => logger.warn(`taskwire: a reply was refused: ${reason}`, {}) };
+    this.#replies = new ReplySettler(this.#pending, this.#serializer, this.#stored, check);
     this.#receivers = new ReplyReceivers({
       redis: options.redis,
       clientId: this.id,
@@ -353,7 +352,7 @@ export class Caller {
   /** Takes a call nobody waits for off its queue (with its delivery count and stored input). */
   #withdraw(call: PendingCall, announce: boolean): void {
     this.#store
-      .withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, sharded: this.#sharded, group: call.group, task: call.route.path, idem: call.idem })
+      .withdraw(call.keys, { raw: call.raw, callId: call.id, deadline: call.deadline, announce, sharded: this.#sharded, group: call.group, task: call.route.path, idem: call.idem, joinedReply: this.#joinedReply })
       .catch(() => undefined);
   }
 

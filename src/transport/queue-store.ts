@@ -83,6 +83,8 @@ export interface TakeRequest {
   max: number;
   /** The taking worker's id: recorded per lease, so its leases come back as soon as its heartbeat stops. */
   workerId?: string;
+  /** With signing: the signed reply tail a detached call dropped unrun gets (protocol.ts UNRUN_REPLY_TAILS). */
+  cancelledReply?: string | undefined;
   /** Rate and concurrency limits; absent when the queue has none (then a take pays nothing for them). */
   limits?: TakeLimits | undefined;
   /** Priority aging, for calls a take routes (due delayed calls, calls handed back). */
@@ -180,6 +182,8 @@ export interface WithdrawRequest {
   task: string;
   /** Its idempotency key (full): deleted with the call if this call owns it. */
   idem?: string | undefined;
+  /** With signing: the signed reply tail the callers that joined it get (protocol.ts UNRUN_REPLY_TAILS). */
+  joinedReply?: string | undefined;
 }
 
 /** Withdrawn from the wait list, announced to the workers, or neither. */
@@ -275,6 +279,7 @@ export class QueueStore {
       agingMs: r.agingMs ?? AGING,
       limits: r.limits,
       worker: r.workerId,
+      cancelled: r.cancelledReply,
     });
     const keys = [k.wait, k.marker, k.batches, k.deliveries, k.seq, k.dead, k.cancelled, k.delayed, k.prio, k.groups, k.held];
     const flat = (await runScript(this.#redis, 'take', keys, [options])) as Array<string | number>;
@@ -343,7 +348,7 @@ export class QueueStore {
   /** Takes a call its caller stopped waiting for off the queue, atomically; see withdraw-4.lua. */
   async withdraw(k: QueueKeys, r: WithdrawRequest): Promise<WithdrawResult> {
     const keys = [k.wait, k.cancelled, k.deliveries, k.input(r.callId), k.delayed, k.prio, k.groups];
-    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? (r.sharded ? 's' : '1') : '0', r.group ?? '', k.base, r.task, r.idem ?? ''];
+    const args = [r.raw, r.callId, r.deadline, k.cancelChannel, r.announce ? (r.sharded ? 's' : '1') : '0', r.group ?? '', k.base, r.task, r.idem ?? '', r.joinedReply ?? ''];
     const res = Number(await runScript(this.#redis, 'withdraw', keys, args));
     return res === 1 ? 'withdrawn' : res === 0 ? 'announced' : 'gone';
   }

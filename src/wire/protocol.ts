@@ -16,6 +16,18 @@ export const PROTOCOL_VERSION = 1;
  */
 export const ENVELOPE_PREFIX = `{"v":${PROTOCOL_VERSION},"id":"`;
 
+/**
+ * What scripts write after `ENVELOPE_PREFIX + <call id>` as the CANCELLED outcome of a call that
+ * never ran: to the callers that joined a withdrawn idempotent call (withdraw-7.lua), and to the
+ * followers of a detached call a take dropped (take-screen.lua). Their Lua twins are in
+ * lua/include/envelope.lua. With signing on, clients and workers hand the scripts these tails
+ * signed (Signer.signReplyTail): a reply's signature leaves its call id out, so one serves all.
+ */
+export const UNRUN_REPLY_TAILS = {
+  joinedWithdrawn: '","ok":false,"error":{"code":"CANCELLED","message":"the call this one joined (same idempotency key) was withdrawn before it ran: send it again","defined":false}}',
+  cancelledUnrun: '","ok":false,"error":{"code":"CANCELLED","message":"the call was cancelled before it ran","defined":false}}',
+} as const;
+
 /** The call id of an envelope, read by its prefix (no JSON parse); undefined when it has none. */
 export function envelopeId(raw: string): string | undefined {
   if (!raw.startsWith(ENVELOPE_PREFIX)) return undefined;

@@ -61,6 +61,14 @@ export class Signer {
     return this.#sign(bound, blankId(bound));
   }
 
+  /**
+   * A reply's text after `ENVELOPE_PREFIX + <call id>`, signed: a script puts it after any call's
+   * id (protocol.ts UNRUN_REPLY_TAILS), and the signature holds, as the id is not signed.
+   */
+  signReplyTail(tail: string): string {
+    return this.signReply(`${ENVELOPE_PREFIX}${tail}`).slice(ENVELOPE_PREFIX.length);
+  }
+
   verifyCall(raw: string): Verdict {
     return this.#verify(raw, false);
   }

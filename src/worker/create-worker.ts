@@ -4,7 +4,7 @@ import { toLogger } from '../logger.js';
 import type { RouterShape } from '../contract/router.js';
 import { DEFAULT_QUEUE, routesOf } from '../contract/route.js';
 import { queueKeys, replyChannelPrefix, type QueueKeys } from '../wire/keys.js';
-import { DEFAULTS as PROTOCOL_DEFAULTS } from '../wire/protocol.js';
+import { DEFAULTS as PROTOCOL_DEFAULTS, UNRUN_REPLY_TAILS } from '../wire/protocol.js';
 import { superjsonSerializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type Connection } from '../transport/connection.js';
 import { ConnectionHealth } from '../transport/connection-health.js';
@@ -191,6 +191,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     agingMs: o.priorityAgingMs,
     maxPayloadBytes: o.maxPayloadBytes,
     deadLetterMaxLen: o.deadLetterMaxLen,
+    cancelledReply: signer?.signReplyTail(UNRUN_REPLY_TAILS.cancelledUnrun),
     limits: (queue) => limitsOf(queue).take,
     budget,
     // The book learns each batch's size as its calls are handed out (synchronously, before any settles).

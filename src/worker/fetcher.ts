@@ -30,6 +30,8 @@ export interface FetcherOptions {
   limits: TakeLimits | undefined;
   maxPayloadBytes: number;
   deadLetterMaxLen: number;
+  /** With signing: the signed outcome of a detached call a take drops unrun. */
+  cancelledReply: string | undefined;
   /** Whether this worker may take a suspect call now (see take-quarantine.lua). */
   suspects: () => SuspectRule;
   /** Resolves when this worker's running suspect has settled. */
@@ -139,6 +141,7 @@ export class Fetcher {
       limits: o.limits,
       maxBytes: o.maxPayloadBytes,
       deadMaxLen: o.deadLetterMaxLen,
+      cancelledReply: o.cancelledReply,
       suspects: o.suspects(),
     });
   }

@@ -16,6 +16,8 @@ export interface IntakeOptions {
   agingMs: number;
   maxPayloadBytes: number;
   deadLetterMaxLen: number;
+  /** With signing: the signed outcome of a detached call a take drops unrun (protocol.ts UNRUN_REPLY_TAILS). */
+  cancelledReply: string | undefined;
   limits: (queue: string) => TakeLimits | undefined;
   /** How many calls are worth taking at once (shared with the call handler, which feeds it). */
   budget: TakeBudget;
@@ -74,6 +76,7 @@ export class Intake {
           limits: o.limits(keys.queue),
           maxPayloadBytes: o.maxPayloadBytes,
           deadLetterMaxLen: o.deadLetterMaxLen,
+          cancelledReply: o.cancelledReply,
           suspects: () => ({ from: this.#suspectFrom, mayTake: this.#suspect === undefined }),
           suspectDone: async () => {
             await this.#suspect;

@@ -210,3 +210,42 @@ it('signs what the CLI writes with keys from TASKWIRE_SIGNING_KEYS: a replayed d
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('TASKWIRE_SIGNING_KEYS');
 });
+
+it('signs the CANCELLED outcomes scripts write for calls that never ran: joiners of a withdrawn idempotent call and followers of a dropped detached call get them at once, not TIMEOUT', async () => {
+  const prefix = randomPrefix();
+  const insp = inspector(prefix);
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => void warnings.push(m), error: () => undefined };
+  // No worker yet: the calls wait in the queue.
+  const owner = createClient(contract, { redis: redisUrl(), prefix, noWorkers: 'wait', signing: both, logger });
+  const joiner = createClient(contract, { redis: redisUrl(), prefix, noWorkers: 'wait', signing: both, logger });
+  let worker: ReturnType<typeof createWorker> | undefined;
+  cleanups.push(async () => {
+    await Promise.all([owner.$close(), joiner.$close(), worker?.close()]);
+    await insp.cleanup();
+  });
+
+  // The owner gives up (its call is withdrawn): the joiner is told by withdraw-7, signed.
+  const first = owner.echo({ s: 'idem' }, { idempotencyKey: 'k', timeoutMs: 400 }).catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  const joined = await joiner.echo({ s: 'idem' }, { idempotencyKey: 'k', timeoutMs: 5_000 }).catch((e: unknown) => e);
+  expect(isTaskwireError(await first) && (await first as { code: string }).code).toBe('TIMEOUT');
+  expect(isTaskwireError(joined) && [joined.code, joined.message]).toEqual(['CANCELLED', 'the call this one joined (same idempotency key) was withdrawn before it ran: send it again']);
+  expect(Date.now() - t0).toBeLessThan(2_000);
+
+  // A detached call whose cancellation raced its take (its id marked, the call still queued):
+  // the take drops it and stores CANCELLED, signed, for its followers.
+  const sent = await owner.echo.send({ s: 'dropped' });
+  await insp.redis.zadd(queueKeys(prefix, 'default').cancelled, Date.now() + 60_000, sent.id);
+  const followed = joiner.echo.result(sent.id, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+  const runs: string[] = [];
+  worker = createWorker(contract, { echo: ({ s }) => (runs.push(s), s), slow: () => 'x', parent: () => 'x', log: () => null }, { redis: redisUrl(), prefix, logger, signing: both });
+  const t1 = Date.now();
+  await worker.start();
+  const outcome = await followed;
+  expect(isTaskwireError(outcome) && [outcome.code, outcome.message]).toEqual(['CANCELLED', 'the call was cancelled before it ran']);
+  expect(Date.now() - t1).toBeLessThan(2_000);
+  expect(runs).toEqual([]);
+  expect(warnings).toEqual([]);
+});

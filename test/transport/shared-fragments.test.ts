@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ENVELOPE_PREFIX, envelopeId } from '../../src/wire/protocol.js';
+import { ENVELOPE_PREFIX, envelopeId, UNRUN_REPLY_TAILS } from '../../src/wire/protocol.js';
 import type { QueueKeys } from '../../src/wire/keys.js';
 import { runFragments, runFragmentsJson } from '../support/lua.js';
 import { scratchQueue } from '../support/redis.js';
@@ -35,6 +35,14 @@ describe('envelope.lua', () => {
     expect(got[0]).toBe(ENVELOPE_PREFIX);
     expect(got.slice(1)).toEqual(texts.map((t) => envelopeId(t) ?? false));
     expect(got.slice(1)).toEqual(['abc.1', false, false, false, false]);
+  });
+
+  it('holds the same CANCELLED reply tails as src/wire/protocol.ts (what signed clients and workers pass instead)', async () => {
+    const { redis } = setup();
+    const got = await runFragmentsJson<string[]>(redis, ['envelope.lua'], 'return cjson.encode({ JOINED_WITHDRAWN_TAIL, CANCELLED_UNRUN_TAIL })');
+    expect(got).toEqual([UNRUN_REPLY_TAILS.joinedWithdrawn, UNRUN_REPLY_TAILS.cancelledUnrun]);
+    // Each makes a well-formed reply after a call id.
+    for (const tail of got) expect(JSON.parse(`${ENVELOPE_PREFIX}c.1${tail}`)).toMatchObject({ id: 'c.1', ok: false, error: { code: 'CANCELLED' } });
   });
 
   it('copies a reply under another call id, keeping everything after the id', async () => {

@@ -27,6 +27,8 @@
           limits      (absent without any) rate and concurrency limits, see take-limits.lua
           worker      (absent: an older worker) the taking worker's id: the batch taken
                       goes on <base>:leases:<worker> (take-lease.lua)
+          cancelled   (absent without signing) the signed reply, after the call id, that a
+                      detached call dropped unrun gets (take-screen.lua)
   Returns take_lease's answer (take-lease.lua) after two fixed fields: blocked (1 if a suspect
   stopped the take) and the ms until the next delayed call is due or a limit's window opens
   (-1: none); then, if any call
@@ -94,7 +96,7 @@ for i = 1, (blocked_at or #items + 1) - 1 do
   end
 end
 if blocked_at then take_return(q, items, origins, blocked_at) end
-if #dropped > 0 then take_drop_cancelled(o.base, KEYS[7], KEYS[4], dropped, dropped_raw) end
+if #dropped > 0 then take_drop_cancelled(o.base, KEYS[7], KEYS[4], dropped, dropped_raw, o.cancelled) end
 -- Work left behind (more than this worker wanted, or a suspect it may not run): another parked
 -- worker may take it. None: a token still there is stale (its calls are taken) and would cost
 -- the next worker to park an empty take.

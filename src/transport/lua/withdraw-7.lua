@@ -26,13 +26,14 @@
   ARGV[9] '' or the call's idempotency key: deleted with a withdrawn call that owns it
           (enqueue-7.lua), so the next call with that key runs instead of waiting on this one;
           the callers that joined it are told CANCELLED at once (they may send it again)
+  ARGV[10] (absent: an older client) '' or the reply they are told after the call id, signed
+          (JOINED_WITHDRAWN_TAIL in envelope.lua otherwise)
   Returns: 1 if withdrawn from where it waited, 0 if announced, -1 if neither.
 ]]
 -- @include keys.lua
 -- @include deliver.lua
 -- Before any write: a migrating slot would fail a built key midway (keys.lua).
 if slot_migrating(ARGV[7]) then return SLOT_MIGRATING end
-local WITHDRAWN_REPLY = '","ok":false,"error":{"code":"CANCELLED","message":"the call this one joined (same idempotency key) was withdrawn before it ran: send it again","defined":false}}'
 local raw, group = ARGV[1], ARGV[6]
 local withdrawn
 if group ~= '' then
@@ -51,7 +52,9 @@ if withdrawn then
     local owner = redis.call('GET', ARGV[9])
     if owner and string.sub(owner, -#ARGV[2] - 1) == '|' .. ARGV[2] then
       redis.call('DEL', ARGV[9])
-      local reply = ENVELOPE_PREFIX .. ARGV[2] .. WITHDRAWN_REPLY
+      local tail = ARGV[10]
+      if not tail or tail == '' then tail = JOINED_WITHDRAWN_TAIL end
+      local reply = ENVELOPE_PREFIX .. ARGV[2] .. tail
       -- The reply and inbox ttls are the protocol's defaults (src/wire/protocol.ts).
       deliver_to_waiters(ARGV[9], reply, 60000, 300000)
     end

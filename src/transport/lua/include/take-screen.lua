@@ -4,23 +4,22 @@
     set aside unread) or 'cancelled' (its caller cancelled it: dropped unrun); nil where the call
     may be leased. One pass over the batch, no call per item.
   take_set_aside(dead, dead_max_len, raw, max_bytes, now): the dead letter of a 'large' call
-  take_drop_cancelled(base, cancelled, deliveries, ids, raws): uses up the cancellations of
-    dropped calls, deletes their stored inputs (nobody will read them) and forgets their
+  take_drop_cancelled(base, cancelled, deliveries, ids, raws, tail): uses up the cancellations
+    of dropped calls, deletes their stored inputs (nobody will read them) and forgets their
     delivery counts (a dropped call never settles, so nothing else would); a detached call
-    (idempotency key run:<id>) gets CANCELLED as its outcome, for whoever follows it
+    (idempotency key run:<id>) gets CANCELLED as its outcome, for whoever follows it: `tail`
+    after its id (a signed one from the worker), else CANCELLED_UNRUN_TAIL (envelope.lua)
 ]]
 -- @include keys.lua
 -- @include deliver.lua
 
-local CANCELLED_REPLY = '","ok":false,"error":{"code":"CANCELLED","message":"the call was cancelled before it ran","defined":false}}'
-
 --[[ A detached call dropped unrun: its outcome, as a worker would have stored it (complete-4). ]]
-local function settle_dropped_run(base, id, raw)
+local function settle_dropped_run(base, id, raw, tail)
   local ttl = tonumber(string.match(raw, '"idemTtl":(%d+)'))
   if not ttl or not string.find(raw, '"idem":"run:', 1, true) then return end
   local idem = base .. ':idem:run:' .. id
   if redis.call('EXISTS', idem .. ':result') == 1 then return end
-  local reply = ENVELOPE_PREFIX .. id .. CANCELLED_REPLY
+  local reply = ENVELOPE_PREFIX .. id .. (tail or CANCELLED_UNRUN_TAIL)
   redis.call('SET', idem .. ':result', reply, 'PX', ttl)
   redis.call('PEXPIRE', idem, ttl)
   -- The reply and inbox ttls are the protocol's defaults (src/wire/protocol.ts).
@@ -46,13 +45,13 @@ local function take_set_aside(dead, dead_max_len, raw, max_bytes, now)
     'detail', 'envelope of ' .. #raw .. ' bytes exceeds ' .. max_bytes, 'envelope', raw, 'at', tostring(now))
 end
 
-local function take_drop_cancelled(base, cancelled, deliveries, ids, raws)
+local function take_drop_cancelled(base, cancelled, deliveries, ids, raws, tail)
   redis.call('ZREM', cancelled, unpack(ids))
   for j, id in ipairs(ids) do
     -- Found by a text search: a rare path, and a false match only deletes a key that does not
     -- exist. pcall: best effort (the key has a TTL).
     if string.find(raws[j], '"stored":1', 1, true) then redis.pcall('UNLINK', input_key(base, id)) end
-    settle_dropped_run(base, id, raws[j])
+    settle_dropped_run(base, id, raws[j], tail)
   end
   if redis.call('HLEN', deliveries) > 0 then redis.call('HDEL', deliveries, unpack(ids)) end
 end
