@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { createAdmin, type Admin } from '../admin/create-admin.js';
 import { CliError } from './cli-error.js';
 import type { RedisTarget } from './redis-flags.js';
@@ -12,26 +12,51 @@ function oneLine(err: unknown): string {
 }
 
 /**
+ * A connection to the target with these options: one Redis (found through the sentinels, if
+ * any), or a Cluster reached through the nodes named, each node with the URL's user, password
+ * and TLS (its host is not used: the nodes name the hosts).
+ */
+function open(target: RedisTarget, options: RedisOptions, clusterOptions: ClusterOptions = {}): Redis | Cluster {
+  if (!target.cluster) return new Redis(target.url, { ...target.sentinel, ...options });
+  const url = new URL(target.url);
+  const auth: RedisOptions = {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  return new Cluster(target.cluster, { lazyConnect: options.lazyConnect === true, ...clusterOptions, redisOptions: { ...auth, ...options } });
+}
+
+/**
  * Connects once, with no retries, and PINGs, all within CONNECT_TIMEOUT_MS: an unreachable host,
  * a refused login or a TLS mismatch becomes one line now, instead of the endless reconnecting
  * that taskwire's own connections do (right for workers, wrong for a person at a prompt).
  */
 export async function probe(target: RedisTarget): Promise<void> {
   let lastError: unknown;
-  const redis = new Redis(target.url, {
-    ...target.sentinel,
-    // One pass over the sentinels, like one connect attempt.
-    sentinelRetryStrategy: () => null,
-    lazyConnect: true,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    // ioredis keeps a closed socket's process alive this long (default 2 s) after disconnect().
-    disconnectTimeout: 100,
-  });
+  const redis = open(
+    target,
+    {
+      // One pass over the sentinels, like one connect attempt.
+      sentinelRetryStrategy: () => null,
+      lazyConnect: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      // ioredis keeps a closed socket's process alive this long (default 2 s) after disconnect().
+      disconnectTimeout: 100,
+    },
+    // Likewise one pass over the cluster's nodes.
+    { clusterRetryStrategy: () => null, enableOfflineQueue: false },
+  );
   redis.on('error', (err: unknown) => {
     lastError = err;
+  });
+  // A Cluster's own error only says it could not read the slots; a node's says why (WRONGPASS, ECONNREFUSED).
+  let nodeError: unknown;
+  redis.on('node error', (err: unknown) => {
+    nodeError = err;
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -40,7 +65,7 @@ export async function probe(target: RedisTarget): Promise<void> {
   try {
     await Promise.race([redis.connect().then(() => redis.ping()), timeout]);
   } catch (err) {
-    const why = oneLine(lastError ?? err);
+    const why = oneLine(nodeError ?? lastError ?? err);
     if (/WRONGPASS|NOAUTH|NOPERM/.test(why)) throw new CliError(`Redis at ${target.shown} refused us: ${why}`);
     throw new CliError(`cannot reach Redis at ${target.shown}: ${why === 'Connection is closed.' ? 'the connection was closed' : why}`);
   } finally {
@@ -54,17 +79,17 @@ export async function probe(target: RedisTarget): Promise<void> {
  * commandTimeout bounds every later command, so a Redis lost mid-command is an error, not a
  * hang. lazyConnect: the template itself never connects.
  */
-export function boundedSource(target: RedisTarget): Redis {
-  return new Redis(target.url, { ...target.sentinel, lazyConnect: true, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 100 });
+export function boundedSource(target: RedisTarget): Redis | Cluster {
+  return open(target, { lazyConnect: true, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 100 });
 }
 
 /**
- * What `taskwire worker` passes as `redis`: the URL, or with sentinels a template its
- * connections duplicate (never connected itself), without the CLI's command timeout: a worker
- * waits through a failover like any other.
+ * What `taskwire worker` passes as `redis`: the URL, or with sentinels or a cluster a template
+ * its connections duplicate (never connected itself), without the CLI's command timeout: a
+ * worker waits through a failover like any other.
  */
-export function workerSource(target: RedisTarget): string | Redis {
-  return target.sentinel ? new Redis(target.url, { ...target.sentinel, lazyConnect: true }) : target.url;
+export function workerSource(target: RedisTarget): string | Redis | Cluster {
+  return target.sentinel || target.cluster ? open(target, { lazyConnect: true }) : target.url;
 }
 
 /** Probes Redis, then opens an admin on it. */

@@ -9,10 +9,12 @@ import { usageError } from './cli-error.js';
  * so `taskwire --help` and `taskwire codegen` start without it.
  */
 export interface RedisTarget {
-  /** With `sentinel`, only its user, password, db and TLS (rediss:) apply: the sentinels name the host. */
+  /** With `sentinel` or `cluster`, only its user, password, db and TLS (rediss:) apply: they name the hosts. */
   readonly url: string;
   /** From `--sentinels` and `--sentinel-name` (or TASKWIRE_SENTINELS, TASKWIRE_SENTINEL_NAME): ioredis' Sentinel options. */
   readonly sentinel?: SentinelTarget;
+  /** From `--cluster` (or TASKWIRE_CLUSTER): some nodes of a Redis Cluster, which name the others. */
+  readonly cluster?: Array<{ host: string; port: number }>;
   /** The URL with its password masked, for messages. */
   readonly shown: string;
   readonly prefix: string;
@@ -34,6 +36,7 @@ export interface RedisFlags {
   prefix?: string;
   sentinels?: string;
   sentinelName?: string;
+  cluster?: string;
 }
 
 /** Adds `--redis` and `--prefix` to a command that talks to Redis. */
@@ -42,6 +45,7 @@ export function redisOptions(cmd: Command): Command {
     .option('--redis <url>', 'redis:// or rediss:// URL, user and password included (default: $REDIS_URL or redis://127.0.0.1:6379); with --sentinels only its user, password, db and rediss: apply')
     .option('--sentinels <host:port,...>', 'find the primary through these Redis Sentinels (default: $TASKWIRE_SENTINELS); needs --sentinel-name')
     .option('--sentinel-name <name>', 'the master name the sentinels monitor (default: $TASKWIRE_SENTINEL_NAME)')
+    .option('--cluster <host:port,...>', 'some nodes of a Redis Cluster, which name the others (default: $TASKWIRE_CLUSTER); with it only the user, password and rediss: of --redis apply')
     .option('--prefix <prefix>', `key prefix the clients and workers use (default: $TASKWIRE_PREFIX or "${DEFAULTS.prefix}")`);
 }
 
@@ -67,6 +71,12 @@ export function redisTarget(flags: RedisFlags, io: CliIo): RedisTarget {
   if (prefix === '' || /[{}\s]/.test(prefix)) throw usageError(`bad prefix ${JSON.stringify(prefix)}: it must be non-empty, without braces or spaces`);
   const signing = signingFromEnv(io.env);
   const sentinel = sentinelTarget(flags.sentinels ?? io.env['TASKWIRE_SENTINELS'], flags.sentinelName ?? io.env['TASKWIRE_SENTINEL_NAME']);
+  const clusterList = flags.cluster ?? io.env['TASKWIRE_CLUSTER'];
+  if (clusterList !== undefined && clusterList !== '') {
+    if (sentinel) throw usageError('--cluster and --sentinels name two kinds of Redis: give one');
+    const cluster = addresses(clusterList, 'cluster node');
+    return { url: text, cluster, shown: `cluster ${cluster.map((n) => `${n.host}:${n.port}`).join(',')}`, prefix, ...(signing ? { signing } : {}) };
+  }
   if (!sentinel) return { url: text, shown: mask(url), prefix, ...(signing ? { signing } : {}) };
   const shown = `sentinels ${sentinel.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (master "${sentinel.name}")`;
   return { url: text, sentinel, shown, prefix, ...(signing ? { signing } : {}) };
@@ -79,13 +89,17 @@ function sentinelTarget(list: string | undefined, name: string | undefined): Sen
   if (!given && !named) return undefined;
   if (!given) throw usageError('--sentinel-name needs --sentinels host:port[,host:port…] (or TASKWIRE_SENTINELS)');
   if (!named) throw usageError('--sentinels needs --sentinel-name, the master name the sentinels monitor (or TASKWIRE_SENTINEL_NAME)');
-  const sentinels = list.split(',').map((part) => {
+  return { sentinels: addresses(list, 'sentinel'), name };
+}
+
+/** `host:port,host:port` (IPv6 hosts in brackets). */
+function addresses(list: string, what: string): Array<{ host: string; port: number }> {
+  return list.split(',').map((part) => {
     const m = /^\s*(\[[^\]]+\]|[^:\s]+):(\d{1,5})\s*$/.exec(part);
     const port = Number(m?.[2]);
-    if (!m?.[1] || !(port > 0 && port < 65536)) throw usageError(`bad sentinel address ${JSON.stringify(part)}: write host:port[,host:port…]`);
+    if (!m?.[1] || !(port > 0 && port < 65536)) throw usageError(`bad ${what} address ${JSON.stringify(part)}: write host:port[,host:port…]`);
     return { host: m[1].replace(/^\[|\]$/g, ''), port };
   });
-  return { sentinels, name };
 }
 
 function signingFromEnv(env: Readonly<Record<string, string | undefined>>): { keys: Record<string, string>; current: string } | undefined {

@@ -117,6 +117,9 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
     ...pipelining,
     enableOfflineQueue: true,
     clusterRetryStrategy: retryStrategy,
+    // Connected at once even when an app's Cluster (duplicated) is lazy: until it is, a Cluster
+    // knows no nodes, and reads over every primary (the admin's queue scan) would find none.
+    lazyConnect: false,
     // Reads of what was just written (a stored result, a replies hash) must not go to a replica.
     scaleReads: 'master',
     ...(role.subscriber ? { shardedSubscribers: true } : {}),

@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { partitionsKey, type QueueKeys } from '../wire/keys.js';
 import type { Connection } from './connection.js';
 
@@ -129,7 +129,10 @@ export class QueueViewStore {
     const pattern = `${globLiteral(prefix)}:{*}:*`;
     const start = `${prefix}:{`;
     const names = new Set<string>();
-    const nodes = this.#redis instanceof Cluster ? this.#redis.nodes('master') : [this.#redis];
+    const redis = this.#redis;
+    // Until a Cluster has read its slots it knows only its startup nodes: a command waits for that.
+    if (redis.isCluster && redis.status !== 'ready') await redis.ping();
+    const nodes = redis.isCluster ? (redis as Cluster).nodes('master') : [redis];
     for (const node of nodes) {
       let cursor = '0';
       do {
