@@ -67,6 +67,7 @@ export async function probe(target: RedisTarget): Promise<void> {
   } catch (err) {
     const why = oneLine(nodeError ?? lastError ?? err);
     if (/WRONGPASS|NOAUTH|NOPERM/.test(why)) throw new CliError(`Redis at ${target.shown} refused us: ${why}`);
+    if (/cluster support disabled/.test(why)) throw new CliError(`Redis at ${target.shown} is not a Redis Cluster (${why}): name it with --redis instead of --cluster`);
     throw new CliError(`cannot reach Redis at ${target.shown}: ${why === 'Connection is closed.' ? 'the connection was closed' : why}`);
   } finally {
     clearTimeout(timer);

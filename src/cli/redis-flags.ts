@@ -75,7 +75,7 @@ export function redisTarget(flags: RedisFlags, io: CliIo): RedisTarget {
   if (clusterList !== undefined && clusterList !== '') {
     if (sentinel) throw usageError('--cluster and --sentinels name two kinds of Redis: give one');
     const cluster = addresses(clusterList, 'cluster node');
-    return { url: text, cluster, shown: `cluster ${cluster.map((n) => `${n.host}:${n.port}`).join(',')}`, prefix, ...(signing ? { signing } : {}) };
+    return { url: text, cluster, shown: `cluster ${cluster.map((n) => `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`).join(',')}`, prefix, ...(signing ? { signing } : {}) };
   }
   if (!sentinel) return { url: text, shown: mask(url), prefix, ...(signing ? { signing } : {}) };
   const shown = `sentinels ${sentinel.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (master "${sentinel.name}")`;

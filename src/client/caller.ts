@@ -377,7 +377,8 @@ export class Caller {
   async cancelSent(path: string, sent: Sent): Promise<void> {
     const route = this.#routes.get(path);
     if (!route) return;
-    const keys = this.#queues.keysOf(sent.queue) ?? this.#queues.pick(route, undefined);
+    const keys = this.#queues.keysOf(sent.queue);
+    if (!keys) throw new Error(`no keys for queue ${sent.queue}`);
     const deps = { store: this.#store, runs: this.#runs, serializer: this.#serializer, signer: this.#signer, sharded: this.#sharded, replyTtlMs: this.#options.replyTtlMs ?? DEFAULTS.replyTtlMs };
     await cancelDetached(deps, keys, path, sent, cancelledCall(path));
   }

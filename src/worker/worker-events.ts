@@ -8,7 +8,7 @@ export interface WorkerCall {
   /** The queue as callers name it (`images`, also for a call taken from partition `images#1`). */
   readonly queue: string;
   /** The partition it was taken from, for a partitioned queue (docs/PARTITIONS.md). */
-  readonly partition: number | undefined;
+  readonly partition?: number | undefined;
   readonly callId: string;
   /** Dotted task path. */
   readonly task: string;

@@ -2,7 +2,7 @@ import { createClient } from 'taskwire';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { contract } from '../cli/fixtures/ops-worker.js';
 import { CliProcess, lines, runTaskwire, taskwire } from '../support/cli-process.js';
-import { randomPrefix } from '../support/redis.js';
+import { randomPrefix, redisUrl } from '../support/redis.js';
 import { RedisCluster } from '../support/redis-cluster.js';
 
 // The operators' tools on a Redis Cluster (with a password, given in --redis): `taskwire
@@ -57,13 +57,18 @@ it.each([
   expect(r.status).toBe(2);
 });
 
-it('no node answering, or a wrong password: one line naming the cluster, exit 1', () => {
+it('no node answering, a wrong password, or a Redis that is not a Cluster: one line naming the cluster, exit 1', () => {
   const down = taskwire(['inspect', '--cluster', '127.0.0.1:1']);
   expect(lines(down.stderr)).toEqual([expect.stringMatching(/^taskwire inspect: cannot reach Redis at cluster 127\.0\.0\.1:1: /) as unknown]);
   expect(down.status).toBe(1);
   const c = cluster;
   if (!c) throw new Error('no cluster');
   const wrong = taskwire(['inspect', '--cluster', `127.0.0.1:${c.nodes[0]?.port}`, '--redis', 'redis://:nope@127.0.0.1:1']);
-  expect(lines(wrong.stderr)).toEqual([expect.stringMatching(/^taskwire inspect: (Redis at cluster 127\.0\.0\.1:\d+ refused us|cannot reach Redis at cluster 127\.0\.0\.1:\d+): .*WRONGPASS|NOAUTH/) as unknown]);
+  expect(lines(wrong.stderr)).toEqual([expect.stringMatching(/^taskwire inspect: (Redis at cluster 127\.0\.0\.1:\d+ refused us|cannot reach Redis at cluster 127\.0\.0\.1:\d+): .*(WRONGPASS|NOAUTH)/) as unknown]);
   expect(wrong.status).toBe(1);
+  // A plain Redis named as a Cluster: reached, and said to be the wrong kind.
+  const plain = new URL(redisUrl());
+  const notCluster = taskwire(['inspect', '--cluster', `${plain.hostname}:${plain.port}`]);
+  expect(lines(notCluster.stderr)).toEqual([expect.stringMatching(/^taskwire inspect: Redis at cluster [\d.]+:\d+ is not a Redis Cluster \(.*cluster support disabled\): name it with --redis instead of --cluster$/) as unknown]);
+  expect(notCluster.status).toBe(1);
 });

@@ -19,7 +19,8 @@ local function settle_dropped_run(base, id, raw, tail)
   if not ttl or not string.find(raw, '"idem":"run:', 1, true) then return end
   local idem = base .. ':idem:run:' .. id
   if redis.call('EXISTS', idem .. ':result') == 1 then return end
-  local reply = ENVELOPE_PREFIX .. id .. (tail or CANCELLED_UNRUN_TAIL)
+  if not tail or tail == '' then tail = CANCELLED_UNRUN_TAIL end
+  local reply = ENVELOPE_PREFIX .. id .. tail
   redis.call('SET', idem .. ':result', reply, 'PX', ttl)
   redis.call('PEXPIRE', idem, ttl)
   -- The reply and inbox ttls are the protocol's defaults (src/wire/protocol.ts).
