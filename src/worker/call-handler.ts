@@ -3,7 +3,7 @@ import { bytesOver, decodeCall, encodeCall, encodeProgress, type CallEnvelope, t
 import type { QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PayloadStore } from '../transport/payload-store.js';
-import type { TakenCall } from '../transport/queue-store.js';
+import type { TakenCall } from '../transport/take-request.js';
 import type { RunStore } from '../transport/run-store.js';
 import type { Logger } from '../logger.js';
 import { CallContext } from './call-context.js';

@@ -1,5 +1,6 @@
 import type { QueueKeys } from '../wire/keys.js';
-import type { QueueStore, SuspectRule, TakeLimits, Taken, TakenCall } from '../transport/queue-store.js';
+import type { QueueStore } from '../transport/queue-store.js';
+import type { SuspectRule, TakeLimits, Taken, TakenCall } from '../transport/take-request.js';
 import type { Slots } from './slots.js';
 
 export interface FetcherOptions {

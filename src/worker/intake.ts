@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { QueueKeys } from '../wire/keys.js';
-import type { QueueStore, TakeLimits, TakenCall } from '../transport/queue-store.js';
+import type { QueueStore } from '../transport/queue-store.js';
+import type { TakeLimits, TakenCall } from '../transport/take-request.js';
 import { FairQueues } from './fair-queues.js';
 import { Fetcher } from './fetcher.js';
 import { Slots } from './slots.js';

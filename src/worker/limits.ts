@@ -1,7 +1,7 @@
 import type { RateLimit } from '../contract/flow-control.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
 import { envelopeRoute } from '../wire/protocol.js';
-import type { LimitRule, TakeLimits } from '../transport/queue-store.js';
+import type { LimitRule, TakeLimits } from '../transport/take-request.js';
 import type { TaskEntry } from './runner.js';
 
 /** Limits every fair group of the worker's queues has (WorkerOptions.groups). */

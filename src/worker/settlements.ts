@@ -4,7 +4,8 @@ import type { QueueKeys } from '../wire/keys.js';
 import { DEFAULTS, isStoredSize } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { Signer } from '../wire/signing.js';
-import type { Settlement, TakenCall } from '../transport/queue-store.js';
+import type { Settlement } from '../transport/queue-store.js';
+import type { TakenCall } from '../transport/take-request.js';
 
 /** Which lease a settlement ends: the call's token and its taken batch. */
 export type Lease = Pick<TakenCall, 'token' | 'batch'>;

@@ -2,7 +2,7 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { DEFAULT_QUEUE } from '../contract/route.js';
 import type { CallEnvelope } from '../wire/envelope.js';
 import type { QueueKeys } from '../wire/keys.js';
-import type { TakenCall } from '../transport/queue-store.js';
+import type { TakenCall } from '../transport/take-request.js';
 import type { TaskEntry } from './runner.js';
 import type { OkSettlement, settlements } from './settlements.js';
 

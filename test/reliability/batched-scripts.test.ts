@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { QueueStore, type BatchEnd, type CompleteOptions, type Settlement, type TakenCall } from '../../src/transport/queue-store.js';
+import { QueueStore, type BatchEnd, type CompleteOptions, type Settlement } from '../../src/transport/queue-store.js';
+import type { TakenCall } from '../../src/transport/take-request.js';
 import { queueKeys, replyChannelPrefix } from '../../src/wire/keys.js';
 import { inspector, randomPrefix } from '../support/redis.js';
 
