@@ -47,7 +47,16 @@ function blockingOnly(role: ConnectionRole): Pick<RedisOptions, 'commandTimeout'
  */
 const DISCONNECT_TIMEOUT_MS = 100;
 
-const retryStrategy = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
+/**
+ * How long a connection waits before its `times`-th reconnect: 100 ms doubling to 2 s, each
+ * spread by ±20% so that the connections of many processes, cut by one Redis restart, do not
+ * all come back in the same millisecond (a thundering herd on a Redis that just started).
+ */
+export function reconnectDelay(times: number, random: () => number = Math.random): number {
+  return Math.round(Math.min(50 * 2 ** Math.min(times, 6), 2_000) * (0.8 + 0.4 * random()));
+}
+
+const retryStrategy = (times: number): number => reconnectDelay(times);
 
 /**
  * READONLY means this connection reached a replica: after a Sentinel failover the old primary is
