@@ -1,5 +1,6 @@
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { UNPIPELINED_COMMANDS } from './pipelining.js';
+import { GuardedConnector } from './guarded-connector.js';
 import { checkRedisSource, isClusterInstance, isRedisInstance, type RedisSource } from './redis-source.js';
 
 export type { ClusterSource, IoredisConnection, RedisSource } from './redis-source.js';
@@ -80,6 +81,15 @@ function reconnectOnReadonly(own: unknown): (err: Error) => boolean | 1 | 2 {
  */
 const SAME_WIRE_AS_IOREDIS_5: Readonly<Record<string, unknown>> = { protocol: 2, replyMapping: 'legacy' };
 
+/**
+ * Sockets that a second error cannot crash (guarded-connector.ts), unless the options choose a
+ * connector of their own or Sentinel: ioredis gives its own Sentinel connector the connection it
+ * serves, and would not give it to a connector passed in.
+ */
+function guarded(options: Pick<RedisOptions, 'sentinels' | 'Connector'>): Pick<RedisOptions, 'Connector'> {
+  return options.sentinels === undefined && options.Connector === undefined ? { Connector: GuardedConnector } : {};
+}
+
 /** Checks that a twin made by an app's ioredis is a connection, and types it as ours (see Connection). */
 function asConnection(twin: unknown): Connection {
   if (!isRedisInstance(twin) && !isClusterInstance(twin)) throw new TypeError('duplicate() of the given connection did not return an ioredis connection');
@@ -135,11 +145,13 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
   } satisfies ClusterOptions;
   switch (where.kind) {
     case 'url':
-      return new Redis(where.url, plain);
+      return new Redis(where.url, { ...plain, Connector: GuardedConnector });
     case 'options':
-      return new Redis({ ...where.options, ...plain });
-    case 'cluster':
-      return new Cluster(where.nodes, { ...where.options, ...clusterCommon, redisOptions: { ...where.options.redisOptions, ...perNode } });
+      return new Redis({ ...where.options, ...plain, ...guarded(where.options) });
+    case 'cluster': {
+      const nodeOptions = where.options.redisOptions ?? {};
+      return new Cluster(where.nodes, { ...where.options, ...clusterCommon, redisOptions: { ...nodeOptions, ...perNode, ...guarded(nodeOptions) } });
+    }
     case 'redis-instance':
       return asConnection(where.instance.duplicate({ ...plain, ...SAME_WIRE_AS_IOREDIS_5 }));
     case 'cluster-instance': {
