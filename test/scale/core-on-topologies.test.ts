@@ -48,12 +48,15 @@ describe.each(topologies)('core behaviours on $name', (topology) => {
         },
         slow: async ({ id, ms }, ctx) => {
           ran(id);
-          await new Promise<void>((resolve) => {
+          await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(resolve, ms);
+            // Stopped as a handler that honours its signal is: with the signal's reason (TIMEOUT at
+            // the deadline). Returning normally here made the 'late' call's success reply race the
+            // caller's own deadline timer (same instant, same process), and win now and then.
             ctx.signal.addEventListener('abort', () => {
               aborted.add(id);
               clearTimeout(timer);
-              resolve();
+              reject(ctx.signal.reason);
             });
           });
           return id;
