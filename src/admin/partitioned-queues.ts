@@ -1,5 +1,5 @@
 import { partitionQueue } from '../contract/partitions.js';
-import { queueKeys, type QueueKeys } from '../wire/keys.js';
+import { queueKeysOf, type QueueKeys } from '../wire/keys.js';
 import type { QueueCounts } from '../transport/queue-store.js';
 import type { QueueViewStore } from '../transport/queue-view-store.js';
 
@@ -20,7 +20,7 @@ export class PartitionedQueues {
   /** The keys of `queue`: its partitions' when it is partitioned, else its own. */
   async keysOf(queue: string): Promise<QueueKeys[]> {
     const n = (await this.#views.partitions(this.#prefix, [queue])).get(queue);
-    return n === undefined ? [queueKeys(this.#prefix, queue)] : Array.from({ length: n }, (_, i) => queueKeys(this.#prefix, queue, i));
+    return queueKeysOf(this.#prefix, queue, n);
   }
 
   /** Queue names as found under the prefix, each partitioned queue once under its own name (its partitions left out). */

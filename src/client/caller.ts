@@ -20,7 +20,8 @@ import { encodeOutgoing, type Encoded } from './outgoing-call.js';
 import { ReplySettler } from './reply-settler.js';
 import { StoredPayloads } from './stored-payloads.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
-import { Followers, RUN_KEY } from './detached.js';
+import { Followers } from './detached.js';
+import { RUN_KEY } from '../wire/keys.js';
 import { CHILD_KEY, childOptions, childRunId, isReservedKey, type ChildLink } from './child-link.js';
 import { followUpId, followUpPlan } from './follow-up-plan.js';
 import { QueueRoutes } from './queue-routes.js';
@@ -33,9 +34,7 @@ import { EventHub, type EventsOptions, type TaskEvents } from './task-events.js'
 import type { CallOptions, ClientOptions, ProgressCallOptions, SendOptions } from './types.js';
 
 /** What makes a call detached: nobody awaits its reply; its outcome is kept this long. */
-interface Detached {
-  resultTtlMs: number;
-}
+type Detached = { resultTtlMs: number };
 
 export type { Sent };
 

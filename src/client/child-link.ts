@@ -1,4 +1,4 @@
-import { RUN_KEY } from './detached.js';
+import { RUN_KEY } from '../wire/keys.js';
 import type { CallOptions } from './types.js';
 
 /**

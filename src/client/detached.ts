@@ -1,7 +1,7 @@
 import { ERROR_CODES, TaskwireError } from '../errors.js';
 import type { Route, RouteTable } from '../contract/route.js';
 import { decodeReply, replyError } from '../wire/envelope.js';
-import type { QueueKeys } from '../wire/keys.js';
+import { RUN_KEY, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { RunStore } from '../transport/run-store.js';
@@ -9,12 +9,12 @@ import type { PendingCall, PendingCalls } from './pending-calls.js';
 import type { RunStatus, WaitOptions } from './types.js';
 import { lookupOrder } from './partitions.js';
 
-/**
- * The idempotency key of a detached call is `run:<id>`: the worker stores its outcome there
- * (complete-4's idempotency path) and hands copies to its waiters, so following a detached call
- * from any process is joining that key (follow-2.lua). User keys may not begin with it.
+/*
+ * The idempotency key of a detached call is `run:<id>` (wire/keys.ts RUN_KEY): the worker stores
+ * its outcome there (complete-4's idempotency path) and hands copies to its waiters, so following
+ * a detached call from any process is joining that key (follow-2.lua). User keys may not begin
+ * with it.
  */
-export const RUN_KEY = 'run:';
 
 export interface FollowersOptions {
   routes: RouteTable;

@@ -3,7 +3,7 @@ import type { RouteTable } from '../contract/route.js';
 import type { FollowUpStep } from '../wire/envelope.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import { partitionIndex, partitionQueue } from '../contract/partitions.js';
-import { RUN_KEY } from './detached.js';
+import { RUN_KEY } from '../wire/keys.js';
 
 /** What a call option `then` or `catch` may be: a task path, or one with follow-ups of its own. */
 export type FollowUpTarget = string | { task: string; then?: FollowUpTarget; catch?: FollowUpTarget };

@@ -1,5 +1,5 @@
 import { partitionIndex } from '../contract/partitions.js';
-import { queueKeys, type QueueKeys } from '../wire/keys.js';
+import { queueKeysOf, type QueueKeys } from '../wire/keys.js';
 
 /** The partitions of one partitioned queue, as a client sends to them (docs/PARTITIONS.md). */
 export interface Partitions {
@@ -9,7 +9,7 @@ export interface Partitions {
 }
 
 export function partitionKeys(prefix: string, queue: string, partitions: number): Partitions {
-  return { keys: Array.from({ length: partitions }, (_, i) => queueKeys(prefix, queue, i)), next: 0 };
+  return { keys: queueKeysOf(prefix, queue, partitions), next: 0 };
 }
 
 /**

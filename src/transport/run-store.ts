@@ -43,14 +43,14 @@ export class RunStore {
 
   /** Stores CANCELLED as the outcome of a detached call withdrawn before it ran: see cancel-run-2.lua. */
   async cancelRun(k: QueueKeys, callId: string, reply: string, resultTtlMs: number, replyTtlMs: number): Promise<boolean> {
-    const idem = k.idempotency(`run:${callId}`);
+    const idem = k.runIdempotency(callId);
     return Number(await runScript(this.#redis, 'cancelRun', [idem, k.run(callId)], [reply, resultTtlMs, replyTtlMs, DEFAULTS.inboxTtlMs])) === 1;
   }
 
   /** Follows a detached call: see follow-2.lua. */
   async follow(k: QueueKeys, r: FollowRequest): Promise<FollowResult> {
     const args = [r.followerId, r.replySpec, r.replyTtlMs, r.inboxTtlMs, r.task];
-    const res = (await runScript(this.#redis, 'follow', [k.idempotency(`run:${r.callId}`), k.run(r.callId)], args)) as Array<number | string>;
+    const res = (await runScript(this.#redis, 'follow', [k.runIdempotency(r.callId), k.run(r.callId)], args)) as Array<number | string>;
     const code = Number(res[0]);
     if (code === -5) return { kind: 'other-task', task: String(res[1]) };
     return { kind: code === -3 ? 'delivered' : code === -2 ? 'joined' : 'unknown' };
@@ -58,12 +58,12 @@ export class RunStore {
 
   /** A follower that stopped waiting (timed out, aborted) leaves the call's waiters: no copy is written for it. */
   async unfollow(k: QueueKeys, callId: string, followerId: string, replySpec: string): Promise<void> {
-    await this.#redis.lrem(`${k.idempotency(`run:${callId}`)}:waiters`, 1, `${followerId}|${replySpec}`);
+    await this.#redis.lrem(`${k.runIdempotency(callId)}:waiters`, 1, `${followerId}|${replySpec}`);
   }
 
   /** A detached call's reply and status, read together. */
   async run(k: QueueKeys, callId: string): Promise<RunRecord> {
-    const idem = k.idempotency(`run:${callId}`);
+    const idem = k.runIdempotency(callId);
     const res = await this.#redis.multi().get(`${idem}:result`).hgetall(k.run(callId)).exists(idem).exec();
     const [reply, status, known] = (res ?? []).map(([err, value]) => {
       if (err) throw err;
@@ -72,7 +72,6 @@ export class RunStore {
     return { reply: (reply as string | null) ?? null, status: (status as Record<string, string> | undefined) ?? {}, known: Number(known) === 1 };
   }
 
-  /** Records a detached call's state (the worker: running, or delayed for its retry), kept `ttlMs` (its outcome's ttl). */
   /**
    * A progress report: published to the caller listening (`channel`), and kept as a detached
    * call's latest progress (`run`). Best effort: a report may be lost, a result never.
@@ -92,6 +91,7 @@ export class RunStore {
     await m.exec();
   }
 
+  /** Records a detached call's state (the worker: running, or delayed for its retry), kept `ttlMs` (its outcome's ttl). */
   async setRun(k: QueueKeys, callId: string, fields: Record<string, string | number>, ttlMs: number): Promise<void> {
     await this.#redis.multi().hset(k.run(callId), fields).pexpire(k.run(callId), ttlMs).exec();
   }

@@ -109,7 +109,8 @@ export interface QueueKeys {
    * progress, at; its outcome is the result of the idempotency key `run:<id>` (docs/WORKFLOWS.md).
    */
   run(callId: string): string;
-  /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
+  /** The idempotency key (`idempotency(`run:<id>`)`) under which a detached call keeps its outcome. */
+  runIdempotency(callId: string): string;
   /**
    * Sharded pub/sub channel (SPUBLISH/SSUBSCRIBE) of one client's replies and progress reports
    * from this queue: it lives on the queue's shard, so a reply reaches one node, not all.
@@ -121,6 +122,7 @@ export interface QueueKeys {
   readonly eventWatch: string;
   /** LIST: what worker `id` may hold (`b<batch id>` entries): its leases come back as soon as its heartbeat stops (maintain-11.lua). */
   leases(workerId: string): string;
+  /** STRING call id owning an idempotency key (companions: `:result`, `:waiters`). */
   idempotency(key: string): string;
   /** STRING serialized input of a call sent with `"stored":1` (see protocol.ts STORED_PAYLOAD_BYTES). */
   // complete-4.lua builds it from `base` the same way.
@@ -141,6 +143,17 @@ export interface QueueKeys {
 export function partitionsKey(prefix: string, queue: string): string {
   assertQueueName(queue);
   return `${prefix}:{${queue}}:partitions`;
+}
+
+/** The idempotency key prefix of detached calls: `run:<id>` keeps a detached call's outcome. */
+export const RUN_KEY = 'run:';
+
+/**
+ * The keys a queue's calls live under: the queue's own, or, for a queue declared with
+ * `partitions` (undefined: not partitioned), each partition's in index order.
+ */
+export function queueKeysOf(prefix: string, queue: string, partitions: number | undefined): QueueKeys[] {
+  return partitions === undefined ? [queueKeys(prefix, queue)] : Array.from({ length: partitions }, (_, i) => queueKeys(prefix, queue, i));
 }
 
 /**
@@ -182,6 +195,7 @@ export function queueKeys(prefix: string, queue: string, partition?: number): Qu
     enqueued: (callId) => `${base}:enq:${callId}`,
     inbox: (clientId) => `${base}:inbox:${clientId}`,
     idempotency: (key) => `${base}:idem:${key}`,
+    runIdempotency: (callId) => `${base}:idem:${RUN_KEY}${callId}`,
     leases: (workerId) => `${base}:leases:${workerId}`,
     replyChannel: (clientId) => `${base}:reply:${clientId}`,
     eventChannel: (task) => `${base}:events:${task}`,

@@ -1,6 +1,6 @@
 import { ERROR_CODES, isTaskwireError, TaskwireError } from '../errors.js';
 import { bytesOver, decodeCall, encodeCall, encodeProgress, type CallEnvelope, type Decoded } from '../wire/envelope.js';
-import type { QueueKeys } from '../wire/keys.js';
+import { RUN_KEY, type QueueKeys } from '../wire/keys.js';
 import type { Serializer } from '../wire/serializer.js';
 import type { PayloadStore } from '../transport/payload-store.js';
 import type { TakenCall } from '../transport/take-request.js';
@@ -305,7 +305,7 @@ function failedTo(env: CallEnvelope): CallEnvelope {
 
 /** Sent with `send()`: no reply target, its outcome kept under the idempotency key run:<id> (client/detached.ts). */
 function isDetached(env: CallEnvelope): boolean {
-  return env.reply === undefined && env.idem !== undefined && env.idem.startsWith('run:');
+  return env.reply === undefined && env.idem !== undefined && env.idem.startsWith(RUN_KEY);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { TaskwireError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { bytesOver, encodeCall, type CallEnvelope, type FollowUpStep } from '../wire/envelope.js';
-import type { QueueKeys } from '../wire/keys.js';
+import { RUN_KEY, type QueueKeys } from '../wire/keys.js';
 import { DEFAULTS } from '../wire/protocol.js';
 import type { Serializer } from '../wire/serializer.js';
 import { redisErrorCode } from '../transport/connection.js';
@@ -71,7 +71,7 @@ export class FollowUps {
         headers: env.headers,
         fp: step.fp,
         sentAt: now,
-        idem: `run:${id}`,
+        idem: `${RUN_KEY}${id}`,
         idemTtl: step.ttl,
         then: step.then,
         catch: step.catch,
@@ -94,7 +94,7 @@ export class FollowUps {
         // A follow-up waits for its workers, as a scheduled call does: nobody is there to tell.
         workerTtlMs: 0,
         callId: id,
-        idem: keys.idempotency(`run:${id}`),
+        idem: keys.runIdempotency(id),
         idemTtlMs: step.ttl,
         replySpec: '-',
         replyTtlMs: DEFAULTS.replyTtlMs,

@@ -1,7 +1,7 @@
 import { DEFAULT_QUEUE } from '../contract/route.js';
 import { queuePartitions } from '../contract/queue-partitions.js';
 import { listTasks, type RouterShape } from '../contract/router.js';
-import { queueKeys, type QueueKeys } from '../wire/keys.js';
+import { queueKeysOf, type QueueKeys } from '../wire/keys.js';
 import type { TaskEntry } from './runner.js';
 
 export interface ServedQueues {
@@ -17,9 +17,6 @@ export interface ServedQueues {
 export function servedQueues(contract: RouterShape, entries: ReadonlyMap<string, TaskEntry>, names: readonly string[] | undefined, prefix: string): ServedQueues {
   const served = names ?? [...new Set([...entries.values()].map((e) => e.task.queue ?? DEFAULT_QUEUE))];
   const partitioned = queuePartitions(listTasks(contract), 'createWorker()');
-  const queues = served.flatMap((q) => {
-    const n = partitioned.get(q);
-    return n === undefined ? [queueKeys(prefix, q)] : Array.from({ length: n }, (_, i) => queueKeys(prefix, q, i));
-  });
+  const queues = served.flatMap((q) => queueKeysOf(prefix, q, partitioned.get(q)));
   return { names: served, partitioned, queues };
 }
