@@ -217,6 +217,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
     registry: () => started().registry,
     taskEvents,
     live: () => state === 'running',
+    closing: () => interruptStart.signal.aborted || state === 'closing' || state === 'closed',
     logger,
   });
 

@@ -24,6 +24,8 @@ export interface MaintenanceOptions {
   taskEvents: Pick<EventPublisher, 'refresh'>;
   /** While the worker runs: a tick is a heartbeat then, and its failures are news. */
   live: () => boolean;
+  /** Once close() began, or cut a start short. */
+  closing: () => boolean;
   logger: Logger;
 }
 
@@ -50,6 +52,7 @@ export class Maintenance {
       tallies: options.tallies,
       running: () => options.running.size,
       registry: options.registry,
+      closing: options.closing,
       logger: options.logger,
     });
   }

@@ -21,6 +21,8 @@ export interface WorkerInfoWriterOptions {
   tallies: ReadonlyMap<string, QueueTally>;
   running: () => number;
   registry: () => WorkerRegistry;
+  /** True once close() began (or cut a start short): a write its closed connection refused is no news. */
+  closing: () => boolean;
   logger: Logger;
 }
 
@@ -98,7 +100,7 @@ export class WorkerInfoWriter {
     try {
       await p;
     } catch (err) {
-      if (this.#warned) return;
+      if (this.#warned || this.#o.closing()) return;
       this.#warned = true;
       this.#o.logger.warn('taskwire: could not write the worker info record (inspect and the dashboard will show this worker without it); said once', {
         error: String(err),
