@@ -1,6 +1,6 @@
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { UNPIPELINED_COMMANDS } from './pipelining.js';
-import { GuardedConnector } from './guarded-connector.js';
+import { GuardedConnector, GuardedSentinelConnector } from './guarded-connector.js';
 import { checkRedisSource, isClusterInstance, isRedisInstance, type RedisSource } from './redis-source.js';
 
 export type { ClusterSource, IoredisConnection, RedisSource } from './redis-source.js';
@@ -83,11 +83,13 @@ const SAME_WIRE_AS_IOREDIS_5: Readonly<Record<string, unknown>> = { protocol: 2,
 
 /**
  * Sockets that a second error cannot crash (guarded-connector.ts), unless the options choose a
- * connector of their own or Sentinel: ioredis gives its own Sentinel connector the connection it
- * serves, and would not give it to a connector passed in.
+ * connector of their own, or Sentinel's failover detector, whose events ioredis announces only
+ * through its own Sentinel connector.
  */
-function guarded(options: Pick<RedisOptions, 'sentinels' | 'Connector'>): Pick<RedisOptions, 'Connector'> {
-  return options.sentinels === undefined && options.Connector === undefined ? { Connector: GuardedConnector } : {};
+function guarded(options: Pick<RedisOptions, 'sentinels' | 'Connector' | 'failoverDetector'>): Pick<RedisOptions, 'Connector'> {
+  if (options.Connector !== undefined) return {};
+  if (options.sentinels === undefined) return { Connector: GuardedConnector };
+  return options.failoverDetector === true ? {} : { Connector: GuardedSentinelConnector };
 }
 
 /** Checks that a twin made by an app's ioredis is a connection, and types it as ours (see Connection). */

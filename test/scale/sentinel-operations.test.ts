@@ -3,7 +3,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { contract } from '../cli/fixtures/ops-worker.js';
 import { CliProcess, lines, runTaskwire, taskwire } from '../support/cli-process.js';
 import { randomPrefix } from '../support/redis.js';
+import { closeConnection, openConnection } from '../../src/transport/connection.js';
 import { RedisSentinel, SENTINEL_MASTER } from '../support/redis-sentinel.js';
+import { expectSurvivesSecondSocketError } from '../support/second-socket-error.js';
 
 // The operators' tools through Sentinel: `taskwire worker`, `call` and `inspect` with
 // --sentinels/--sentinel-name, and createAdmin with { sentinels, name }, all from the built
@@ -56,4 +58,15 @@ it('no sentinel answering: one line naming the sentinel set', () => {
   const r = taskwire(['inspect', '--sentinels', '127.0.0.1:1', '--sentinel-name', 'mymaster']);
   expect(lines(r.stderr)).toEqual([expect.stringMatching(/^taskwire inspect: cannot reach Redis at sentinels 127\.0\.0\.1:1 \(master "mymaster"\): /) as unknown]);
   expect(r.status).toBe(1);
+});
+
+it('a connection found through the sentinels survives a second error on its socket (TLS refusal, then the alert)', async () => {
+  const t = topology;
+  if (!t) throw new Error('no topology');
+  const conn = openConnection(t.redis, { name: 'tw-test-guard' });
+  try {
+    await expectSurvivesSecondSocketError(conn);
+  } finally {
+    await closeConnection(conn);
+  }
 });
