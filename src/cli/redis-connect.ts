@@ -12,6 +12,13 @@ function oneLine(err: unknown): string {
 }
 
 /**
+ * With TLS, a Cluster's nodes are reached by the names given and announced, not by the IPs they
+ * resolve to: ioredis would otherwise connect to `localhost`'s or `redis.example`'s IP and check
+ * the certificate against that IP, which certificates naming hosts (managed clusters) do not list.
+ */
+const keepHostName: NonNullable<ClusterOptions['dnsLookup']> = (address, callback) => callback(null, address);
+
+/**
  * A connection to the target with these options: one Redis (found through the sentinels, if
  * any), or a Cluster reached through the nodes named, each node with the URL's user, password
  * and TLS (its host is not used: the nodes name the hosts).
@@ -24,7 +31,8 @@ function open(target: RedisTarget, options: RedisOptions, clusterOptions: Cluste
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };
-  return new Cluster(target.cluster, { lazyConnect: options.lazyConnect === true, ...clusterOptions, redisOptions: { ...auth, ...options } });
+  const tls: ClusterOptions = url.protocol === 'rediss:' ? { dnsLookup: keepHostName } : {};
+  return new Cluster(target.cluster, { lazyConnect: options.lazyConnect === true, ...tls, ...clusterOptions, redisOptions: { ...auth, ...options } });
 }
 
 /**

@@ -4,6 +4,7 @@ import { contract } from '../cli/fixtures/ops-worker.js';
 import { CliProcess, lines, runTaskwire, taskwire } from '../support/cli-process.js';
 import { randomPrefix, redisUrl } from '../support/redis.js';
 import { RedisCluster } from '../support/redis-cluster.js';
+import { makeCertificates } from '../support/test-certificates.js';
 
 // The operators' tools on a Redis Cluster (with a password, given in --redis): `taskwire
 // worker`, `call`, `inspect` and `dlq` with --cluster, from the built package (the copy the CLI runs).
@@ -47,6 +48,28 @@ it('taskwire worker, call, inspect and dlq reach the queues on every primary thr
     expect(await worker.stop('SIGTERM')).toBe(0);
   }
 });
+
+it('over TLS with certificates that name a host: --cluster localhost:port and rediss:// reach every node by its name', async () => {
+  // As managed clusters do: nodes announce host names (Redis 7), certificates list those names, not IPs.
+  const certs = makeCertificates('DNS:localhost');
+  const tlsCluster = await RedisCluster.start(3, { tls: { ...certs, announceHostname: 'localhost' } });
+  const prefix = randomPrefix();
+  const env = { NODE_EXTRA_CA_CERTS: certs.caFile };
+  const tlsFlags = ['--cluster', `localhost:${tlsCluster.tlsPortOf(tlsCluster.nodes[0]?.port ?? 0)}`, '--redis', 'rediss://localhost:1', '--prefix', prefix];
+  const worker = new CliProcess(['worker', 'test/cli/fixtures/ops-worker.ts', ...tlsFlags], { env });
+  try {
+    await worker.waitFor(/^taskwire worker [0-9a-f-]{36} serving test\/cli\/fixtures\/ops-worker\.ts at cluster localhost:\d+/m, 15_000, 'stderr');
+    const call = await runTaskwire(['call', 'math.add', '{"a":1,"b":2}', '--contract', 'test/cli/fixtures/ops-worker.ts', ...tlsFlags], { env });
+    expect([call.status, call.stdout.trim()], call.stderr).toEqual([0, '3']);
+    const inspect = await runTaskwire(['inspect', '--json', ...tlsFlags], { env });
+    expect(inspect.status, inspect.stderr).toBe(0);
+    expect((JSON.parse(inspect.stdout) as { workers: Array<{ pid: number }> }).workers.map((w) => w.pid)).toEqual([worker.proc.pid]);
+  } finally {
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    await tlsCluster.stop();
+    certs.remove();
+  }
+}, 60_000);
 
 it.each([
   ['--cluster with --sentinels', ['--cluster', '127.0.0.1:1', '--sentinels', '127.0.0.1:2', '--sentinel-name', 'm'], /^taskwire inspect: --cluster and --sentinels name two kinds of Redis: give one$/],

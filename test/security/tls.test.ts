@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClient, createWorker, isTaskwireError } from '../../src/index.js';
 import { contract, handlers, quietLogger } from '../support/fixtures.js';
 import { runTaskwire } from '../support/cli-process.js';
 import { randomPrefix } from '../support/redis.js';
 import { freePort, RedisServer } from '../support/redis-server.js';
+import { makeCertificates, type TestCertificates } from '../support/test-certificates.js';
 
 /**
  * TLS end to end: a redis-server with a TLS port and a CA and certificate made here with
@@ -15,32 +13,21 @@ import { freePort, RedisServer } from '../support/redis-server.js';
  * client that does not trust its certificate fails with CONNECTION naming the cause.
  */
 
-let dir = '';
+let certs: TestCertificates | undefined;
 let server: RedisServer | undefined;
 let tlsPort = 0;
 let ca = '';
 
-function openssl(...args: string[]): void {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'taskwire-tls-'));
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=taskwire-test-ca');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'ext.cnf');
-  // A CA that signed nothing of the server's: trusting only it must fail.
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.crt', '-days', '1', '-subj', '/CN=some-other-ca');
-  ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  certs = makeCertificates('IP:127.0.0.1');
+  ca = readFileSync(certs.caFile, 'utf8');
   tlsPort = await freePort();
   server = await RedisServer.start({
     config: {
       'tls-port': String(tlsPort),
-      'tls-cert-file': join(dir, 'server.crt'),
-      'tls-key-file': join(dir, 'server.key'),
-      'tls-ca-cert-file': join(dir, 'ca.crt'),
+      'tls-cert-file': certs.certFile,
+      'tls-key-file': certs.keyFile,
+      'tls-ca-cert-file': certs.caFile,
       'tls-auth-clients': 'no',
     },
   });
@@ -48,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  certs?.remove();
 });
 
 it('runs calls over TLS: client and worker with ioredis tls options', async () => {
@@ -73,7 +60,7 @@ it('runs calls over TLS: client and worker with ioredis tls options', async () =
 
 it('fails with CONNECTION naming the address and the certificate problem when the CA is not trusted', async () => {
   const prefix = randomPrefix();
-  const redis = { host: '127.0.0.1', port: tlsPort, tls: { ca: readFileSync(join(dir, 'other.crt'), 'utf8') } };
+  const redis = { host: '127.0.0.1', port: tlsPort, tls: { ca: readFileSync(certs?.otherCaFile ?? '', 'utf8') } };
   const worker = createWorker(contract, handlers, { redis, prefix, logger: quietLogger, connectTimeoutMs: 1_500 });
   const started = await worker.start().catch((e: unknown) => e);
   expect(isTaskwireError(started) && started.code).toBe('CONNECTION');
@@ -94,7 +81,7 @@ it('runs the CLI over rediss:// with the CA given to Node (NODE_EXTRA_CA_CERTS)'
   await worker.start();
   try {
     const url = `rediss://127.0.0.1:${tlsPort}`;
-    const ok = await runTaskwire(['inspect', '--redis', url, '--prefix', prefix, '--json'], { env: { NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') } });
+    const ok = await runTaskwire(['inspect', '--redis', url, '--prefix', prefix, '--json'], { env: { NODE_EXTRA_CA_CERTS: certs?.caFile } });
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toBeTruthy();

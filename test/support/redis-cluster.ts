@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { RedisServer } from './redis-server.js';
+import { freePort, RedisServer } from './redis-server.js';
 
 export interface RedisClusterOptions {
   /** Every node requires it (requirepass), as a managed cluster would. */
@@ -8,6 +8,12 @@ export interface RedisClusterOptions {
   replicas?: number;
   /** cluster-node-timeout: how long a primary may be silent before its replica takes over. */
   nodeTimeoutMs?: number;
+  /**
+   * Each node also serves TLS on a port of its own (`tlsPortOf`), the cluster bus and replication
+   * too, and announces itself by `announceHostname` (Redis 7): as managed clusters whose
+   * certificates name hosts do. redis-cli and `cli()` keep using the plain ports.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string; announceHostname: string };
 }
 
 /** One node's view of itself, from CLUSTER NODES. */
@@ -22,6 +28,20 @@ export interface ClusterNodeInfo {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function tlsConfig(tls: NonNullable<RedisClusterOptions['tls']>, tlsPort: number): Record<string, string> {
+  return {
+    'tls-port': String(tlsPort),
+    'tls-cert-file': tls.certFile,
+    'tls-key-file': tls.keyFile,
+    'tls-ca-cert-file': tls.caFile,
+    'tls-auth-clients': 'no',
+    'tls-cluster': 'yes',
+    'tls-replication': 'yes',
+    'cluster-announce-hostname': tls.announceHostname,
+    'cluster-preferred-endpoint-type': 'hostname',
+  };
+}
+
 /**
  * A local Redis Cluster of `size` primaries, and optionally replicas of them, built from private
  * redis-server processes on free loopback ports. Failover tests kill a primary (`kill(port)`);
@@ -29,9 +49,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class RedisCluster {
   readonly servers: RedisServer[];
+  readonly #tlsPorts: ReadonlyMap<number, number>;
 
-  private constructor(servers: RedisServer[]) {
+  private constructor(servers: RedisServer[], tlsPorts: ReadonlyMap<number, number>) {
     this.servers = servers;
+    this.#tlsPorts = tlsPorts;
   }
 
   static async start(size = 3, options: RedisClusterOptions = {}): Promise<RedisCluster> {
@@ -44,15 +66,21 @@ export class RedisCluster {
       'cluster-node-timeout': String(options.nodeTimeoutMs ?? 2000),
       ...auth,
     };
+    const tlsPorts = new Map<number, number>();
     try {
-      for (let i = 0; i < size * (1 + replicas); i++) servers.push(await RedisServer.start({ config }));
+      for (let i = 0; i < size * (1 + replicas); i++) {
+        const tlsPort = options.tls ? await freePort() : undefined;
+        const server = await RedisServer.start({ config: { ...config, ...(options.tls && tlsPort ? tlsConfig(options.tls, tlsPort) : {}) } });
+        servers.push(server);
+        if (tlsPort) tlsPorts.set(server.port, tlsPort);
+      }
       const create = spawnSync(
         'redis-cli',
         ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', String(replicas), '--cluster-yes', ...(servers[0]?.cliAuth ?? [])],
         { encoding: 'utf8', timeout: 30_000 },
       );
       if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-      const cluster = new RedisCluster(servers);
+      const cluster = new RedisCluster(servers, tlsPorts);
       await cluster.waitHealthy(20_000);
       return cluster;
     } catch (err) {
@@ -64,6 +92,13 @@ export class RedisCluster {
   /** Startup nodes for ioredis: the primaries and replicas alike (any of them finds the rest). */
   get nodes(): Array<{ host: string; port: number }> {
     return this.servers.map((s) => ({ host: '127.0.0.1', port: s.port }));
+  }
+
+  /** The TLS port of the node on `port` (with the `tls` option). */
+  tlsPortOf(port: number): number {
+    const tlsPort = this.#tlsPorts.get(port);
+    if (tlsPort === undefined) throw new Error(`no TLS port for cluster node ${port}`);
+    return tlsPort;
   }
 
   /** redis-cli against one node of the cluster (by port), its output trimmed. */
