@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { createAdmin, type Admin } from '../admin/create-admin.js';
+import { isWrongDatabase, refuseWrongDatabase } from '../transport/wrong-database.js';
 import { CliError } from './cli-error.js';
 import type { RedisTarget } from './redis-flags.js';
 
@@ -42,7 +43,7 @@ function open(target: RedisTarget, options: RedisOptions, clusterOptions: Cluste
  */
 export async function probe(target: RedisTarget): Promise<void> {
   let lastError: unknown;
-  const redis = open(
+  const redis = refuseWrongDatabase(open(
     target,
     {
       // One pass over the sentinels, like one connect attempt.
@@ -57,7 +58,7 @@ export async function probe(target: RedisTarget): Promise<void> {
     },
     // Likewise one pass over the cluster's nodes.
     { clusterRetryStrategy: () => null, enableOfflineQueue: false },
-  );
+  ));
   redis.on('error', (err: unknown) => {
     lastError = err;
   });
@@ -75,6 +76,7 @@ export async function probe(target: RedisTarget): Promise<void> {
   } catch (err) {
     const why = oneLine(nodeError ?? lastError ?? err);
     if (/WRONGPASS|NOAUTH|NOPERM/.test(why)) throw new CliError(`Redis at ${target.shown} refused us: ${why}`);
+    if (isWrongDatabase(lastError)) throw new CliError(`Redis at ${target.shown} has no database ${new URL(target.url).pathname.slice(1)} (${why})`);
     if (/cluster support disabled/.test(why)) throw new CliError(`Redis at ${target.shown} is not a Redis Cluster (${why}): name it with --redis instead of --cluster`);
     throw new CliError(`cannot reach Redis at ${target.shown}: ${why === 'Connection is closed.' ? 'the connection was closed' : why}`);
   } finally {

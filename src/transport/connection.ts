@@ -1,6 +1,7 @@
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { UNPIPELINED_COMMANDS } from './pipelining.js';
 import { GuardedConnector, GuardedSentinelConnector } from './guarded-connector.js';
+import { refuseWrongDatabase } from './wrong-database.js';
 import { checkRedisSource, isClusterInstance, isRedisInstance, type RedisSource } from './redis-source.js';
 
 export type { ClusterSource, IoredisConnection, RedisSource } from './redis-source.js';
@@ -147,15 +148,15 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
   } satisfies ClusterOptions;
   switch (where.kind) {
     case 'url':
-      return new Redis(where.url, { ...plain, Connector: GuardedConnector });
+      return refuseWrongDatabase(new Redis(where.url, { ...plain, Connector: GuardedConnector }));
     case 'options':
-      return new Redis({ ...where.options, ...plain, ...guarded(where.options) });
+      return refuseWrongDatabase(new Redis({ ...where.options, ...plain, ...guarded(where.options) }));
     case 'cluster': {
       const nodeOptions = where.options.redisOptions ?? {};
       return new Cluster(where.nodes, { ...where.options, ...clusterCommon, redisOptions: { ...nodeOptions, ...perNode, ...guarded(nodeOptions) } });
     }
     case 'redis-instance':
-      return asConnection(where.instance.duplicate({ ...plain, ...SAME_WIRE_AS_IOREDIS_5 }));
+      return refuseWrongDatabase(asConnection(where.instance.duplicate({ ...plain, ...SAME_WIRE_AS_IOREDIS_5 })));
     case 'cluster-instance': {
       // Merged by hand: ioredis 5's Cluster.duplicate replaces redisOptions (and with it the
       // app's password and TLS) instead of merging them.
