@@ -60,16 +60,16 @@ describe('envelope.lua', () => {
 });
 
 describe('keys.lua', () => {
-  it('builds inbox, replies and input keys as src/wire/keys.ts does', async () => {
+  it('builds inbox, replies, input and marker keys as src/wire/keys.ts does', async () => {
     const { redis, keys } = setup();
     const got = await runFragmentsJson<string[]>(
       redis,
       ['keys.lua'],
-      `return cjson.encode({ inbox_key(ARGV[1], 'cl'), replies_key(ARGV[1], 'cl'), input_key(ARGV[1], 'call.1') })`,
+      `return cjson.encode({ inbox_key(ARGV[1], 'cl'), replies_key(ARGV[1], 'cl'), input_key(ARGV[1], 'call.1'), marker_key(ARGV[1]) })`,
       [],
       [keys.base],
     );
-    expect(got).toEqual([keys.inbox('cl'), keys.replies('cl'), keys.input('call.1')]);
+    expect(got).toEqual([keys.inbox('cl'), keys.replies('cl'), keys.input('call.1'), keys.marker]);
   });
 });
 

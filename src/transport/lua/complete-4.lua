@@ -56,6 +56,7 @@
 -- @include keys.lua
 -- @include deliver.lua
 -- @include slots.lua
+-- @include wake.lua
 local now = now_ms()
 local reply_ttl = ARGV[3]
 local base = ARGV[4]
@@ -124,7 +125,7 @@ if counted then
   if #ids > 0 then redis.call('HDEL', KEYS[2], unpack(ids)) end
 end
 
-local inboxes, hashes, slots = {}, {}, {}
+local inboxes, hashes, slots, retried = {}, {}, {}, false
 for _, j in ipairs(held_at) do
   local i = starts[j]
   local id, action, to, payload = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
@@ -163,6 +164,7 @@ for _, j in ipairs(held_at) do
     redis.call('SPUBLISH', base .. ':reply:' .. to, payload)
   elseif action == 'r' then
     redis.call('ZADD', KEYS[4], now + tonumber(to), payload)
+    retried = true
   end
   if idem ~= '' and action ~= 'r' and payload ~= '' then
     redis.call('SET', idem .. ':result', payload, 'PX', idem_ttl)
@@ -172,6 +174,10 @@ for _, j in ipairs(held_at) do
   end
 end
 slots_free(base, slots)
+-- A retry in backoff waits in `delayed`: a parked worker is woken to learn when it is due (its
+-- take answers that) and parks no longer, as for a delayed enqueue; else it would sleep up to
+-- its whole park (1 s) past a 100 ms backoff.
+if retried then wake(marker_key(base)) end
 for client, fields in pairs(hashes) do
   if #fields > 0 then
     local replies = replies_key(base, client)

@@ -6,6 +6,8 @@ local function inbox_key(base, client) return base .. ':inbox:' .. client end
 local function replies_key(base, client) return base .. ':replies:' .. client end
 local function input_key(base, id) return base .. ':input:' .. id end
 local function group_key(base, group) return base .. ':group:' .. group end
+-- LIST where parked workers block (wake.lua).
+local function marker_key(base) return base .. ':marker' end
 -- LIST of what one worker may hold: token ranges it took ("first-last") since its last
 -- maintenance tick, after what it held then; batch leases as "b<first>" (see maintain-11.lua).
 local function leases_key(base, worker) return base .. ':leases:' .. worker end
