@@ -13,7 +13,7 @@ import type { DeliveryClaims } from './delivery-claims.js';
 import type { EventPublisher } from './event-publisher.js';
 import type { FollowUps } from './follow-ups.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { parseInput, retryDelay, runHandler, type Outcome, type TaskEntry } from './runner.js';
+import { parseInput, retryDelay, runHandler, withRuns, type Outcome, type TaskEntry } from './runner.js';
 import type { OkSettlement, settlements } from './settlements.js';
 import type { Settler } from './settler.js';
 import { loadStoredInput, readStoredInput } from './stored-input.js';
@@ -207,8 +207,9 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
     const exhausted = policy !== undefined && policy.attempts > 1 && outcome.retryable && env.attempt >= policy.attempts;
     const deadReason = outcome.unreadable ? `PROTOCOL: ${outcome.error.message}` : exhausted ? 'ATTEMPTS_EXHAUSTED' : '';
     if (deadReason) ev.deadLettered(keys, env, taken.deliveries, deadReason);
-    if (!outcome.handedBack && !(await failedFinally(env, taken, inputText, outcome.error))) return;
-    return finish(keys, env, taken, inputText, d.build.error(keys, taken, failedTo(env), entry.fingerprint, outcome.error, deadReason));
+    const final = withRuns(outcome.error, env.attempt);
+    if (!outcome.handedBack && !(await failedFinally(env, taken, inputText, final))) return;
+    return finish(keys, env, taken, inputText, d.build.error(keys, taken, failedTo(env), entry.fingerprint, final, deadReason));
   }
 
   /**

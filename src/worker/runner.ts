@@ -111,6 +111,19 @@ async function mapThrown(entry: TaskEntry, err: unknown, ctx: TaskContext, logge
   return { ok: false, error: new TaskwireError(ERROR_CODES.INTERNAL, message, { data: { task: entry.path } }), retryable: true };
 }
 
+/**
+ * The error a caller gets when its call failed for good: an INTERNAL one also says how many runs
+ * the call had (`data.attempts`, BullMQ's attemptsMade), the last included, so "failed after 3
+ * attempts" needs no dead-letter lookup. Declared errors keep the data their contract gives them.
+ */
+export function withRuns<E extends TaskwireError<string, unknown>>(err: E, runs: number): E | TaskwireError<string, unknown> {
+  if (err.code !== ERROR_CODES.INTERNAL || err.defined) return err;
+  const data: unknown = err.data;
+  if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) return err;
+  const options = err.retryable === undefined ? {} : { retryable: err.retryable };
+  return new TaskwireError(err.code, err.message, { data: { attempts: runs, ...data }, cause: err, ...options });
+}
+
 /** Exponential backoff with full jitter (AWS architecture blog's "full jitter"). */
 export function retryDelay(policy: Pick<RetryPolicy, 'backoffMs' | 'maxDelayMs'>, attempt: number, random = Math.random): number {
   const base = policy.backoffMs ?? 100;

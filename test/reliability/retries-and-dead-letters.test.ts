@@ -121,6 +121,7 @@ describe('retries, dead letters, idempotency', () => {
     const { client } = await start();
     const err = await client.fatal({}).catch((e: unknown) => e);
     expect(isTaskwireError(err) && err.code).toBe('INTERNAL');
+    expect(isTaskwireError(err) && err.data).toEqual({ attempts: 1 });
     expect(runs.get('fatal')).toBe(1);
   });
 
@@ -128,10 +129,13 @@ describe('retries, dead letters, idempotency', () => {
     const { client, admin } = await start();
     const err = await client.flaky({ key: 'c', failTimes: 99 }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('attempt 3 failed');
+    // How many runs it had, as BullMQ's attemptsMade, beside the task.
+    expect(isTaskwireError(err) && err.data).toEqual({ task: 'flaky', attempts: 3 });
     const dead = admin.deadLetters('default');
     const [letter] = await dead.list();
     expect(letter).toMatchObject({ reason: 'ATTEMPTS_EXHAUSTED', task: 'flaky', attempt: 3, queue: 'default' });
     expect(letter?.error?.message).toBe('attempt 3 failed');
+    expect(letter?.error?.data).toEqual({ task: 'flaky', attempts: 3 });
     expect(await dead.count()).toBe(1);
     // Replay runs it again as a fresh first attempt.
     runs.clear();
