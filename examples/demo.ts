@@ -52,15 +52,17 @@ function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
 const server = await redis();
 const env = { REDIS_URL: server.url, TASKWIRE_PREFIX: `demo-${randomBytes(4).toString('hex')}` };
 let worker: ChildProcess | undefined;
+let done = false;
 try {
   run('taskwire codegen examples/contracts/src/index.ts --out examples/service/src/generated/tasks-client.ts', 'node', [
     'dist/src/cli/main.js', 'codegen', 'examples/contracts/src/index.ts', '--out', 'examples/service/src/generated/tasks-client.ts',
   ]);
   worker = await startWorker(env);
   run('tsx examples/service/src/main.ts   (calls only through the generated client)', tsx, ['examples/service/src/main.ts'], env);
-  console.log('\ndemo: done');
+  done = true;
 } finally {
   if (worker && worker.exitCode === null) {
+    console.log('\ndemo: stopping the worker with SIGTERM (it drains, then exits)');
     const exited = new Promise((r) => worker?.once('exit', r));
     worker.kill('SIGTERM'); // the worker drains and exits on its own (closeOnSignals)
     await exited;
@@ -68,6 +70,7 @@ try {
   await removeKeys(server.url, env.TASKWIRE_PREFIX);
   await server.stop();
 }
+if (done) console.log('\ndemo: done');
 
 /** On a shared Redis (REDIS_URL) the demo leaves nothing behind. */
 async function removeKeys(url: string, prefix: string): Promise<void> {
