@@ -30,6 +30,20 @@ export class GuardedConnector extends StandaloneConnector {
   override async connect(onError: ErrorEmitter): Promise<NetStream> {
     return guardSocket(await super.connect(onError));
   }
+
+  /**
+   * ioredis arms a timer and a 'close' listener on the socket at every disconnect, also on a
+   * socket that closed long ago: a Cluster disconnects a dead node's connection again at each
+   * failed refresh, and 11 listeners on one socket made Node print MaxListenersExceededWarning in
+   * a failover test. A socket already destroyed needs neither.
+   */
+  override disconnect(): void {
+    if (this.stream?.destroyed === true) {
+      this.connecting = false;
+      return;
+    }
+    super.disconnect();
+  }
 }
 
 /**

@@ -31,3 +31,18 @@ it("guards a Sentinel set's socket too, unless the failover detector (announced 
     detecting.disconnect();
   }
 });
+
+it('adds nothing to a closed socket when disconnected again and again (a Cluster does so to a dead node at each failed refresh)', async () => {
+  const conn = openConnection(redisUrl(), { name: 'tw-test-guard' });
+  conn.on('error', () => undefined);
+  await conn.ping();
+  const socket = (conn as unknown as { stream?: NodeJS.EventEmitter & { destroyed: boolean } }).stream;
+  if (!socket) throw new Error('no socket');
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  conn.disconnect();
+  await closed;
+  const listeners = socket.listenerCount('close');
+  // ioredis 5 armed a timer and a 'close' listener each time: 11 made Node warn (MaxListenersExceededWarning).
+  for (let i = 0; i < 20; i++) conn.disconnect();
+  expect(socket.listenerCount('close')).toBe(listeners);
+});
