@@ -2,9 +2,9 @@ import { ERROR_CODES, TaskwireError } from '../errors.js';
 import { groupProblem, priorityProblem } from '../contract/flow-control.js';
 import type { Route } from '../contract/route.js';
 import type { CallOptions } from './types.js';
+import { MAX_TIMER_MS } from '../contract/check-task-options.js';
 
 /** setTimeout waits at most 2^31-1 ms: a caller's promise cannot wait longer for its deadline. */
-const MAX_WAIT_MS = 2 ** 31 - 1;
 
 /** Where and when a call waits, checked: a call without any of it takes the batched path. */
 export interface FlowPlan {
@@ -25,7 +25,7 @@ export function flowPlan(route: Route, options: CallOptions, timeoutMs: number, 
   const { delayMs, runAt, group } = options;
   const priority = options.priority ?? route.priority;
   if (delayMs === undefined && runAt === undefined && priority === undefined && group === undefined) {
-    if (timeoutMs > MAX_WAIT_MS) throw invalid(route, `timeoutMs must be at most ${MAX_WAIT_MS} (about 24 days), got ${timeoutMs}`);
+    if (timeoutMs > MAX_TIMER_MS) throw invalid(route, `timeoutMs must be at most ${MAX_TIMER_MS} (about 24 days), got ${timeoutMs}`);
     return PLAIN_FLOW;
   }
   if (delayMs !== undefined && runAt !== undefined) throw invalid(route, 'pass delayMs or runAt, not both');
@@ -37,8 +37,8 @@ export function flowPlan(route: Route, options: CallOptions, timeoutMs: number, 
   }
   // runAt in the past runs now.
   const delay = Math.max(0, Math.round(delayMs ?? (runAt ? runAt.getTime() - now : 0)));
-  if (delay + timeoutMs > MAX_WAIT_MS) {
-    throw invalid(route, `a call's delay and timeout together must be at most ${MAX_WAIT_MS} ms (about 24 days), got ${delay} + ${timeoutMs}`);
+  if (delay + timeoutMs > MAX_TIMER_MS) {
+    throw invalid(route, `a call's delay and timeout together must be at most ${MAX_TIMER_MS} ms (about 24 days), got ${delay} + ${timeoutMs}`);
   }
   const problem = (priority === undefined ? undefined : priorityProblem(priority)) ?? (group === undefined ? undefined : groupProblem(group));
   if (problem !== undefined) throw invalid(route, problem);

@@ -13,7 +13,7 @@ import { assertZod4Schema } from './zod4.js';
  */
 
 /** setTimeout waits at most 2^31-1 ms; a longer timer fires after 1 ms, so every call would time out at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const WHERE = 'task()';
 

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../wire/protocol.js';
 import { SCHEDULE_ID } from '../wire/schedule-record.js';
 import { DEFAULT_TIME_ZONE, timingProblem, type CatchUp, type ScheduleTiming } from '../wire/schedule-timing.js';
 import type { ScheduleOptions } from './types.js';
+import { MAX_TIMER_MS } from '../contract/check-task-options.js';
 
 /** An upsert's arguments, checked: everything a record needs but its revision and times. */
 export interface CheckedSpec {
@@ -52,6 +53,8 @@ export async function checkSpec(route: Route, spec: unknown, options: ScheduleOp
   if (catchUp !== 'one' && catchUp !== 'none') throw bad(`catchUp must be "one" or "none", got ${JSON.stringify(catchUp)}`, { id });
   const timeoutMs: number = o.timeoutMs ?? route.timeoutMs ?? DEFAULTS.timeoutMs;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw bad(`timeoutMs must be a whole number of milliseconds >= 1, got ${String(timeoutMs)}`, { id });
+  // As for a call (flow-options.ts): past a timer's reach every fired call would time out at once.
+  if (timeoutMs > MAX_TIMER_MS) throw bad(`timeoutMs must be at most ${MAX_TIMER_MS} (about 24 days), got ${timeoutMs}`, { id });
   const priority = o.priority ?? route.priority;
   const group = o.group;
   const flow = (priority === undefined ? undefined : priorityProblem(priority)) ?? (group === undefined ? undefined : groupProblem(group));

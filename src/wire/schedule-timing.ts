@@ -56,7 +56,7 @@ const PRINTABLE = /^[^"\\\x00-\x1f\x7f]*$/;
 /** Why a timing cannot be scheduled (croner's own reason for a bad cron or zone), or undefined. */
 export function timingProblem(t: ScheduleTiming, now: number): string | undefined {
   if ('everyMs' in t) {
-    return Number.isSafeInteger(t.everyMs) && t.everyMs >= 1 ? undefined : `everyMs must be a whole number of milliseconds >= 1, got ${String(t.everyMs)}`;
+    return Number.isSafeInteger(t.everyMs) && t.everyMs >= 1 ? undefined : `everyMs must be a whole number of milliseconds >= 1 (at most ${Number.MAX_SAFE_INTEGER}), got ${String(t.everyMs)}`;
   }
   // Printable, without `"` or `\`: the timing key travels in the record's head (schedule-record.ts).
   if (typeof t.cron !== 'string' || !PRINTABLE.test(t.cron) || t.cron.trim() === '' || t.cron.length > 256) {

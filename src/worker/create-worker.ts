@@ -12,6 +12,7 @@ import { SAFE_EVICTION_POLICY, unsafeEvictionPolicy } from '../transport/evictio
 import { checkRedisSource } from '../transport/redis-source.js';
 import { QueueStore } from '../transport/queue-store.js';
 import { checkDurability } from '../transport/durability.js';
+import { checkWorkerOptions } from './check-worker-options.js';
 import { FollowUps } from './follow-ups.js';
 import { Signer } from '../wire/signing.js';
 import { DeliveryClaims } from './delivery-claims.js';
@@ -53,6 +54,7 @@ export function createWorker<R extends RouterShape>(contract: R, handlers: Handl
   // A mistake in where Redis is (an unset REDIS_URL) is reported here, not at start().
   checkRedisSource(options.redis, 'createWorker()');
   const durability = checkDurability(options.durability, 'createWorker()');
+  checkWorkerOptions(options);
   const o = { ...WORKER_DEFAULTS, ...options };
   const logger = toLogger(options.logger);
   const serializer = options.serializer ?? superjsonSerializer;

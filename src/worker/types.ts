@@ -99,7 +99,7 @@ export interface WorkerOptions {
   queues?: readonly string[];
   /** Visibility timeout of a taken call; renewed every third of it while the handler runs. Default 30 s. */
   leaseMs?: number;
-  /** How often heartbeat, lease reaping and retry promotion run. Default 1 s. */
+  /** How often the heartbeat and lease reaping run (retries and delays run when due, not at this tick). Default 1 s. */
   maintenanceIntervalMs?: number;
   /** A worker silent this long is gone (clients get NO_WORKERS when all are). Default 10 s. */
   workerTtlMs?: number;
