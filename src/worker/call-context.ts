@@ -78,6 +78,11 @@ export class CallContext implements TaskContext {
     this.#signal.abort(reason);
   }
 
+  /** For the worker: what ended the call before its handler did, if anything (CallSignal.cutShort). */
+  get cutShort(): unknown {
+    return this.#signal.cutShort;
+  }
+
   /** For the worker: the handler returned; stop the deadline timer, send the last progress report. */
   dispose(): void {
     this.#signal.dispose();

@@ -257,7 +257,16 @@ export function callHandler(d: CallHandlerDeps): { handle(keys: QueueKeys, taken
       // runHandler returned at the handler's first await (or its end): that much blocked the thread.
       d.budget.record(performance.now() - t0);
       const result = await outcome;
-      if (!result.ok && ctx.signal.aborted && isTaskwireError(ctx.signal.reason) && ctx.signal.reason.code === ERROR_CODES.CLOSED) result.handedBack = true;
+      const cut = ctx.cutShort;
+      if (cut === undefined || !isTaskwireError(cut)) return result;
+      if (cut.code === ERROR_CODES.CLOSED) {
+        if (!result.ok) result.handedBack = true;
+        return result;
+      }
+      // A handler that ignored its signal and ended after its deadline or its cancel: the caller
+      // was answered TIMEOUT or CANCELLED then, and that is the call's outcome everywhere (its
+      // follow-ups, a detached call's result and status, events), not what the handler returned.
+      if (cut.code === ERROR_CODES.TIMEOUT || cut.code === ERROR_CODES.CANCELLED) return { ok: false, error: cut, retryable: false };
       return result;
     } finally {
       ctx.dispose();

@@ -41,6 +41,16 @@ export class CallSignal {
     }
   }
 
+  /**
+   * What ended the call before its handler did, read without making the signal: a cancel, a lost
+   * lease or a close (abort), or the deadline once it has passed. Undefined while none has.
+   */
+  get cutShort(): unknown {
+    if (this.#controller?.signal.aborted === true) return this.#controller.signal.reason;
+    if (this.#aborted) return this.#reason;
+    return Date.now() > this.#deadline ? this.#timeout() : undefined;
+  }
+
   /** Stops the deadline timer once the handler has returned. */
   dispose(): void {
     clearTimeout(this.#timer);

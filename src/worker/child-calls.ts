@@ -161,7 +161,7 @@ export class ChildScope {
         try {
           const { key, ...rest } = (options ?? {}) as { key?: string };
           const link = this.#link(key, undefined);
-          // The id is `<parent id>/<key>`: refused here if it would pass the wire's limit.
+          // The id is `<parent id>/<position>` or `<parent id>/k:<key>`: refused here past the wire's limit.
           if (link.parentId.length + 1 + link.key.length > MAX_CALL_ID) {
             throw new TaskwireError(ERROR_CODES.VALIDATION, `a detached child's id (its parent's id, "/", its key) must be at most ${MAX_CALL_ID} characters: shorten its key`);
           }

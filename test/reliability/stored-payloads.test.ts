@@ -25,7 +25,7 @@ const contract = router({
     retry: { attempts: 3, backoffMs: 10 },
   }),
   gen: task({
-    input: z.object({ n: z.number(), at: z.date(), sleepMs: z.number().optional() }),
+    input: z.object({ n: z.number(), at: z.date(), sleepMs: z.number().optional(), behindMs: z.number().optional() }),
     output: z.object({ data: z.string(), at: z.date() }),
   }),
 });
@@ -56,11 +56,19 @@ describe('stored inputs (large calls)', () => {
           if (ctx.attempt <= failTimes) throw new Error(`attempt ${ctx.attempt} failed`);
           return { n: data.length, at, attempt: ctx.attempt };
         },
-        gen: async ({ n, at, sleepMs }, ctx) => {
+        gen: async ({ n, at, sleepMs, behindMs }, ctx) => {
           running.push(ctx.callId);
           // Ignores ctx.signal on purpose (a stalled handler), and waits for the test if it holds it.
           if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
           await hold;
+          // As a worker whose clock runs behind its caller's: a result past the caller's deadline
+          // that the worker still counts as in time (else its outcome would be TIMEOUT, and no
+          // result stored). Date.now reads early until the worker has settled this call's outcome.
+          if (behindMs) {
+            const now = Date.now;
+            Date.now = () => now() - behindMs;
+            setTimeout(() => (Date.now = now), 0);
+          }
           return { data: 'y'.repeat(n), at };
         },
       },
@@ -347,7 +355,7 @@ describe('stored inputs (large calls)', () => {
 
   it("leaves a fenced worker's stored result to its TTL (a re-sent complete looks the same, and its reply names that key)", async () => {
     const { client, worker, outputKeys, redis } = await start({ worker: { leaseMs: 300, deadlineGraceMs: 100 } });
-    const err = await client.gen({ n: BIG.length, at: AT, sleepMs: 1500 }, { timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await client.gen({ n: BIG.length, at: AT, sleepMs: 1500, behindMs: 10_000 }, { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
     await expect.poll(() => worker.stats.fenced, { timeout: 4000 }).toBe(1);
     const [outputKey] = await outputKeys();
@@ -358,8 +366,9 @@ describe('stored inputs (large calls)', () => {
   it('deletes a stored result whose caller timed out before it came (key mode), and leaves it to its TTL in pub/sub mode', async () => {
     for (const replyMode of ['key', 'pubsub'] as const) {
       const { client, worker, outputKeys, redis } = await start({ replyMode });
-      // The handler ignores ctx.signal and finishes after the deadline, within its lease.
-      const err = await client.gen({ n: BIG.length, at: AT, sleepMs: 500 }, { timeoutMs: 150 }).catch((e: unknown) => e);
+      // The handler ignores ctx.signal and finishes after the caller's deadline, within its lease
+      // and, by its worker's clock, in time.
+      const err = await client.gen({ n: BIG.length, at: AT, sleepMs: 500, behindMs: 10_000 }, { timeoutMs: 150 }).catch((e: unknown) => e);
       expect(isTaskwireError(err) && err.code).toBe('TIMEOUT');
       await expect.poll(() => worker.stats.succeeded, { timeout: 3000 }).toBe(1);
       if (replyMode === 'key') {
@@ -367,7 +376,7 @@ describe('stored inputs (large calls)', () => {
         // second): nobody waits for the result, so its output goes now.
         await expect.poll(() => outputKeys(), { timeout: 2000 }).toEqual([]);
         // Later than that, the client reads its inbox again on its next call.
-        const late = await client.gen({ n: BIG.length, at: AT, sleepMs: 1_800 }, { timeoutMs: 150 }).catch((e: unknown) => e);
+        const late = await client.gen({ n: BIG.length, at: AT, sleepMs: 1_800, behindMs: 10_000 }, { timeoutMs: 150 }).catch((e: unknown) => e);
         expect(isTaskwireError(late) && late.code).toBe('TIMEOUT');
         await expect.poll(() => worker.stats.succeeded, { timeout: 4000 }).toBe(2);
         await new Promise((r) => setTimeout(r, 200));

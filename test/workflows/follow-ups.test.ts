@@ -170,6 +170,22 @@ it('waits for a follow-up no longer than asked, even while its call still runs: 
   expect(await client.images.index.result(`${handle.id}.then`)).toEqual({ indexed: 'slow@1:10' });
 });
 
+it('settles a call whose handler ignored its signal and ended after the deadline as TIMEOUT everywhere: catch runs, then does not', async () => {
+  // Found by a review: the caller got TIMEOUT while `then` ran on the late success, and a detached
+  // call's result() and status said it succeeded. The deadline is the call's outcome for all.
+  const { client, runs } = await start();
+  const awaited = await client.images.resize({ url: 'slow', width: 1 }, { timeoutMs: 300, then: 'images.index', catch: 'alerts.failed' }).catch((e: unknown) => e);
+  expect(isTaskwireError(awaited) && awaited.code).toBe('TIMEOUT');
+  const handle = await client.images.resize.send({ url: 'slow', width: 2 }, { timeoutMs: 300, then: 'images.index', catch: 'alerts.failed' });
+  const late = await handle.result({ timeoutMs: 3_000 }).catch((e: unknown) => e);
+  expect(isTaskwireError(late) && late.code).toBe('TIMEOUT');
+  expect((await client.$status(handle.id)).state).toBe('failed');
+  expect(await client.alerts.failed.result(`${handle.id}.catch`)).toEqual({ seen: handle.id });
+  await expect.poll(() => runs['alerts']?.length, { timeout: 3_000 }).toBe(2);
+  expect((runs['alerts'] as Array<{ error: { code: string } }>).map((f) => f.error.code)).toEqual(['TIMEOUT', 'TIMEOUT']);
+  expect(runs['index']).toEqual([]);
+});
+
 it('runs no catch for a call its worker handed back on close: the next worker runs it, and only then', async () => {
   const { client, runs, worker, hold, another } = await start();
   const handle = await client.images.resize.send({ url: 'handoff', width: 2 }, { then: 'images.index', catch: 'alerts.failed' });
