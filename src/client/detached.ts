@@ -80,13 +80,15 @@ export class Followers {
         waited = err;
       }
       // Settled, or not: the call's own failure and this wait's (TIMEOUT, CANCELLED) look alike.
-      const state = (await this.status(undefined, parent)).state;
+      const status = await this.status(undefined, parent);
+      const state = status.state;
       if (state === 'succeeded' || state === 'failed') {
+        const how = status.error?.code === ERROR_CODES.CANCELLED ? 'was cancelled' : state;
         try {
           return await this.#result(path, id, options, deadline, false);
         } catch (err) {
           if (!(err instanceof TaskwireError && err.code === ERROR_CODES.UNKNOWN_CALL)) throw err;
-          throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `follow-up ${id} did not run: its call ${parent} ${state}`, { data: { id, ...(path ? { task: path } : {}) } });
+          throw new TaskwireError(ERROR_CODES.UNKNOWN_CALL, `follow-up ${id} did not run: its call ${parent} ${how}`, { data: { id, ...(path ? { task: path } : {}) } });
         }
       }
       if (state !== 'unknown' && waited !== undefined) throw waited;

@@ -186,6 +186,16 @@ it('settles a call whose handler ignored its signal and ended after the deadline
   expect(runs['index']).toEqual([]);
 });
 
+it('says a follow-up of a cancelled call did not run because its call was cancelled', async () => {
+  const { client, runs } = await start();
+  const handle = await client.images.resize.send({ url: 'slow', width: 3 }, { then: 'images.index', catch: 'alerts.failed' });
+  await expect.poll(() => runs['resize']?.includes('slow'), { timeout: 3_000 }).toBe(true);
+  await handle.cancel();
+  const never = await client.images.index.result(`${handle.id}.then`, { timeoutMs: 3_000 }).catch((e: unknown) => e);
+  expect(isTaskwireError(never) && [never.code, never.message]).toEqual(['UNKNOWN_CALL', `follow-up ${handle.id}.then did not run: its call ${handle.id} was cancelled`]);
+  expect(runs['alerts']).toEqual([]);
+});
+
 it('runs no catch for a call its worker handed back on close: the next worker runs it, and only then', async () => {
   const { client, runs, worker, hold, another } = await start();
   const handle = await client.images.resize.send({ url: 'handoff', width: 2 }, { then: 'images.index', catch: 'alerts.failed' });
