@@ -286,11 +286,17 @@ export class DeadLetters {
     return this.#store.delete(at.k, at.id);
   }
 
-  /** Deletes every dead letter that matches (all without a filter); returns how many. */
-  async purgeAll(filter?: DeadLetterFilter): Promise<number> {
+  /**
+   * Deletes every dead letter that matches (all without a filter); returns how many. `through`,
+   * without a filter: only the letters up to that one (the newest of a list someone agreed to
+   * purge), not those set aside since.
+   */
+  async purgeAll(filter?: DeadLetterFilter, options: { through?: string } = {}): Promise<number> {
     if (isEmptyFilter(filter)) {
       const parts = await this.#parts();
-      const counts = await Promise.all(parts.map((k) => this.#store.deleteAll(k)));
+      const through = options.through === undefined ? undefined : (PARTITIONED_ID.exec(options.through)?.[1] ?? options.through);
+      if (through !== undefined && !LETTER_ID.test(through)) throw new TaskwireError(ERROR_CODES.VALIDATION, `through must be a dead letter's id, got ${JSON.stringify(options.through)}`);
+      const counts = await Promise.all(parts.map((k) => (through === undefined ? this.#store.deleteAll(k) : this.#store.deleteThrough(k, through))));
       return counts.reduce((a, b) => a + b, 0);
     }
     let n = 0;

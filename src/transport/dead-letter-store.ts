@@ -50,6 +50,15 @@ export class DeadLetterStore {
     return (await this.#redis.xdel(k.dead, id)) === 1;
   }
 
+  /**
+   * Deletes the entries up to and including `entryId` (`<ms>-<seq>`), leaving any set aside after
+   * it; answers how many went. XTRIM MINID drops the entries below the id that follows it.
+   */
+  async deleteThrough(k: QueueKeys, entryId: string): Promise<number> {
+    const [ms, seq] = entryId.split('-');
+    return this.#redis.xtrim(k.dead, 'MINID', `${ms}-${BigInt(seq ?? '0') + 1n}`);
+  }
+
   /** Deletes the whole stream; answers how many entries it held. */
   async deleteAll(k: QueueKeys): Promise<number> {
     const res = await this.#redis.multi().xlen(k.dead).del(k.dead).exec();

@@ -191,8 +191,9 @@ function bulk(io: CliIo, verb: Verb): Command {
       }
       await confirm(io, verb, chosen.length, queue, flags.yes);
       if (verb === 'purge' && everything) {
-        // One DEL for the whole stream: letters set aside meanwhile go too, as --all says.
-        const n = await letters.purgeAll();
+        // One trim per stream, through the newest letter counted in the question: letters set
+        // aside while it was asked stay (nobody agreed to them).
+        const n = await letters.purgeAll(undefined, { through: chosen[chosen.length - 1]?.id ?? '0-0' });
         if (flags.json) return outcome(n, 0, []);
         io.stdout(`purged ${plural(n, 'dead letter')} of queue "${queue}"\n`);
         return;
