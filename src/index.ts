@@ -23,7 +23,7 @@ export type { DurabilityOptions, NotReplicatedData } from './transport/durabilit
 // Re-exported so a generated client needs `taskwire` as its only dependency.
 export { z } from 'zod';
 export { createAdmin } from './admin/create-admin.js';
-export type { Admin, AdminOptions, OverviewOptions, QueueCounts } from './admin/create-admin.js';
+export type { Admin, AdminConnection, AdminOptions, OverviewOptions, QueueCounts } from './admin/create-admin.js';
 export type { Overview, QueueOverview, WorkerOverview, ContractVersion } from './admin/overview.js';
 export type { LiveCheck, LiveTaskCheck, LiveVersionCheck } from './client/live-check.js';
 export type { CallView, CallState } from './admin/calls.js';

@@ -4,6 +4,7 @@ import { DEFAULTS } from '../wire/protocol.js';
 import { superjsonSerializer, type Serializer } from '../wire/serializer.js';
 import { closeConnection, openConnection, type RedisSource, type Connection } from '../transport/connection.js';
 import { checkRedisSource } from '../transport/redis-source.js';
+import { failureCause, redisAddress } from '../transport/redis-address.js';
 import { DeadLetterStore } from '../transport/dead-letter-store.js';
 import { QueueStore, type QueueCounts } from '../transport/queue-store.js';
 import { QueueViewStore } from '../transport/queue-view-store.js';
@@ -50,7 +51,20 @@ export interface Admin {
   deadLetters(queue: string): DeadLetters;
   /** `workerTtlMs`: a worker whose heartbeat is older does not count (default 10 s, as the workers'). */
   counts(queue: string, options?: { workerTtlMs?: number }): Promise<QueueCounts>;
+  /**
+   * The admin's connection now: ready or not, where it goes (never a password), and its last
+   * failure since it was last ready. For health checks, and for readers that should answer at
+   * once while Redis is away rather than wait out a command timeout (the dashboard, metrics).
+   */
+  connection(): AdminConnection;
   close(): Promise<void>;
+}
+
+export interface AdminConnection {
+  ready: boolean;
+  redis: string;
+  /** As ioredis reported it (e.g. "connect ECONNREFUSED 127.0.0.1:6379"); undefined once ready again. */
+  lastError: string | undefined;
 }
 
 export function createAdmin(options: AdminOptions): Admin {
@@ -60,7 +74,9 @@ export function createAdmin(options: AdminOptions): Admin {
   const serializer = options.serializer ?? superjsonSerializer;
   const signer = options.signing ? new Signer(options.signing, 'createAdmin()') : undefined;
   const redis: Connection = openConnection(options.redis, { name: 'tw-admin' });
-  redis.on('error', () => undefined);
+  let lastError: string | undefined;
+  redis.on('error', (err: unknown) => (lastError = failureCause(err)));
+  redis.on('ready', () => (lastError = undefined));
   const queues = new QueueStore(redis);
   const views = new QueueViewStore(redis);
   const registry = new WorkerRegistry(redis);
@@ -91,6 +107,7 @@ export function createAdmin(options: AdminOptions): Admin {
       const counts = await Promise.all(parts.map((k) => queues.counts(k, countOptions.workerTtlMs ?? DEFAULTS.workerTtlMs)));
       return parts.length === 1 && parts[0]?.partition === undefined ? (counts[0] as QueueCounts) : { ...sumCounts(counts), partitions: parts.length };
     },
+    connection: () => ({ ready: redis.status === 'ready', redis: redisAddress(redis), lastError }),
     close: () => closeConnection(redis),
   };
 }

@@ -57,8 +57,19 @@ export function createApi(admin: Admin, queueListTtlMs: number): Api {
     if (fresh || !known || Date.now() - known.at > queueListTtlMs) known = { names: await admin.queues(), at: Date.now() };
     return known.names;
   };
+  /**
+   * Redis known to be away (the admin's connection failed and is not back): 503 now, naming
+   * where and why, instead of waiting out the command timeout (10 s in the CLI, as long as a
+   * Prometheus scrape's default timeout). Not before a first failure: a connection still opening
+   * is waited for.
+   */
+  const reachable = (): void => {
+    const c = admin.connection();
+    if (!c.ready && c.lastError !== undefined) throw new HttpError(503, `cannot reach Redis at ${c.redis}: ${c.lastError}`);
+  };
   /** A queue that exists under the prefix (looked up afresh once before saying it does not). */
   const queue = async (name: string): Promise<string> => {
+    reachable();
     const problem = queueNameProblem(name);
     if (problem !== undefined) throw new HttpError(400, `bad queue name ${JSON.stringify(name)}: ${problem}`);
     if ((await queues()).includes(name) || (await queues(true)).includes(name)) return name;
@@ -70,7 +81,10 @@ export function createApi(admin: Admin, queueListTtlMs: number): Api {
   };
 
   return {
-    overview: async () => admin.overview({ queues: await queues() }),
+    overview: async () => {
+      reachable();
+      return admin.overview({ queues: await queues() });
+    },
 
     async calls(name, query) {
       const q = await queue(name);
