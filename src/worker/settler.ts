@@ -53,7 +53,11 @@ export class Settler {
         this.#o.events.fenced(keys, env, deliveries);
         return 'fenced';
       } catch (err) {
-        if (Date.now() > giveUp || this.#o.closed()) {
+        // Closed: its connection went with close(), which handed the call back (or its lease
+        // brings it back); nothing of a closed worker logs (a handler that ignored its signal
+        // and ended after the drain lands here).
+        if (this.#o.closed()) return 'lost';
+        if (Date.now() > giveUp) {
           this.#o.logger.error('taskwire: could not settle a call; it will be redelivered after its lease', { callId: item.callId, error: String(err) });
           return 'lost';
         }
