@@ -13,7 +13,7 @@ export interface QueueOverview {
   waiting: number;
   /** Calls a worker holds a lease on. */
   running: number;
-  /** Calls waiting out a retry backoff (every delayed call is a retry until schedules exist). */
+  /** Calls waiting out a delay (delayMs, runAt) or a retry backoff. */
   delayed: number;
   /** Entries on the dead-letter stream. */
   dead: number;

@@ -17,7 +17,7 @@ interface Family {
 const FAMILIES: readonly Family[] = [
   { name: 'taskwire_queue_waiting', help: 'Calls on the wait list.', value: (q) => q.waiting },
   { name: 'taskwire_queue_running', help: 'Calls a worker holds a lease on.', value: (q) => q.running },
-  { name: 'taskwire_queue_delayed', help: 'Calls waiting out a delay, a retry backoff or a priority.', value: (q) => q.delayed },
+  { name: 'taskwire_queue_delayed', help: 'Calls waiting out a delay (delayMs, runAt) or a retry backoff.', value: (q) => q.delayed },
   { name: 'taskwire_queue_dead', help: 'Entries on the dead-letter stream.', value: (q) => q.dead },
   { name: 'taskwire_queue_workers', help: 'Live workers (a heartbeat within workerTtlMs).', value: (q) => q.workers },
   { name: 'taskwire_queue_oldest_waiting_seconds', help: 'Age of the call at the head of the wait list; 0 when none waits.', value: (q) => (q.oldestWaitingMs ?? 0) / 1000 },
