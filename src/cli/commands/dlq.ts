@@ -110,8 +110,10 @@ function showText(d: DeadLetter, v: DeadLetterView): string {
 type Verb = 'replay' | 'purge';
 
 /** What a bulk or by-id replay/purge applies to: the named ids (all must exist) or every match of the filter. */
-async function select(letters: DeadLetters, queue: string, ids: readonly string[], flags: BulkFlags): Promise<DeadLetter[]> {
+async function select(letters: DeadLetters, queue: string, named: readonly string[], flags: BulkFlags): Promise<DeadLetter[]> {
   const filter = filterOf(flags);
+  // An id named twice is one letter: counted, asked about and acted on once.
+  const ids = [...new Set(named)];
   if (ids.length > 0) {
     if (flags.all || !isEmptyFilter(filter)) throw usageError('name dead letter ids or select them with --all/--task/--reason/--since/--where, not both');
     const found = await Promise.all(ids.map((id) => letters.get(id)));
