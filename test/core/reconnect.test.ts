@@ -68,7 +68,13 @@ it('the sweep reads a replies hash of thousands in bounded answers', async () =>
 it('a worker whose connections were killed resumes taking calls', async () => {
   env = await setup();
   expect(await env.client.math.add({ a: 1, b: 1 })).toBe(2);
-  expect(await killConnections(env.redis, `tw-worker-${env.worker.id}`)).toBeGreaterThanOrEqual(3);
+  const killed = await killConnections(env.redis, `tw-worker-${env.worker.id}`);
+  expect(killed).toBeGreaterThanOrEqual(3);
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => env.client.math.add({ a: i, b: 0 }, { timeoutMs: 5000 })));
   expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  // Every killed connection is back (the calls needed only some of them) before the cleanup closes
+  // the worker: the final CI-like run once saw 7 unhandled 'Connection is closed' rejections from
+  // connections closed in the middle of their reconnect (not reproduced alone; see the session note).
+  const back = async () => ((await env.redis.client('LIST')) as string).split('\n').filter((l) => l.includes(`name=tw-worker-${env.worker.id}`)).length;
+  await expect.poll(back, { timeout: 5_000 }).toBeGreaterThanOrEqual(killed);
 });
