@@ -2,6 +2,7 @@ import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } fr
 import { UNPIPELINED_COMMANDS } from './pipelining.js';
 import { GuardedConnector, GuardedSentinelConnector } from './guarded-connector.js';
 import { refuseWrongDatabase } from './wrong-database.js';
+import { handledSubscribes } from './handled-subscribes.js';
 import { checkRedisSource, isClusterInstance, isRedisInstance, type RedisSource } from './redis-source.js';
 
 export type { ClusterSource, IoredisConnection, RedisSource } from './redis-source.js';
@@ -146,25 +147,29 @@ export function openConnection(source: RedisSource, role: ConnectionRole): Conne
     scaleReads: 'master',
     ...(role.subscriber ? { shardedSubscribers: true } : {}),
   } satisfies ClusterOptions;
-  switch (where.kind) {
-    case 'url':
-      return refuseWrongDatabase(new Redis(where.url, { ...plain, Connector: GuardedConnector }));
-    case 'options':
-      return refuseWrongDatabase(new Redis({ ...where.options, ...plain, ...guarded(where.options) }));
-    case 'cluster': {
-      const nodeOptions = where.options.redisOptions ?? {};
-      return new Cluster(where.nodes, { ...where.options, ...clusterCommon, redisOptions: { ...nodeOptions, ...perNode, ...guarded(nodeOptions) } });
+  // Which connection the source makes; a subscriber's is then guarded (handled-subscribes.ts).
+  const conn = ((): Connection => {
+    switch (where.kind) {
+      case 'url':
+        return refuseWrongDatabase(new Redis(where.url, { ...plain, Connector: GuardedConnector }));
+      case 'options':
+        return refuseWrongDatabase(new Redis({ ...where.options, ...plain, ...guarded(where.options) }));
+      case 'cluster': {
+        const nodeOptions = where.options.redisOptions ?? {};
+        return new Cluster(where.nodes, { ...where.options, ...clusterCommon, redisOptions: { ...nodeOptions, ...perNode, ...guarded(nodeOptions) } });
+      }
+      case 'redis-instance':
+        return refuseWrongDatabase(asConnection(where.instance.duplicate({ ...plain, ...SAME_WIRE_AS_IOREDIS_5 })));
+      case 'cluster-instance': {
+        // Merged by hand: ioredis 5's Cluster.duplicate replaces redisOptions (and with it the
+        // app's password and TLS) instead of merging them.
+        const own: unknown = where.instance.options['redisOptions'];
+        const redisOptions = { ...(typeof own === 'object' && own !== null ? own : {}), ...perNode, ...SAME_WIRE_AS_IOREDIS_5 };
+        return asConnection(where.instance.duplicate(undefined, { ...clusterCommon, redisOptions }));
+      }
     }
-    case 'redis-instance':
-      return refuseWrongDatabase(asConnection(where.instance.duplicate({ ...plain, ...SAME_WIRE_AS_IOREDIS_5 })));
-    case 'cluster-instance': {
-      // Merged by hand: ioredis 5's Cluster.duplicate replaces redisOptions (and with it the
-      // app's password and TLS) instead of merging them.
-      const own: unknown = where.instance.options['redisOptions'];
-      const redisOptions = { ...(typeof own === 'object' && own !== null ? own : {}), ...perNode, ...SAME_WIRE_AS_IOREDIS_5 };
-      return asConnection(where.instance.duplicate(undefined, { ...clusterCommon, redisOptions }));
-    }
-  }
+  })();
+  return role.subscriber ? handledSubscribes(conn) : conn;
 }
 
 /** Resolves on the connection's 'end', or after `ms`; removes its listener and timer either way. */
