@@ -33,9 +33,10 @@ export class GuardedConnector extends StandaloneConnector {
 
   /**
    * ioredis arms a timer and a 'close' listener on the socket at every disconnect, also on a
-   * socket that closed long ago: a Cluster disconnects a dead node's connection again at each
-   * failed refresh, and 11 listeners on one socket made Node print MaxListenersExceededWarning in
-   * a failover test. A socket already destroyed needs neither.
+   * socket that closed long ago, so a connection disconnected again and again after its socket
+   * died collects them (likely what made Node print MaxListenersExceededWarning, 11 listeners on
+   * one socket, in CI's Cluster failover test; not reproduced outside it). A socket already
+   * destroyed needs neither.
    */
   override disconnect(): void {
     if (this.stream?.destroyed === true) {
